@@ -1,0 +1,12 @@
+DROP TABLE measures;
+DROP TABLE goals;
+DROP TABLE strategies;
+DROP TABLE vocab_concepts;
+DROP TABLE publishers;
+DROP TABLE catalog_record;
+DROP TABLE audit_head;
+DROP TABLE audit_log;
+DROP TABLE api_tokens;
+DROP TABLE sessions;
+DROP TABLE user_roles;
+DROP TABLE users;

@@ -1,0 +1,123 @@
+//! The admin's audit log with filters, and each object's history.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::store::{self, Filter};
+use crate::auth::{Permission, authorize};
+use crate::error::{AppError, AppResult};
+use crate::web::Page;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/audit", web::get().to(audit_page))
+        .route("/history/{object_type}/{object_id}", web::get().to(history_page));
+}
+
+#[derive(Deserialize, Default, serde::Serialize)]
+pub struct AuditQuery {
+    object_type: Option<String>,
+    object_id: Option<String>,
+    actor: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<i64>,
+}
+
+fn nonempty(s: &Option<String>) -> Option<String> {
+    s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+fn parse_day(s: &Option<String>, field: &str) -> AppResult<Option<chrono::NaiveDateTime>> {
+    match nonempty(s) {
+        None => Ok(None),
+        Some(v) => chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+            .map(|d| d.and_hms_opt(0, 0, 0))
+            .map_err(|_| AppError::bad_request(format!("{field}: expected YYYY-MM-DD, got {v:?}"), Some(field))),
+    }
+}
+
+fn rows_for_view(rows: &[store::AuditRow]) -> Vec<serde_json::Value> {
+    rows.iter()
+        .map(|r| {
+            serde_json::json!({
+                "seq": r.seq,
+                "at": crate::web::local_time(&r.at),
+                "actor": r.actor_label,
+                "action": r.action,
+                "object_type": r.object_type,
+                "object_id": r.object_id,
+                "object_label": r.object_label,
+                "before": r.before_json.as_deref().map(pretty),
+                "after": r.after_json.as_deref().map(pretty),
+            })
+        })
+        .collect()
+}
+
+fn pretty(json: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(json)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| json.to_string())
+}
+
+const PER_PAGE: i64 = 50;
+
+async fn audit_page(page: Page, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
+    authorize(&page.identity, Permission::ViewAuditLog)?;
+    let q = q.into_inner();
+    let filter = Filter {
+        object_type: nonempty(&q.object_type),
+        object_id: nonempty(&q.object_id),
+        actor: nonempty(&q.actor),
+        action: nonempty(&q.action),
+        from: parse_day(&q.from, "from")?,
+        // "to" is inclusive for people: up to the end of that day.
+        to: parse_day(&q.to, "to")?.map(|d| d + chrono::Duration::days(1)),
+    };
+    let page_no = q.page.unwrap_or(1).max(1);
+    let f = filter.clone();
+    let (rows, more) = crate::db::run(&page.state.pool, move |c| store::list(c, &f, page_no, PER_PAGE)).await?;
+    let mut ctx = page.context();
+    ctx.insert("rows", &rows_for_view(&rows));
+    ctx.insert("q", &q);
+    ctx.insert("page_no", &page_no);
+    ctx.insert("more", &more);
+    let base_query: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            [
+                ("object_type", &q.object_type),
+                ("object_id", &q.object_id),
+                ("actor", &q.actor),
+                ("action", &q.action),
+                ("from", &q.from),
+                ("to", &q.to),
+            ]
+            .iter()
+            .filter_map(|(k, v)| nonempty(v).map(|v| (*k, v))),
+        )
+        .finish();
+    ctx.insert("base_query", &base_query);
+    page.render("audit/log.html", &ctx)
+}
+
+async fn history_page(page: Page, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
+    let (object_type, object_id) = path.into_inner();
+    if !store::is_public_object_type(&object_type) {
+        authorize(&page.identity, Permission::ViewAuditLog)?;
+    }
+    let filter = Filter {
+        object_type: Some(object_type.clone()),
+        object_id: Some(object_id.clone()),
+        ..Filter::default()
+    };
+    let (rows, _) = crate::db::run(&page.state.pool, move |c| store::list(c, &filter, 1, 1000)).await?;
+    if rows.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let mut ctx = page.context();
+    ctx.insert("label", &rows[0].object_label);
+    ctx.insert("object_type", &object_type);
+    ctx.insert("rows", &rows_for_view(&rows));
+    page.render("audit/history.html", &ctx)
+}

@@ -1,0 +1,537 @@
+//! Login, logout, user administration, one's own account and API tokens.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::identity::SESSION_COOKIE;
+use super::{Identity, Permission, Role, authorize, csrf, password, store};
+use crate::AppState;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::web::{Page, safe_next, see_other};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(login_form))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout))
+        .route("/account", web::get().to(account))
+        .route("/account/password", web::post().to(change_password))
+        .route("/account/tokens", web::post().to(create_token))
+        .route("/account/tokens/{id}/revoke", web::post().to(revoke_token))
+        .route("/admin/users", web::get().to(users_page))
+        .route("/admin/users", web::post().to(create_user))
+        .route("/admin/users/{id}", web::get().to(user_page))
+        .route("/admin/users/{id}", web::post().to(update_user))
+        .route("/api/v1/me", web::get().to(api_me))
+        .route("/api/v1/users", web::get().to(api_users))
+        .route("/api/v1/users", web::post().to(api_create_user));
+}
+
+// --- login / logout ---------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_form(page: Page, q: web::Query<NextQuery>) -> AppResult<HttpResponse> {
+    let mut ctx = page.context();
+    ctx.insert("next", &safe_next(q.next.as_deref()));
+    ctx.insert("email", "");
+    ctx.insert("failed", &false);
+    page.render("auth/login.html", &ctx)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    csrf_token: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(
+    req: HttpRequest,
+    page: Page,
+    form: web::Form<LoginForm>,
+) -> AppResult<HttpResponse> {
+    csrf::verify(&req, &form.csrf_token)?;
+    let state = page.state.clone();
+    let addr = crate::web::request_ip(&req);
+    let account = store::normalize_email(&form.email);
+    if let Err(wait) = state.throttle.check(&account, &addr) {
+        return Err(AppError::TooManyRequests { retry_after: wait });
+    }
+    let hours = state.config.session_hours;
+    let pw = form.password.clone();
+    let email = account.clone();
+    let session = crate::db::run(&state.pool, move |c| {
+        let user = store::find_by_email(c, &email)?;
+        // Spend the same work whether or not the account exists, and say
+        // nothing about which part was wrong.
+        let ok = match &user {
+            Some(u) => password::verify(&pw, &u.password_hash) && u.active,
+            None => {
+                password::dummy_verify(&pw);
+                false
+            }
+        };
+        match (ok, user) {
+            (true, Some(u)) => store::create_session(c, &u.id, hours).map(Some),
+            _ => Ok::<_, diesel::result::Error>(None),
+        }
+    })
+    .await?;
+    let Some(secret) = session else {
+        state.throttle.fail(&account, &addr);
+        let mut ctx = page.context();
+        ctx.insert("next", &safe_next(form.next.as_deref()));
+        ctx.insert("email", &form.email);
+        ctx.insert("failed", &true);
+        return page.render_status(
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            "auth/login.html",
+            &ctx,
+        );
+    };
+    state.throttle.succeed(&account, &addr);
+    let secure = state.config.base_is_https();
+    let cookie = Cookie::build(SESSION_COOKIE, secret)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .finish();
+    // A new CSRF token with the new session: one seen before login is not
+    // reused after it.
+    let fresh_csrf = csrf::cookie(&super::random_secret(), secure);
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", safe_next(form.next.as_deref())))
+        .cookie(cookie)
+        .cookie(fresh_csrf)
+        .finish())
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf_token: String,
+}
+
+async fn logout(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    form: web::Form<CsrfOnly>,
+) -> AppResult<HttpResponse> {
+    csrf::verify(&req, &form.csrf_token)?;
+    authorize(&identity, Permission::ManageOwnAccount)?;
+    if let Some(c) = req.cookie(SESSION_COOKIE) {
+        let secret = c.value().to_string();
+        crate::db::run(&state.pool, move |conn| store::delete_session(conn, &secret)).await?;
+    }
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", "/"))
+        .cookie(gone)
+        .finish())
+}
+
+// --- user administration ----------------------------------------------------
+
+fn role_options(page: &Page, selected: &[Role]) -> Vec<serde_json::Value> {
+    Role::ALL
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "value": r.as_str(),
+                "label": page.t(&format!("role_{}", r.as_str())),
+                "checked": selected.contains(r),
+            })
+        })
+        .collect()
+}
+
+async fn users_page(page: Page) -> AppResult<HttpResponse> {
+    authorize(&page.identity, Permission::ManageUsers)?;
+    let users = crate::db::run(&page.state.pool, store::list_users).await?;
+    let mut ctx = page.context();
+    ctx.insert("users", &users);
+    ctx.insert("roles", &role_options(&page, &[]));
+    ctx.insert("form", &serde_json::json!({"email": "", "display_name": ""}));
+    ctx.insert("errors", &serde_json::json!({}));
+    page.render("auth/users.html", &ctx)
+}
+
+#[derive(Deserialize)]
+pub struct UserForm {
+    csrf_token: String,
+    email: String,
+    display_name: String,
+    password: String,
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+/// Field errors keyed by field, translated, for the templates.
+fn field_map(page: &Page, errors: &[FieldError]) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for e in errors {
+        map.insert(e.field.clone(), serde_json::json!(page.t(&e.message)));
+    }
+    serde_json::Value::Object(map)
+}
+
+fn parse_roles(raw: &[String], errors: &mut Vec<FieldError>) -> Vec<Role> {
+    let mut roles = Vec::new();
+    for r in raw {
+        match Role::parse(r) {
+            Some(role) => roles.push(role),
+            None => errors.push(FieldError::new("roles", "user_role_unknown")),
+        }
+    }
+    roles
+}
+
+fn validate_new_user(email: &str, display_name: &str, pw: &str, errors: &mut Vec<FieldError>) {
+    if !store::valid_email(email) {
+        errors.push(FieldError::new("email", "user_email_invalid"));
+    }
+    if display_name.trim().is_empty() || display_name.chars().count() > 200 {
+        errors.push(FieldError::new("display_name", "user_name_required"));
+    }
+    if let Err(key) = password::check_strength(pw) {
+        errors.push(FieldError::new("password", key));
+    }
+}
+
+async fn create_user(
+    req: HttpRequest,
+    page: Page,
+    form: web::Form<serde_html_form_roles::RolesForm<UserForm>>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner().0;
+    csrf::verify(&req, &form.csrf_token)?;
+    let actor = authorize(&page.identity, Permission::ManageUsers)?.actor();
+    let mut errors = Vec::new();
+    validate_new_user(&form.email, &form.display_name, &form.password, &mut errors);
+    let roles = parse_roles(&form.roles, &mut errors);
+    let result = if errors.is_empty() {
+        let hash = password::hash(&form.password)?;
+        let (email, name) = (form.email.clone(), form.display_name.clone());
+        crate::db::run(&page.state.pool, move |c| {
+            store::create_user(
+                c,
+                &actor,
+                store::NewUser {
+                    email: &email,
+                    display_name: &name,
+                    password_hash: &hash,
+                    roles: &roles,
+                },
+            )
+        })
+        .await
+    } else {
+        Err(AppError::Validation(errors))
+    };
+    match result {
+        Ok(user) => Ok(see_other(&format!("/admin/users/{}", user.id))),
+        Err(AppError::Validation(errors)) => {
+            let users = crate::db::run(&page.state.pool, store::list_users).await?;
+            let selected: Vec<Role> = form.roles.iter().filter_map(|r| Role::parse(r)).collect();
+            let mut ctx = page.context();
+            ctx.insert("users", &users);
+            ctx.insert("roles", &role_options(&page, &selected));
+            ctx.insert(
+                "form",
+                &serde_json::json!({"email": form.email, "display_name": form.display_name}),
+            );
+            ctx.insert("errors", &field_map(&page, &errors));
+            page.render_status(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "auth/users.html",
+                &ctx,
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn user_page(page: Page, id: web::Path<String>) -> AppResult<HttpResponse> {
+    authorize(&page.identity, Permission::ManageUsers)?;
+    let id = id.into_inner();
+    let user = crate::db::run(&page.state.pool, move |c| match store::find_by_id(c, &id)? {
+        Some(u) => store::view(c, &u).map(Some),
+        None => Ok::<_, diesel::result::Error>(None),
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let mut ctx = page.context();
+    ctx.insert("roles", &role_options(&page, &user.roles));
+    ctx.insert("subject", &user);
+    ctx.insert("errors", &serde_json::json!({}));
+    page.render("auth/user.html", &ctx)
+}
+
+#[derive(Deserialize)]
+pub struct UserUpdateForm {
+    csrf_token: String,
+    display_name: String,
+    #[serde(default)]
+    active: Option<String>,
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+async fn update_user(
+    req: HttpRequest,
+    page: Page,
+    id: web::Path<String>,
+    form: web::Form<serde_html_form_roles::RolesForm<UserUpdateForm>>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner().0;
+    csrf::verify(&req, &form.csrf_token)?;
+    let me = authorize(&page.identity, Permission::ManageUsers)?;
+    let actor = me.actor();
+    let id = id.into_inner();
+    let mut errors = Vec::new();
+    if form.display_name.trim().is_empty() {
+        errors.push(FieldError::new("display_name", "user_name_required"));
+    }
+    let roles = parse_roles(&form.roles, &mut errors);
+    let active = form.active.is_some();
+    // An admin cannot lock himself out: the last way back in is kept.
+    if me.id == id && (!active || !roles.contains(&Role::Admin)) {
+        errors.push(FieldError::new("roles", "user_cannot_demote_self"));
+    }
+    if !errors.is_empty() {
+        let target = id.clone();
+        let user = crate::db::run(&page.state.pool, move |c| match store::find_by_id(c, &target)? {
+            Some(u) => store::view(c, &u).map(Some),
+            None => Ok::<_, diesel::result::Error>(None),
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+        let mut ctx = page.context();
+        ctx.insert("roles", &role_options(&page, &roles));
+        ctx.insert("subject", &user);
+        ctx.insert("errors", &field_map(&page, &errors));
+        return page.render_status(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "auth/user.html",
+            &ctx,
+        );
+    }
+    let target = id.clone();
+    let name = form.display_name.clone();
+    crate::db::run(&page.state.pool, move |c| {
+        store::update_user(
+            c,
+            &actor,
+            &target,
+            store::UserUpdate {
+                display_name: &name,
+                roles: &roles,
+                active,
+            },
+        )
+    })
+    .await?;
+    Ok(see_other(&format!("/admin/users/{id}")))
+}
+
+// --- own account and tokens --------------------------------------------------
+
+async fn account_page(page: &Page, new_token: Option<&str>, errors: &[FieldError]) -> AppResult<HttpResponse> {
+    let user = authorize(&page.identity, Permission::ManageOwnAccount)?;
+    let uid = user.id.clone();
+    let tokens = crate::db::run(&page.state.pool, move |c| store::tokens_of(c, &uid)).await?;
+    let tokens: Vec<serde_json::Value> = tokens
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "id": t.id,
+                "name": t.name,
+                "created_at": crate::web::local_time(&t.created_at),
+                "last_used_at": t.last_used_at.as_ref().map(crate::web::local_time),
+                "revoked": t.revoked_at.is_some(),
+            })
+        })
+        .collect();
+    let mut ctx = page.context();
+    ctx.insert("tokens", &tokens);
+    ctx.insert("new_token", &new_token);
+    ctx.insert("errors", &field_map(page, errors));
+    let status = if errors.is_empty() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    page.render_status(status, "auth/account.html", &ctx)
+}
+
+async fn account(page: Page) -> AppResult<HttpResponse> {
+    account_page(&page, None, &[]).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    csrf_token: String,
+    current_password: String,
+    new_password: String,
+}
+
+async fn change_password(
+    req: HttpRequest,
+    page: Page,
+    form: web::Form<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    csrf::verify(&req, &form.csrf_token)?;
+    let user = authorize(&page.identity, Permission::ManageOwnAccount)?.clone();
+    let mut errors = Vec::new();
+    if let Err(key) = password::check_strength(&form.new_password) {
+        errors.push(FieldError::new("new_password", key));
+    }
+    let uid = user.id.clone();
+    let stored = crate::db::run(&page.state.pool, move |c| store::find_by_id(c, &uid))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !password::verify(&form.current_password, &stored.password_hash) {
+        errors.push(FieldError::new("current_password", "password_wrong"));
+    }
+    if !errors.is_empty() {
+        return account_page(&page, None, &errors).await;
+    }
+    let hash = password::hash(&form.new_password)?;
+    let actor = user.actor();
+    crate::db::run(&page.state.pool, move |c| store::set_password(c, &actor, &user.id, &hash)).await?;
+    Ok(see_other("/account"))
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    csrf_token: String,
+    name: String,
+}
+
+async fn create_token(
+    req: HttpRequest,
+    page: Page,
+    form: web::Form<TokenForm>,
+) -> AppResult<HttpResponse> {
+    csrf::verify(&req, &form.csrf_token)?;
+    let user = authorize(&page.identity, Permission::ManageOwnAccount)?.clone();
+    let name = form.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return account_page(&page, None, &[FieldError::new("name", "token_name_required")]).await;
+    }
+    let actor = user.actor();
+    let (_, secret) =
+        crate::db::run(&page.state.pool, move |c| store::create_token(c, &actor, &user.id, &name)).await?;
+    // The secret is shown on this one response and never again.
+    account_page(&page, Some(&secret), &[]).await
+}
+
+async fn revoke_token(
+    req: HttpRequest,
+    page: Page,
+    id: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> AppResult<HttpResponse> {
+    csrf::verify(&req, &form.csrf_token)?;
+    let user = authorize(&page.identity, Permission::ManageOwnAccount)?.clone();
+    let actor = user.actor();
+    let token_id = id.into_inner();
+    crate::db::run(&page.state.pool, move |c| store::revoke_token(c, &actor, &user.id, &token_id)).await?;
+    Ok(see_other("/account"))
+}
+
+// --- JSON API -----------------------------------------------------------------
+
+async fn api_me(identity: Identity) -> AppResult<HttpResponse> {
+    let user = identity.user().ok_or(AppError::Unauthenticated)?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+async fn api_users(identity: Identity, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    authorize(&identity, Permission::ManageUsers)?;
+    let users = crate::db::run(&state.pool, store::list_users).await?;
+    Ok(HttpResponse::Ok().json(users))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiNewUser {
+    email: String,
+    display_name: String,
+    password: String,
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+async fn api_create_user(
+    identity: Identity,
+    state: web::Data<AppState>,
+    body: web::Json<ApiNewUser>,
+) -> AppResult<HttpResponse> {
+    let user = authorize(&identity, Permission::ManageUsers)?;
+    // Cookie-authenticated browsers must use the HTML forms (which carry a
+    // CSRF token); the JSON API is for bearer tokens.
+    if !user.via_token {
+        return Err(AppError::Unauthenticated);
+    }
+    let actor = user.actor();
+    let body = body.into_inner();
+    let mut errors = Vec::new();
+    validate_new_user(&body.email, &body.display_name, &body.password, &mut errors);
+    let roles = parse_roles(&body.roles, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let hash = password::hash(&body.password)?;
+    let created = crate::db::run(&state.pool, move |c| {
+        store::create_user(
+            c,
+            &actor,
+            store::NewUser {
+                email: &body.email,
+                display_name: &body.display_name,
+                password_hash: &hash,
+                roles: &roles,
+            },
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/users/{}", created.id)))
+        .json(created))
+}
+
+/// HTML forms send repeated checkboxes (`roles=a&roles=b`), which
+/// `serde_urlencoded` cannot gather into a Vec; this adapter collects them.
+pub mod serde_html_form_roles {
+    use serde::de::DeserializeOwned;
+
+    pub struct RolesForm<T>(pub T);
+
+    impl<'de, T: DeserializeOwned> serde::Deserialize<'de> for RolesForm<T> {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            use serde::de::Error;
+            let pairs: Vec<(String, String)> = serde::Deserialize::deserialize(d)?;
+            let mut map = serde_json::Map::new();
+            let mut roles = Vec::new();
+            for (k, v) in pairs {
+                if k == "roles" {
+                    roles.push(serde_json::Value::String(v));
+                } else {
+                    map.insert(k, serde_json::Value::String(v));
+                }
+            }
+            map.insert("roles".to_string(), serde_json::Value::Array(roles));
+            serde_json::from_value(serde_json::Value::Object(map))
+                .map(RolesForm)
+                .map_err(D::Error::custom)
+        }
+    }
+}

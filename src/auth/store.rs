@@ -1,0 +1,400 @@
+//! Queries for users, roles, sessions and API tokens. Writes that change an
+//! account go through `audit::write_tx` and leave an audit row.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::Role;
+use crate::audit::{self, Actor};
+use crate::db::schema::{api_tokens, sessions, user_roles, users};
+use crate::db::{DbConnection, new_id, now};
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What the audit log and the UI may see of a user: never the password hash.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub active: bool,
+    pub roles: Vec<Role>,
+}
+
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub fn valid_email(email: &str) -> bool {
+    let e = email.trim();
+    match e.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !e.chars().any(char::is_whitespace)
+                && e.len() <= 254
+        }
+        None => false,
+    }
+}
+
+pub fn roles_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Role>> {
+    let names: Vec<String> = user_roles::table
+        .filter(user_roles::user_id.eq(user_id))
+        .select(user_roles::role)
+        .load(conn)?;
+    let mut roles: Vec<Role> = names.iter().filter_map(|r| Role::parse(r)).collect();
+    roles.sort();
+    Ok(roles)
+}
+
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::email.eq(normalize_email(email)))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn view(conn: &mut DbConnection, user: &UserRow) -> QueryResult<UserView> {
+    Ok(UserView {
+        id: user.id.clone(),
+        email: user.email.clone(),
+        display_name: user.display_name.clone(),
+        active: user.active,
+        roles: roles_of(conn, &user.id)?,
+    })
+}
+
+pub fn list_users(conn: &mut DbConnection) -> QueryResult<Vec<UserView>> {
+    let rows: Vec<UserRow> = users::table
+        .order(users::email.asc())
+        .select(UserRow::as_select())
+        .load(conn)?;
+    let all_roles: Vec<(String, String)> = user_roles::table
+        .select((user_roles::user_id, user_roles::role))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|u| {
+            let mut roles: Vec<Role> = all_roles
+                .iter()
+                .filter(|(id, _)| *id == u.id)
+                .filter_map(|(_, r)| Role::parse(r))
+                .collect();
+            roles.sort();
+            UserView {
+                id: u.id,
+                email: u.email,
+                display_name: u.display_name,
+                active: u.active,
+                roles,
+            }
+        })
+        .collect())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("a user with this e-mail already exists")]
+    EmailTaken,
+    #[error("no such user")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub roles: &'a [Role],
+}
+
+pub fn create_user(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    new: NewUser<'_>,
+) -> Result<UserView, UserError> {
+    audit::write_tx(conn, |c| {
+        let email = normalize_email(new.email);
+        if find_by_email(c, &email)?.is_some() {
+            return Err(UserError::EmailTaken);
+        }
+        let id = new_id();
+        let ts = now();
+        diesel::insert_into(users::table)
+            .values((
+                users::id.eq(&id),
+                users::email.eq(&email),
+                users::display_name.eq(new.display_name.trim()),
+                users::password_hash.eq(new.password_hash),
+                users::active.eq(true),
+                users::created_at.eq(ts),
+                users::updated_at.eq(ts),
+            ))
+            .execute(c)?;
+        set_roles(c, &id, new.roles)?;
+        let view = UserView {
+            id: id.clone(),
+            email: email.clone(),
+            display_name: new.display_name.trim().to_string(),
+            active: true,
+            roles: roles_of(c, &id)?,
+        };
+        audit::store::record_change(c, actor, "user", &id, &email, None, Some(&view))?;
+        Ok(view)
+    })
+}
+
+fn set_roles(conn: &mut DbConnection, user_id: &str, roles: &[Role]) -> QueryResult<()> {
+    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
+    let mut roles = roles.to_vec();
+    roles.sort();
+    roles.dedup();
+    for role in roles {
+        diesel::insert_into(user_roles::table)
+            .values((
+                user_roles::user_id.eq(user_id),
+                user_roles::role.eq(role.as_str()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub struct UserUpdate<'a> {
+    pub display_name: &'a str,
+    pub roles: &'a [Role],
+    pub active: bool,
+}
+
+pub fn update_user(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: &str,
+    upd: UserUpdate<'_>,
+) -> Result<UserView, UserError> {
+    audit::write_tx(conn, |c| {
+        let row = find_by_id(c, id)?.ok_or(UserError::NotFound)?;
+        let before = view(c, &row)?;
+        diesel::update(users::table.find(id))
+            .set((
+                users::display_name.eq(upd.display_name.trim()),
+                users::active.eq(upd.active),
+                users::updated_at.eq(now()),
+            ))
+            .execute(c)?;
+        set_roles(c, id, upd.roles)?;
+        if !upd.active {
+            // A disabled account loses its sessions at once.
+            diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(c)?;
+        }
+        let row = find_by_id(c, id)?.ok_or(UserError::NotFound)?;
+        let after = view(c, &row)?;
+        audit::store::record_change(c, actor, "user", id, &after.email, Some(&before), Some(&after))?;
+        Ok(after)
+    })
+}
+
+pub fn set_password(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: &str,
+    password_hash: &str,
+) -> Result<(), UserError> {
+    audit::write_tx(conn, |c| {
+        let row = find_by_id(c, id)?.ok_or(UserError::NotFound)?;
+        diesel::update(users::table.find(id))
+            .set((
+                users::password_hash.eq(password_hash),
+                users::updated_at.eq(now()),
+            ))
+            .execute(c)?;
+        // The log says that the password changed, never what it is.
+        audit::record(
+            c,
+            actor,
+            audit::Entry {
+                action: "password_change",
+                object_type: "user",
+                object_id: id,
+                object_label: &row.email,
+                before: None,
+                after: None,
+            },
+        )?;
+        Ok(())
+    })
+}
+
+// --- sessions -------------------------------------------------------------
+
+/// Creates a session and returns the secret that goes into the cookie.
+pub fn create_session(conn: &mut DbConnection, user_id: &str, hours: i64) -> QueryResult<String> {
+    let secret = super::random_secret();
+    let ts = now();
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(super::sha256_hex(&secret)),
+            sessions::user_id.eq(user_id),
+            sessions::created_at.eq(ts),
+            sessions::expires_at.eq(ts + Duration::hours(hours)),
+        ))
+        .execute(conn)?;
+    // Expired sessions of anyone are swept here rather than by a timer.
+    diesel::delete(sessions::table.filter(sessions::expires_at.lt(ts))).execute(conn)?;
+    Ok(secret)
+}
+
+pub fn delete_session(conn: &mut DbConnection, secret: &str) -> QueryResult<()> {
+    diesel::delete(sessions::table.find(super::sha256_hex(secret))).execute(conn)?;
+    Ok(())
+}
+
+pub fn user_by_session(conn: &mut DbConnection, secret: &str) -> QueryResult<Option<UserRow>> {
+    sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(super::sha256_hex(secret)))
+        .filter(sessions::expires_at.gt(now()))
+        .filter(users::active.eq(true))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+// --- API tokens -----------------------------------------------------------
+
+#[derive(Queryable, Selectable, Serialize, Debug, Clone, PartialEq)]
+#[diesel(table_name = api_tokens)]
+pub struct TokenView {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+pub const TOKEN_PREFIX: &str = "rdn_";
+
+/// Creates a token; the secret is returned once and only its hash is kept.
+pub fn create_token(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user_id: &str,
+    name: &str,
+) -> Result<(TokenView, String), UserError> {
+    audit::write_tx(conn, |c| {
+        let owner = find_by_id(c, user_id)?.ok_or(UserError::NotFound)?;
+        let secret = format!("{TOKEN_PREFIX}{}", super::random_secret());
+        let id = new_id();
+        diesel::insert_into(api_tokens::table)
+            .values((
+                api_tokens::id.eq(&id),
+                api_tokens::user_id.eq(user_id),
+                api_tokens::name.eq(name.trim()),
+                api_tokens::token_hash.eq(super::sha256_hex(&secret)),
+                api_tokens::created_at.eq(now()),
+            ))
+            .execute(c)?;
+        let view: TokenView = api_tokens::table
+            .find(&id)
+            .select(TokenView::as_select())
+            .first(c)?;
+        let label = format!("{} / {}", owner.email, view.name);
+        audit::store::record_change(c, actor, "api_token", &id, &label, None, Some(&view))?;
+        Ok((view, secret))
+    })
+}
+
+pub fn tokens_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<TokenView>> {
+    api_tokens::table
+        .filter(api_tokens::user_id.eq(user_id))
+        .order(api_tokens::created_at.desc())
+        .select(TokenView::as_select())
+        .load(conn)
+}
+
+pub fn revoke_token(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user_id: &str,
+    token_id: &str,
+) -> Result<(), UserError> {
+    audit::write_tx(conn, |c| {
+        let before: TokenView = api_tokens::table
+            .find(token_id)
+            .filter(api_tokens::user_id.eq(user_id))
+            .select(TokenView::as_select())
+            .first(c)
+            .optional()?
+            .ok_or(UserError::NotFound)?;
+        if before.revoked_at.is_some() {
+            return Ok(());
+        }
+        diesel::update(api_tokens::table.find(token_id))
+            .set(api_tokens::revoked_at.eq(Some(now())))
+            .execute(c)?;
+        let after: TokenView = api_tokens::table
+            .find(token_id)
+            .select(TokenView::as_select())
+            .first(c)?;
+        audit::store::record_change(c, actor, "api_token", token_id, &after.name, Some(&before), Some(&after))?;
+        Ok(())
+    })
+}
+
+/// Resolves a bearer secret and stamps its last-used time.
+pub fn user_by_token(conn: &mut DbConnection, secret: &str) -> QueryResult<Option<UserRow>> {
+    let hash = super::sha256_hex(secret);
+    let found: Option<(String, UserRow)> = api_tokens::table
+        .inner_join(users::table)
+        .filter(api_tokens::token_hash.eq(&hash))
+        .filter(api_tokens::revoked_at.is_null())
+        .filter(users::active.eq(true))
+        .select((api_tokens::id, UserRow::as_select()))
+        .first(conn)
+        .optional()?;
+    let Some((token_id, user)) = found else {
+        return Ok(None);
+    };
+    diesel::update(api_tokens::table.find(token_id))
+        .set(api_tokens::last_used_at.eq(Some(now())))
+        .execute(conn)?;
+    Ok(Some(user))
+}
+
+impl From<UserError> for crate::error::AppError {
+    fn from(e: UserError) -> Self {
+        use crate::error::{AppError, FieldError};
+        match e {
+            UserError::EmailTaken => {
+                AppError::Validation(vec![FieldError::new("email", "user_email_taken")])
+            }
+            UserError::NotFound => AppError::NotFound,
+            UserError::Db(e) => e.into(),
+        }
+    }
+}

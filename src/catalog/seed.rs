@@ -1,0 +1,243 @@
+//! Seed files of the catalog: `catalog.toml`, `publishers.toml`,
+//! `vocabularies/*.toml`.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::model::{CatalogRecord, Concept, PUBLISHER_KINDS, Publisher, VOCAB_SCHEMES};
+use crate::audit::Actor;
+use crate::db::DbConnection;
+use crate::seed::{SeedError, SeedFile};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogFile {
+    catalog: CatalogEntry,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogEntry {
+    title_cs: String,
+    title_en: Option<String>,
+    description_cs: String,
+    description_en: Option<String>,
+    homepage: Option<Spanned<String>>,
+    contact_email: Option<String>,
+    publisher: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishersFile {
+    publisher: Vec<PublisherEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublisherEntry {
+    slug: Spanned<String>,
+    name_cs: String,
+    name_en: Option<String>,
+    kind: Spanned<String>,
+    ico: Option<Spanned<String>>,
+    rpp_iri: Option<Spanned<String>>,
+    homepage: Option<Spanned<String>>,
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VocabularyFile {
+    scheme: Spanned<String>,
+    concept: Vec<ConceptEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConceptEntry {
+    iri: Spanned<String>,
+    code: String,
+    label_cs: String,
+    label_en: String,
+    media_type: Option<String>,
+}
+
+pub struct CatalogSeed {
+    pub record: CatalogRecord,
+    /// The catalog's publisher by slug; resolved to an id when applied.
+    pub publisher_slug: String,
+    pub publishers: Vec<Publisher>,
+    pub concepts: Vec<Concept>,
+}
+
+impl CatalogSeed {
+    pub fn has_publisher(&self, slug: &str) -> bool {
+        self.publishers.iter().any(|p| p.slug == slug)
+    }
+}
+
+pub fn valid_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 100
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn check_http_url(file: &SeedFile, v: &Option<Spanned<String>>, field: &str) -> Result<(), SeedError> {
+    if let Some(u) = v {
+        let ok = url::Url::parse(u.get_ref())
+            .map(|p| matches!(p.scheme(), "http" | "https"))
+            .unwrap_or(false);
+        if !ok {
+            return Err(file.error_at(u.span(), field, format!("{:?} is not an http(s) URL", u.get_ref())));
+        }
+    }
+    Ok(())
+}
+
+pub fn load(dir: &Path) -> Result<CatalogSeed, SeedError> {
+    let pub_file = SeedFile::read(&dir.join("publishers.toml"))?;
+    let parsed: PublishersFile = pub_file.parse()?;
+    let mut slugs = HashSet::new();
+    let mut publishers = Vec::new();
+    for (i, p) in parsed.publisher.into_iter().enumerate() {
+        let slug = p.slug.get_ref();
+        if !valid_slug(slug) {
+            return Err(pub_file.error_at(p.slug.span(), "slug", "use lowercase letters, digits and hyphens"));
+        }
+        if !slugs.insert(slug.clone()) {
+            return Err(pub_file.error_at(p.slug.span(), "slug", format!("{slug:?} is used twice")));
+        }
+        if !PUBLISHER_KINDS.contains(&p.kind.get_ref().as_str()) {
+            return Err(pub_file.error_at(
+                p.kind.span(),
+                "kind",
+                format!("unknown kind {:?}; one of {}", p.kind.get_ref(), PUBLISHER_KINDS.join(", ")),
+            ));
+        }
+        if let Some(ico) = &p.ico
+            && !valid_ico(ico.get_ref())
+        {
+            return Err(pub_file.error_at(ico.span(), "ico", "an IČO has 8 digits and a valid check digit"));
+        }
+        check_http_url(&pub_file, &p.rpp_iri, "rpp_iri")?;
+        check_http_url(&pub_file, &p.homepage, "homepage")?;
+        publishers.push(Publisher {
+            id: crate::db::new_id(),
+            slug: slug.clone(),
+            name_cs: p.name_cs,
+            name_en: p.name_en,
+            kind: p.kind.into_inner(),
+            ico: p.ico.map(Spanned::into_inner),
+            rpp_iri: p.rpp_iri.map(Spanned::into_inner),
+            homepage: p.homepage.map(Spanned::into_inner),
+            email: p.email,
+            position: i as i32 + 1,
+        });
+    }
+
+    let cat_file = SeedFile::read(&dir.join("catalog.toml"))?;
+    let cat: CatalogFile = cat_file.parse()?;
+    let c = cat.catalog;
+    if !slugs.contains(c.publisher.get_ref()) {
+        return Err(cat_file.error_at(
+            c.publisher.span(),
+            "publisher",
+            format!("no publisher {:?} in publishers.toml", c.publisher.get_ref()),
+        ));
+    }
+    check_http_url(&cat_file, &c.homepage, "homepage")?;
+
+    let mut concepts = Vec::new();
+    let vocab_dir = dir.join("vocabularies");
+    let mut files: Vec<_> = std::fs::read_dir(&vocab_dir)
+        .map_err(|e| SeedError {
+            file: vocab_dir.clone(),
+            line: None,
+            column: None,
+            field: None,
+            message: format!("cannot list: {e}"),
+        })?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut iris = HashSet::new();
+    for path in files {
+        let file = SeedFile::read(&path)?;
+        let v: VocabularyFile = file.parse()?;
+        let scheme = v.scheme.get_ref().clone();
+        if !VOCAB_SCHEMES.contains(&scheme.as_str()) {
+            return Err(file.error_at(
+                v.scheme.span(),
+                "scheme",
+                format!("unknown scheme {scheme:?}; one of {}", VOCAB_SCHEMES.join(", ")),
+            ));
+        }
+        for (i, entry) in v.concept.into_iter().enumerate() {
+            check_http_url(&file, &Some(entry.iri.clone()), "iri")?;
+            if !iris.insert(entry.iri.get_ref().clone()) {
+                return Err(file.error_at(entry.iri.span(), "iri", "this IRI is listed twice"));
+            }
+            concepts.push(Concept {
+                iri: entry.iri.into_inner(),
+                scheme: scheme.clone(),
+                code: entry.code,
+                label_cs: entry.label_cs,
+                label_en: entry.label_en,
+                media_type: entry.media_type,
+                position: i as i32 + 1,
+            });
+        }
+    }
+
+    Ok(CatalogSeed {
+        record: CatalogRecord {
+            title_cs: c.title_cs,
+            title_en: c.title_en,
+            description_cs: c.description_cs,
+            description_en: c.description_en,
+            homepage: c.homepage.map(Spanned::into_inner),
+            contact_email: c.contact_email,
+            publisher_id: String::new(),
+        },
+        publisher_slug: c.publisher.into_inner(),
+        publishers,
+        concepts,
+    })
+}
+
+/// Czech company number: 8 digits, weighted mod-11 check digit.
+pub fn valid_ico(ico: &str) -> bool {
+    if ico.len() != 8 || !ico.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let d: Vec<u32> = ico.bytes().map(|b| u32::from(b - b'0')).collect();
+    let sum: u32 = (0..7).map(|i| d[i] * (8 - i as u32)).sum();
+    let check = (11 - sum % 11) % 10;
+    check == d[7]
+}
+
+pub fn apply(conn: &mut DbConnection, actor: &Actor, seed: &CatalogSeed) -> diesel::QueryResult<()> {
+    for p in &seed.publishers {
+        super::store::upsert_publisher(conn, actor, p)?;
+    }
+    let publisher_id = super::store::publisher_by_slug(conn, &seed.publisher_slug)?
+        .map(|p| p.id)
+        .ok_or(diesel::result::Error::NotFound)?;
+    let record = CatalogRecord {
+        publisher_id,
+        ..seed.record.clone()
+    };
+    super::store::upsert_catalog(conn, actor, &record)?;
+    for c in &seed.concepts {
+        super::store::upsert_concept(conn, actor, c)?;
+    }
+    Ok(())
+}

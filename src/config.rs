@@ -1,0 +1,140 @@
+//! One typed configuration: defaults < config file < environment < flags.
+//! Bad values are rejected at start with a message that names the source.
+
+use std::net::ToSocketAddrs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    /// Public base for links and RDF IRIs, without a trailing slash.
+    pub base_url: url::Url,
+    pub database_url: Option<String>,
+    pub meili_url: Option<String>,
+    pub meili_key: Option<String>,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    pub session_hours: i64,
+    /// Failed logins per account and address within a minute before 429.
+    pub login_attempts_per_minute: usize,
+}
+
+/// The keys a config file may hold; all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<String>,
+    data_dir: Option<PathBuf>,
+    base_url: Option<String>,
+    database_url: Option<String>,
+    meili_url: Option<String>,
+    meili_key: Option<String>,
+    body_limit: Option<usize>,
+    session_hours: Option<i64>,
+    login_attempts_per_minute: Option<usize>,
+}
+
+/// What the command line says; `None` leaves the lower layers in force.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Config {
+    pub fn load(flags: &Overrides) -> Result<Config, String> {
+        Self::load_with_env(flags, |k| std::env::var(k).ok())
+    }
+
+    pub fn load_with_env(
+        flags: &Overrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, String> {
+        let file = match &flags.config_file {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let env_nonempty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+
+        let bind = flags
+            .bind
+            .clone()
+            .or_else(|| env_nonempty("RADNICE_BIND"))
+            .or(file.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".to_string());
+        if bind.to_socket_addrs().map(|mut a| a.next().is_none()).unwrap_or(true) {
+            return Err(format!("bind address {bind:?} is not HOST:PORT"));
+        }
+        let data_dir = flags
+            .data_dir
+            .clone()
+            .or_else(|| env_nonempty("RADNICE_DATA_DIR").map(PathBuf::from))
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let base_raw = env_nonempty("RADNICE_BASE_URL")
+            .or(file.base_url)
+            .unwrap_or_else(|| format!("http://{bind}"));
+        let base_url = parse_base_url(&base_raw)?;
+        let database_url = env_nonempty("DATABASE_URL").or(file.database_url);
+        let meili_url = env_nonempty("MEILI_URL").or(file.meili_url);
+        let meili_key = env_nonempty("MEILI_KEY").or(file.meili_key);
+        let body_limit = match env_nonempty("RADNICE_BODY_LIMIT") {
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("RADNICE_BODY_LIMIT must be a number of bytes, got {v:?}"))?,
+            None => file.body_limit.unwrap_or(2 * 1024 * 1024),
+        };
+        if body_limit < 1024 {
+            return Err(format!("body_limit must be at least 1024 bytes, got {body_limit}"));
+        }
+        let session_hours = file.session_hours.unwrap_or(12);
+        if !(1..=24 * 30).contains(&session_hours) {
+            return Err(format!("session_hours must be 1..=720, got {session_hours}"));
+        }
+        let login_attempts_per_minute = file.login_attempts_per_minute.unwrap_or(5);
+        if login_attempts_per_minute == 0 {
+            return Err("login_attempts_per_minute must be at least 1".to_string());
+        }
+        Ok(Config {
+            bind,
+            data_dir,
+            base_url,
+            database_url,
+            meili_url,
+            meili_key,
+            body_limit,
+            session_hours,
+            login_attempts_per_minute,
+        })
+    }
+
+    pub fn base_is_https(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    /// The public base as a string without a trailing slash.
+    pub fn base(&self) -> String {
+        self.base_url.as_str().trim_end_matches('/').to_string()
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+}
+
+fn parse_base_url(raw: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("RADNICE_BASE_URL {raw:?}: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("RADNICE_BASE_URL {raw:?} must be an http(s) URL with a host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("RADNICE_BASE_URL {raw:?} must not have a query or fragment"));
+    }
+    Ok(url)
+}

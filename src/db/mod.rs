@@ -1,0 +1,193 @@
+//! The relational database: the source of truth. One `MultiConnection` over
+//! SQLite (embedded default) and PostgreSQL (production), our own pool manager,
+//! embedded migrations for both backends.
+
+pub mod dialect;
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Where the data lives, decided once from the URL scheme.
+#[derive(Clone, Debug)]
+pub enum DbTarget {
+    Postgres(String),
+    Sqlite(String),
+}
+
+impl DbTarget {
+    /// `None` means SQLite in the data directory.
+    pub fn from_config(database_url: Option<&str>, data_dir: &Path) -> Result<Self, String> {
+        match database_url {
+            None | Some("") => {
+                let file = data_dir.join("radnice.sqlite3");
+                Ok(DbTarget::Sqlite(file.to_string_lossy().into_owned()))
+            }
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(DbTarget::Postgres(url.to_string()))
+            }
+            Some(url) if url.starts_with("sqlite://") => {
+                Ok(DbTarget::Sqlite(url.trim_start_matches("sqlite://").to_string()))
+            }
+            Some(url) => Err(format!(
+                "DATABASE_URL must start with postgres:// or sqlite://, got {:?}",
+                redact(url)
+            )),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, DbTarget::Postgres(_))
+    }
+
+    /// A form of the target that is safe to print: no password.
+    pub fn describe(&self) -> String {
+        match self {
+            DbTarget::Postgres(url) => redact(url),
+            DbTarget::Sqlite(path) => format!("sqlite:{path}"),
+        }
+    }
+
+    pub fn establish(&self) -> ConnectionResult<DbConnection> {
+        match self {
+            DbTarget::Postgres(url) => PgConnection::establish(url).map(DbConnection::Pg),
+            DbTarget::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)?;
+                // WAL lets readers run beside the one writer; the busy timeout
+                // makes a second writer wait instead of failing at once.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )
+                .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        Err(_) => "<unparseable url>".to_string(),
+    }
+}
+
+/// Our own r2d2 manager: diesel's multi-connection `establish` only says
+/// "invalid connection url" when a server is down, which hides the cause.
+#[derive(Clone, Debug)]
+pub struct Manager {
+    target: DbTarget,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectionError> {
+        self.target.establish()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| ConnectionError::BadConnection(e.to_string()))
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// Connects once (so an unreachable server is reported plainly), runs the
+/// pending migrations and returns a pool.
+pub fn connect(target: &DbTarget) -> anyhow::Result<Pool> {
+    if let DbTarget::Sqlite(path) = target
+        && let Some(parent) = Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", parent.display()))?;
+    }
+    let mut first = target.establish().map_err(|e| {
+        anyhow::anyhow!(
+            "cannot connect to the database {}: {}",
+            target.describe(),
+            e.to_string().trim()
+        )
+    })?;
+    migrate(&mut first)?;
+    drop(first);
+    let size = if target.is_postgres() { 16 } else { 8 };
+    let pool = r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build(Manager {
+            target: target.clone(),
+        })
+        .map_err(|e| anyhow::anyhow!("cannot open the database pool for {}: {e}", target.describe()))?;
+    Ok(pool)
+}
+
+pub fn migrate(conn: &mut DbConnection) -> anyhow::Result<()> {
+    let result = match conn {
+        DbConnection::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|_| ()),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+    };
+    result.map_err(|e| anyhow::anyhow!("database migration failed: {e}"))
+}
+
+/// Reverts every migration (used by the up-down-up test and `migrate --redo`).
+pub fn revert_all(conn: &mut DbConnection) -> anyhow::Result<()> {
+    let result = match conn {
+        DbConnection::Pg(c) => c.revert_all_migrations(PG_MIGRATIONS).map(|_| ()),
+        DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+    };
+    result.map_err(|e| anyhow::anyhow!("reverting migrations failed: {e}"))
+}
+
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Runs blocking database work on the blocking pool, never on the executor.
+pub async fn run<T, E, F>(pool: &Pool, f: F) -> Result<T, crate::error::AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Into<crate::error::AppError> + Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn).map_err(Into::into)
+    })
+    .await?
+}

@@ -1,0 +1,179 @@
+// One schema for both backends: only types that SQLite and PostgreSQL share.
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_roles (user_id, role) {
+        user_id -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_label -> Text,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Text,
+        object_label -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    catalog_record (id) {
+        id -> Text,
+        title_cs -> Text,
+        title_en -> Nullable<Text>,
+        description_cs -> Text,
+        description_en -> Nullable<Text>,
+        homepage -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        publisher_id -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    publishers (id) {
+        id -> Text,
+        slug -> Text,
+        name_cs -> Text,
+        name_en -> Nullable<Text>,
+        kind -> Text,
+        ico -> Nullable<Text>,
+        rpp_iri -> Nullable<Text>,
+        homepage -> Nullable<Text>,
+        email -> Nullable<Text>,
+        position -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vocab_concepts (iri) {
+        iri -> Text,
+        scheme -> Text,
+        code -> Text,
+        label_cs -> Text,
+        label_en -> Text,
+        media_type -> Nullable<Text>,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    strategies (id) {
+        id -> Text,
+        slug -> Text,
+        title_cs -> Text,
+        title_en -> Nullable<Text>,
+        description_cs -> Text,
+        period_start -> Integer,
+        period_end -> Integer,
+        approving_body -> Nullable<Text>,
+        document_title -> Nullable<Text>,
+        publisher_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    goals (id) {
+        id -> Text,
+        strategy_id -> Text,
+        chapter -> Text,
+        sc_code -> Nullable<Text>,
+        position -> Integer,
+        title_cs -> Text,
+        title_en -> Nullable<Text>,
+        description_cs -> Text,
+        planned_start -> Nullable<Integer>,
+        planned_end -> Nullable<Integer>,
+        continues_after -> Bool,
+        period_note_cs -> Nullable<Text>,
+        period_note_en -> Nullable<Text>,
+        owner -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    measures (id) {
+        id -> Text,
+        goal_id -> Text,
+        position -> Integer,
+        text_cs -> Text,
+        text_en -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(user_roles -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(goals -> strategies (strategy_id));
+diesel::joinable!(measures -> goals (goal_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    user_roles,
+    sessions,
+    api_tokens,
+    audit_log,
+    audit_head,
+    catalog_record,
+    publishers,
+    vocab_concepts,
+    strategies,
+    goals,
+    measures,
+);

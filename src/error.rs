@@ -1,0 +1,131 @@
+//! One error type for the web boundary. A handler returns `AppError`; the
+//! error middleware (`web::errors`) turns it into an HTML page or an RFC 9457
+//! problem document in the user's language, whichever the client asked for.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FieldError {
+    pub field: String,
+    /// An i18n message key, translated when rendered.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message_key: &str) -> Self {
+        FieldError {
+            field: field.to_string(),
+            message: message_key.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {detail}")]
+    BadRequest {
+        detail: String,
+        field: Option<String>,
+    },
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("invalid or missing CSRF token")]
+    Csrf,
+    #[error("too many requests")]
+    TooManyRequests { retry_after: u64 },
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn bad_request(detail: impl Into<String>, field: Option<&str>) -> Self {
+        AppError::BadRequest {
+            detail: detail.into(),
+            field: field.map(str::to_string),
+        }
+    }
+
+    /// The i18n key of the short title of this kind of error.
+    pub fn title_key(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "error_not_found",
+            AppError::BadRequest { .. } => "error_bad_request",
+            AppError::Validation(_) => "error_validation",
+            AppError::Unauthenticated => "error_unauthenticated",
+            AppError::Forbidden => "error_forbidden",
+            AppError::Csrf => "error_csrf",
+            AppError::TooManyRequests { .. } => "error_too_many",
+            AppError::PayloadTooLarge => "error_too_large",
+            AppError::UnsupportedMediaType => "error_media_type",
+            AppError::Conflict(_) => "error_conflict",
+            AppError::Unavailable(_) => "error_unavailable",
+            AppError::Internal(_) => "error_internal",
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::Internal(anyhow::Error::new(e))
+    }
+}
+
+impl From<r2d2::Error> for AppError {
+    fn from(e: r2d2::Error) -> Self {
+        AppError::Unavailable(format!("database: {e}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A bare response; the error middleware renders the body because only
+    /// it sees the request (Accept header, language).
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
+        if let AppError::TooManyRequests { retry_after } = self {
+            res.insert_header(("Retry-After", retry_after.to_string()));
+        }
+        if let AppError::Internal(e) = self {
+            log::error!("internal error: {e:#}");
+        }
+        res.finish()
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

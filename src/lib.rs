@@ -1,0 +1,123 @@
+//! Radnice: a city's open data portal (DCAT-AP catalog) and ICT strategy
+//! monitor in one server. This file wires config -> database -> app.
+
+pub mod audit;
+pub mod auth;
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod seed;
+pub mod strategy;
+pub mod web;
+
+use std::path::PathBuf;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpMessage, web as aw};
+
+pub use config::Config;
+
+pub struct AppState {
+    pub config: Config,
+    pub pool: db::Pool,
+    pub templates: tera::Tera,
+    pub i18n: web::i18n::I18n,
+    pub throttle: auth::throttle::LoginThrottle,
+}
+
+impl AppState {
+    /// Connects (and migrates) the database and builds templates and messages.
+    pub fn new(config: Config) -> anyhow::Result<AppState> {
+        let target = db::DbTarget::from_config(config.database_url.as_deref(), &config.data_dir)
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let pool = db::connect(&target)?;
+        Ok(AppState {
+            templates: web::templates()?,
+            i18n: web::i18n::I18n::load()?,
+            throttle: auth::throttle::LoginThrottle::new(config.login_attempts_per_minute),
+            pool,
+            config,
+        })
+    }
+
+    /// Seeds from `dir` when the database has never been seeded.
+    pub fn seed_if_empty(&self, dir: &std::path::Path) -> anyhow::Result<Option<u64>> {
+        let mut conn = self.pool.get()?;
+        if !seed::is_empty(&mut conn)? {
+            return Ok(None);
+        }
+        seed::run(&mut conn, dir).map(Some)
+    }
+}
+
+/// Where `serve` and `seed` find the seed content unless told otherwise.
+pub fn default_seed_dir() -> PathBuf {
+    std::env::var_os("RADNICE_SEED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("catalog"))
+}
+
+/// The whole application: routes, body limits, error pages, CSRF cookie,
+/// security headers. Used by `serve` and by the tests alike.
+pub fn app(
+    state: aw::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let limit = state.config.body_limit;
+    let https = state.config.base_is_https();
+    App::new()
+        .app_data(state)
+        .app_data(aw::JsonConfig::default().limit(limit))
+        .app_data(aw::FormConfig::default().limit(limit))
+        .app_data(aw::PayloadConfig::default().limit(limit))
+        .configure(web::routes)
+        .default_service(aw::to(|| async { Err::<actix_web::HttpResponse, _>(error::AppError::NotFound) }))
+        .wrap_fn(move |req, srv| {
+            auth::csrf::attach(&req);
+            let fut = srv.call(req);
+            async move {
+                let res = fut.await?.map_into_boxed_body();
+                let mut res = web::errors::finish(res);
+                let fresh = res
+                    .request()
+                    .extensions()
+                    .get::<auth::csrf::CsrfToken>()
+                    .filter(|t| t.fresh)
+                    .map(|t| t.value.clone());
+                // A response that sets its own CSRF cookie (login) wins.
+                let sets_own = res
+                    .response()
+                    .cookies()
+                    .any(|c| c.name() == auth::csrf::COOKIE);
+                if let Some(token) = fresh
+                    && !sets_own
+                {
+                    res.response_mut()
+                        .add_cookie(&auth::csrf::cookie(&token, https))
+                        .map_err(actix_web::error::ErrorInternalServerError)?;
+                }
+                web::headers::apply(res.headers_mut(), https);
+                Ok(res)
+            }
+        })
+}
+
+/// Runs the HTTP server until it is stopped.
+pub async fn serve(state: AppState) -> std::io::Result<()> {
+    let bind = state.config.bind.clone();
+    let state = aw::Data::new(state);
+    log::info!("listening on http://{bind}");
+    actix_web::HttpServer::new(move || app(state.clone()))
+        .bind(&bind)?
+        .run()
+        .await
+}

@@ -1,0 +1,231 @@
+//! The `radnice` command line: parse, load config, call into the library.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use radnice::auth::{Role, password, store};
+use radnice::{AppState, Config, audit, config::Overrides, db, seed};
+
+#[derive(Parser)]
+#[command(name = "radnice", version, about = "Open data portal and ICT strategy monitor")]
+struct Cli {
+    /// Data directory (SQLite database, files).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Configuration file (TOML).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (seeds an empty database first).
+    Serve {
+        /// Address to listen on, HOST:PORT.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load the seed content (idempotent).
+    Seed {
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add {
+        email: String,
+        /// admin, curator, working_group, steering_committee (repeatable)
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        password_stdin: bool,
+        /// Display name (defaults to the e-mail address).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user; prints it once, on its last line.
+    Create {
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain of the audit log.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info,actix_server=warn"))
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("radnice: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(cli: &Cli, bind: Option<String>) -> anyhow::Result<Config> {
+    Config::load(&Overrides {
+        config_file: cli.config.clone(),
+        bind,
+        data_dir: cli.data_dir.clone(),
+    })
+    .map_err(|e| anyhow::anyhow!("configuration: {e}"))
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Serve { bind } => {
+            let config = load_config(&cli, bind.clone())?;
+            let state = AppState::new(config)?;
+            let dir = radnice::default_seed_dir();
+            if dir.is_dir() {
+                if let Some(n) = state.seed_if_empty(&dir)? {
+                    log::info!("seeded an empty database from {} ({n} objects)", dir.display());
+                }
+            } else {
+                log::warn!("no seed directory at {}; starting without seed content", dir.display());
+            }
+            actix_web::rt::System::new().block_on(radnice::serve(state))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let config = load_config(&cli, None)?;
+            let target = db::DbTarget::from_config(config.database_url.as_deref(), &config.data_dir)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            db::connect(&target)?;
+            println!("migrations applied to {}", target.describe());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Seed { dir } => {
+            let config = load_config(&cli, None)?;
+            let state = AppState::new(config)?;
+            let dir = dir.clone().unwrap_or_else(radnice::default_seed_dir);
+            let mut conn = state.pool.get()?;
+            let n = seed::run(&mut conn, &dir)?;
+            println!("seed loaded from {}: {n} changes", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    roles,
+                    password_stdin,
+                    name,
+                },
+        } => {
+            if !password_stdin {
+                anyhow::bail!("give the password on standard input with --password-stdin");
+            }
+            let mut roles_parsed = Vec::new();
+            for r in roles {
+                let role = Role::parse(r).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "unknown role {r:?}; one of admin, curator, working_group, steering_committee"
+                    )
+                })?;
+                roles_parsed.push(role);
+            }
+            if !store::valid_email(email) {
+                anyhow::bail!("{email:?} is not an e-mail address");
+            }
+            let mut pw = String::new();
+            std::io::stdin().read_to_string(&mut pw)?;
+            let pw = pw.trim_end_matches(['\n', '\r']);
+            password::check_strength(pw).map_err(|_| {
+                anyhow::anyhow!("the password must have at least {} characters", password::MIN_LENGTH)
+            })?;
+            let config = load_config(&cli, None)?;
+            let state = AppState::new(config)?;
+            let mut conn = state.pool.get()?;
+            let hash = password::hash(pw)?;
+            let display = name.clone().unwrap_or_else(|| email.clone());
+            let user = store::create_user(
+                &mut conn,
+                &audit::Actor::system("cli"),
+                store::NewUser {
+                    email,
+                    display_name: &display,
+                    password_hash: &hash,
+                    roles: &roles_parsed,
+                },
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("user {} created with id {}", user.email, user.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            command: TokenCommand::Create { email, name },
+        } => {
+            if name.trim().is_empty() {
+                anyhow::bail!("the token needs a --name");
+            }
+            let config = load_config(&cli, None)?;
+            let state = AppState::new(config)?;
+            let mut conn = state.pool.get()?;
+            let user = store::find_by_email(&mut conn, email)?
+                .ok_or_else(|| anyhow::anyhow!("no user {email:?}"))?;
+            let (token, secret) =
+                store::create_token(&mut conn, &audit::Actor::system("cli"), &user.id, name)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("token {:?} ({}) for {}; it is shown only now:", token.name, token.id, user.email);
+            println!("{secret}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let config = load_config(&cli, None)?;
+            let target = db::DbTarget::from_config(config.database_url.as_deref(), &config.data_dir)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            let pool = db::connect(&target)?;
+            let mut conn = pool.get()?;
+            let report = audit::verify(&mut conn)?;
+            if report.ok() {
+                println!("audit log intact: {} rows", report.rows);
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for p in &report.problems {
+                    println!("{p}");
+                }
+                println!("audit log BROKEN: {} problem(s) in {} rows", report.problems.len(), report.rows);
+                Ok(ExitCode::from(2))
+            }
+        }
+    }
+}

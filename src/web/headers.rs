@@ -1,0 +1,25 @@
+//! Security headers on every response.
+
+use actix_web::http::header::{HeaderName, HeaderValue};
+
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+pub fn apply(headers: &mut actix_web::http::header::HeaderMap, https: bool) {
+    let mut set = |name: &'static str, value: &'static str| {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    };
+    set("content-security-policy", CSP);
+    set("x-content-type-options", "nosniff");
+    set("referrer-policy", "strict-origin-when-cross-origin");
+    set("x-frame-options", "DENY");
+    set("cross-origin-opener-policy", "same-origin");
+    set("permissions-policy", "camera=(), microphone=(), geolocation=()");
+    if https {
+        set("strict-transport-security", "max-age=31536000; includeSubDomains");
+    }
+}

@@ -1,0 +1,183 @@
+//! The web layer: routing table, page context, i18n, static assets, error
+//! pages and security headers.
+
+pub mod assets;
+pub mod errors;
+pub mod headers;
+pub mod i18n;
+pub mod pages;
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, dev::Payload, web};
+use futures_util::future::LocalBoxFuture;
+use rust_embed::RustEmbed;
+
+use crate::AppState;
+use crate::auth::{Identity, Role};
+use crate::error::{AppError, AppResult};
+pub use i18n::Lang;
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+#[include = "*.html"]
+struct TemplateFiles;
+
+/// Builds the tera instance once at start from the embedded templates.
+pub fn templates() -> anyhow::Result<tera::Tera> {
+    let mut tera = tera::Tera::new();
+    let mut sources = Vec::new();
+    for name in TemplateFiles::iter() {
+        let file = TemplateFiles::get(&name)
+            .ok_or_else(|| anyhow::anyhow!("template {name} vanished"))?;
+        let text = String::from_utf8(file.data.into_owned())
+            .map_err(|_| anyhow::anyhow!("template {name} is not UTF-8"))?;
+        sources.push((name.to_string(), text));
+    }
+    tera.register_filter(
+        "urlencode",
+        |s: &str, _: tera::Kwargs, _: &tera::State| errors::url_escape(s),
+    );
+    tera.add_raw_templates(sources)
+        .map_err(|e| anyhow::anyhow!("templates: {e:#}"))?;
+    Ok(tera)
+}
+
+pub fn template_names() -> Vec<String> {
+    TemplateFiles::iter().map(|n| n.to_string()).collect()
+}
+
+/// Everything a page needs from the request: language, user, CSRF token.
+pub struct Page {
+    pub lang: Lang,
+    pub identity: Identity,
+    pub csrf: String,
+    pub path: String,
+    pub state: web::Data<AppState>,
+}
+
+impl FromRequest for Page {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let identity = Identity::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let identity = identity.await?;
+            Page::build(&req, identity)
+        })
+    }
+}
+
+impl Page {
+    pub fn build(req: &HttpRequest, identity: Identity) -> AppResult<Page> {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
+        Ok(Page {
+            lang: Lang::of(req),
+            identity,
+            csrf: crate::auth::csrf::token_of(req),
+            path: req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".to_string()),
+            state,
+        })
+    }
+
+    pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
+        self.state.i18n.text(self.lang, key)
+    }
+
+    /// The layout's variables; a handler adds its own.
+    pub fn context(&self) -> tera::Context {
+        let mut ctx = tera::Context::new();
+        ctx.insert_value("t", self.state.i18n.value(self.lang));
+        ctx.insert("lang", self.lang.code());
+        ctx.insert("other_lang", self.lang.other().code());
+        ctx.insert("csrf_token", &self.csrf);
+        ctx.insert("path", &self.path);
+        ctx.insert("user", &self.identity.user());
+        ctx.insert(
+            "is_admin",
+            &self.identity.user().is_some_and(|u| u.has(Role::Admin)),
+        );
+        ctx
+    }
+
+    pub fn render(&self, template: &str, ctx: &tera::Context) -> AppResult<HttpResponse> {
+        self.render_status(actix_web::http::StatusCode::OK, template, ctx)
+    }
+
+    pub fn render_status(
+        &self,
+        status: actix_web::http::StatusCode,
+        template: &str,
+        ctx: &tera::Context,
+    ) -> AppResult<HttpResponse> {
+        let html = self
+            .state
+            .templates
+            .render(template, ctx)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering {template}: {e:#}")))?;
+        Ok(HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(html))
+    }
+}
+
+/// A local path to return to after a redirect; anything else goes home.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .finish()
+}
+
+/// Formats a stored UTC time for people: Europe/Prague, ISO-like.
+pub fn local_time(t: &chrono::NaiveDateTime) -> String {
+    use chrono::TimeZone;
+    chrono_tz::Europe::Prague
+        .from_utc_datetime(t)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(pages::healthz))
+        .route("/", web::get().to(pages::home))
+        .route("/lang/{code}", web::get().to(pages::switch_lang))
+        .route("/api", web::get().to(pages::api_docs))
+        .route("/static/{path:.*}", web::get().to(assets::serve))
+        .route("/favicon.ico", web::get().to(assets::favicon));
+    crate::auth::routes::routes(cfg);
+    crate::audit::routes::routes(cfg);
+    crate::catalog::routes::routes(cfg);
+    crate::strategy::routes::routes(cfg);
+}
+
+/// Marks the request as an API call (JSON errors whatever the Accept says).
+pub fn is_api(req: &HttpRequest) -> bool {
+    req.path().starts_with("/api/")
+}
+
+pub fn request_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Shortcut used by middleware that only has a `ServiceRequest`.
+pub fn extensions_has<T: 'static>(req: &HttpRequest) -> bool {
+    req.extensions().get::<T>().is_some()
+}
