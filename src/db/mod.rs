@@ -132,11 +132,9 @@ pub fn connect(target: &DbTarget) -> anyhow::Result<Pool> {
             .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", parent.display()))?;
     }
     let mut first = target.establish().map_err(|e| {
-        anyhow::anyhow!(
-            "cannot connect to the database {}: {}",
-            target.describe(),
-            e.to_string().trim()
-        )
+        // libpq explains over several lines; the operator gets one.
+        let reason = e.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+        anyhow::anyhow!("cannot connect to the database {}: {reason}", target.describe())
     })?;
     migrate(&mut first)?;
     drop(first);

@@ -1,0 +1,17 @@
+#![expect(clippy::expect_used, clippy::unwrap_used, reason = "tests fail loudly")]
+
+//! One integration-test binary: every test starts the real app on a real
+//! database (SQLite by default; PostgreSQL when TEST_DATABASE_URL says
+//! postgres://) and talks to it over HTTP.
+
+mod support;
+
+mod audit;
+mod auth;
+mod browser;
+mod cli;
+mod config;
+mod db;
+mod seed;
+mod strategy;
+mod web;
