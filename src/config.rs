@@ -66,7 +66,11 @@ impl Config {
             .or_else(|| env_nonempty("RADNICE_BIND"))
             .or(file.bind)
             .unwrap_or_else(|| "127.0.0.1:8080".to_string());
-        if bind.to_socket_addrs().map(|mut a| a.next().is_none()).unwrap_or(true) {
+        if bind
+            .to_socket_addrs()
+            .map(|mut a| a.next().is_none())
+            .unwrap_or(true)
+        {
             return Err(format!("bind address {bind:?} is not HOST:PORT"));
         }
         let data_dir = flags
@@ -89,11 +93,15 @@ impl Config {
             None => file.body_limit.unwrap_or(2 * 1024 * 1024),
         };
         if body_limit < 1024 {
-            return Err(format!("body_limit must be at least 1024 bytes, got {body_limit}"));
+            return Err(format!(
+                "body_limit must be at least 1024 bytes, got {body_limit}"
+            ));
         }
         let session_hours = file.session_hours.unwrap_or(12);
         if !(1..=24 * 30).contains(&session_hours) {
-            return Err(format!("session_hours must be 1..=720, got {session_hours}"));
+            return Err(format!(
+                "session_hours must be 1..=720, got {session_hours}"
+            ));
         }
         let login_attempts_per_minute = file.login_attempts_per_minute.unwrap_or(5);
         if login_attempts_per_minute == 0 {
@@ -131,10 +139,14 @@ fn read_file(path: &Path) -> Result<FileConfig, String> {
 fn parse_base_url(raw: &str) -> Result<url::Url, String> {
     let url = url::Url::parse(raw).map_err(|e| format!("RADNICE_BASE_URL {raw:?}: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(format!("RADNICE_BASE_URL {raw:?} must be an http(s) URL with a host"));
+        return Err(format!(
+            "RADNICE_BASE_URL {raw:?} must be an http(s) URL with a host"
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!("RADNICE_BASE_URL {raw:?} must not have a query or fragment"));
+        return Err(format!(
+            "RADNICE_BASE_URL {raw:?} must not have a query or fragment"
+        ));
     }
     Ok(url)
 }

@@ -80,7 +80,9 @@ pub fn app(
         .app_data(aw::FormConfig::default().limit(limit))
         .app_data(aw::PayloadConfig::default().limit(limit))
         .configure(web::routes)
-        .default_service(aw::to(|| async { Err::<actix_web::HttpResponse, _>(error::AppError::NotFound) }))
+        .default_service(aw::to(|| async {
+            Err::<actix_web::HttpResponse, _>(error::AppError::NotFound)
+        }))
         .wrap_fn(move |req, srv| {
             auth::csrf::attach(&req);
             let fut = srv.call(req);

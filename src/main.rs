@@ -9,7 +9,11 @@ use radnice::auth::{Role, password, store};
 use radnice::{AppState, Config, audit, config::Overrides, db, seed};
 
 #[derive(Parser)]
-#[command(name = "radnice", version, about = "Open data portal and ICT strategy monitor")]
+#[command(
+    name = "radnice",
+    version,
+    about = "Open data portal and ICT strategy monitor"
+)]
 struct Cli {
     /// Data directory (SQLite database, files).
     #[arg(long, global = true)]
@@ -86,8 +90,10 @@ enum AuditCommand {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info,actix_server=warn"))
-        .init();
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("info,actix_server=warn"),
+    )
+    .init();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -115,18 +121,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let dir = radnice::default_seed_dir();
             if dir.is_dir() {
                 if let Some(n) = state.seed_if_empty(&dir)? {
-                    log::info!("seeded an empty database from {} ({n} objects)", dir.display());
+                    log::info!(
+                        "seeded an empty database from {} ({n} objects)",
+                        dir.display()
+                    );
                 }
             } else {
-                log::warn!("no seed directory at {}; starting without seed content", dir.display());
+                log::warn!(
+                    "no seed directory at {}; starting without seed content",
+                    dir.display()
+                );
             }
             actix_web::rt::System::new().block_on(radnice::serve(state))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
             let config = load_config(&cli, None)?;
-            let target = db::DbTarget::from_config(config.database_url.as_deref(), &config.data_dir)
-                .map_err(|e| anyhow::anyhow!(e))?;
+            let target =
+                db::DbTarget::from_config(config.database_url.as_deref(), &config.data_dir)
+                    .map_err(|e| anyhow::anyhow!(e))?;
             db::connect(&target)?;
             println!("migrations applied to {}", target.describe());
             Ok(ExitCode::SUCCESS)
@@ -168,7 +181,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             std::io::stdin().read_to_string(&mut pw)?;
             let pw = pw.trim_end_matches(['\n', '\r']);
             password::check_strength(pw).map_err(|_| {
-                anyhow::anyhow!("the password must have at least {} characters", password::MIN_LENGTH)
+                anyhow::anyhow!(
+                    "the password must have at least {} characters",
+                    password::MIN_LENGTH
+                )
             })?;
             let config = load_config(&cli, None)?;
             let state = AppState::new(config)?;
@@ -203,7 +219,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (token, secret) =
                 store::create_token(&mut conn, &audit::Actor::system("cli"), &user.id, name)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("token {:?} ({}) for {}; it is shown only now:", token.name, token.id, user.email);
+            println!(
+                "token {:?} ({}) for {}; it is shown only now:",
+                token.name, token.id, user.email
+            );
             println!("{secret}");
             Ok(ExitCode::SUCCESS)
         }
@@ -211,8 +230,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: AuditCommand::Verify,
         } => {
             let config = load_config(&cli, None)?;
-            let target = db::DbTarget::from_config(config.database_url.as_deref(), &config.data_dir)
-                .map_err(|e| anyhow::anyhow!(e))?;
+            let target =
+                db::DbTarget::from_config(config.database_url.as_deref(), &config.data_dir)
+                    .map_err(|e| anyhow::anyhow!(e))?;
             let pool = db::connect(&target)?;
             let mut conn = pool.get()?;
             let report = audit::verify(&mut conn)?;
@@ -223,7 +243,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 for p in &report.problems {
                     println!("{p}");
                 }
-                println!("audit log BROKEN: {} problem(s) in {} rows", report.problems.len(), report.rows);
+                println!(
+                    "audit log BROKEN: {} problem(s) in {} rows",
+                    report.problems.len(),
+                    report.rows
+                );
                 Ok(ExitCode::from(2))
             }
         }

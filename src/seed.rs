@@ -82,7 +82,12 @@ impl SeedFile {
         })
     }
 
-    pub fn error_at(&self, span: Range<usize>, field: &str, message: impl Into<String>) -> SeedError {
+    pub fn error_at(
+        &self,
+        span: Range<usize>,
+        field: &str,
+        message: impl Into<String>,
+    ) -> SeedError {
         let (line, column) = self.line_col(span.start);
         SeedError {
             file: self.path.clone(),
@@ -96,7 +101,12 @@ impl SeedFile {
     fn line_col(&self, offset: usize) -> (usize, usize) {
         let before = &self.text[..offset.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map(|s| s.chars().count()).unwrap_or(0) + 1;
+        let col = before
+            .rsplit('\n')
+            .next()
+            .map(|s| s.chars().count())
+            .unwrap_or(0)
+            + 1;
         (line, col)
     }
 

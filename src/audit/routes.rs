@@ -9,8 +9,10 @@ use crate::error::{AppError, AppResult};
 use crate::web::Page;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/audit", web::get().to(audit_page))
-        .route("/history/{object_type}/{object_id}", web::get().to(history_page));
+    cfg.route("/admin/audit", web::get().to(audit_page)).route(
+        "/history/{object_type}/{object_id}",
+        web::get().to(history_page),
+    );
 }
 
 #[derive(Deserialize, Default, serde::Serialize)]
@@ -25,7 +27,9 @@ pub struct AuditQuery {
 }
 
 fn nonempty(s: &Option<String>) -> Option<String> {
-    s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    s.as_ref()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 fn parse_day(s: &Option<String>, field: &str) -> AppResult<Option<chrono::NaiveDateTime>> {
@@ -33,7 +37,12 @@ fn parse_day(s: &Option<String>, field: &str) -> AppResult<Option<chrono::NaiveD
         None => Ok(None),
         Some(v) => chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
             .map(|d| d.and_hms_opt(0, 0, 0))
-            .map_err(|_| AppError::bad_request(format!("{field}: expected YYYY-MM-DD, got {v:?}"), Some(field))),
+            .map_err(|_| {
+                AppError::bad_request(
+                    format!("{field}: expected YYYY-MM-DD, got {v:?}"),
+                    Some(field),
+                )
+            }),
     }
 }
 
@@ -77,7 +86,10 @@ async fn audit_page(page: Page, q: web::Query<AuditQuery>) -> AppResult<HttpResp
     };
     let page_no = q.page.unwrap_or(1).max(1);
     let f = filter.clone();
-    let (rows, more) = crate::db::run(&page.state.pool, move |c| store::list(c, &f, page_no, PER_PAGE)).await?;
+    let (rows, more) = crate::db::run(&page.state.pool, move |c| {
+        store::list(c, &f, page_no, PER_PAGE)
+    })
+    .await?;
     let mut ctx = page.context();
     ctx.insert("rows", &rows_for_view(&rows));
     ctx.insert("q", &q);
@@ -111,7 +123,8 @@ async fn history_page(page: Page, path: web::Path<(String, String)>) -> AppResul
         object_id: Some(object_id.clone()),
         ..Filter::default()
     };
-    let (rows, _) = crate::db::run(&page.state.pool, move |c| store::list(c, &filter, 1, 1000)).await?;
+    let (rows, _) =
+        crate::db::run(&page.state.pool, move |c| store::list(c, &filter, 1, 1000)).await?;
     if rows.is_empty() {
         return Err(AppError::NotFound);
     }

@@ -118,7 +118,9 @@ pub fn record(conn: &mut DbConnection, actor: &Actor, entry: Entry<'_>) -> Query
         hash: String::new(),
     };
     row.hash = row.compute_hash();
-    diesel::insert_into(audit_log::table).values(&row).execute(conn)?;
+    diesel::insert_into(audit_log::table)
+        .values(&row)
+        .execute(conn)?;
     diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
         .set((audit_head::seq.eq(row.seq), audit_head::hash.eq(&row.hash)))
         .execute(conn)?;

@@ -127,7 +127,10 @@ async fn logout(
     authorize(&identity, Permission::ManageOwnAccount)?;
     if let Some(c) = req.cookie(SESSION_COOKIE) {
         let secret = c.value().to_string();
-        crate::db::run(&state.pool, move |conn| store::delete_session(conn, &secret)).await?;
+        crate::db::run(&state.pool, move |conn| {
+            store::delete_session(conn, &secret)
+        })
+        .await?;
     }
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     gone.make_removal();
@@ -158,7 +161,10 @@ async fn users_page(page: Page) -> AppResult<HttpResponse> {
     let mut ctx = page.context();
     ctx.insert("users", &users);
     ctx.insert("roles", &role_options(&page, &[]));
-    ctx.insert("form", &serde_json::json!({"email": "", "display_name": ""}));
+    ctx.insert(
+        "form",
+        &serde_json::json!({"email": "", "display_name": ""}),
+    );
     ctx.insert("errors", &serde_json::json!({}));
     page.render("auth/users.html", &ctx)
 }
@@ -261,9 +267,11 @@ async fn create_user(
 async fn user_page(page: Page, id: web::Path<String>) -> AppResult<HttpResponse> {
     authorize(&page.identity, Permission::ManageUsers)?;
     let id = id.into_inner();
-    let user = crate::db::run(&page.state.pool, move |c| match store::find_by_id(c, &id)? {
-        Some(u) => store::view(c, &u).map(Some),
-        None => Ok::<_, diesel::result::Error>(None),
+    let user = crate::db::run(&page.state.pool, move |c| {
+        match store::find_by_id(c, &id)? {
+            Some(u) => store::view(c, &u).map(Some),
+            None => Ok::<_, diesel::result::Error>(None),
+        }
     })
     .await?
     .ok_or(AppError::NotFound)?;
@@ -307,9 +315,11 @@ async fn update_user(
     }
     if !errors.is_empty() {
         let target = id.clone();
-        let user = crate::db::run(&page.state.pool, move |c| match store::find_by_id(c, &target)? {
-            Some(u) => store::view(c, &u).map(Some),
-            None => Ok::<_, diesel::result::Error>(None),
+        let user = crate::db::run(&page.state.pool, move |c| {
+            match store::find_by_id(c, &target)? {
+                Some(u) => store::view(c, &u).map(Some),
+                None => Ok::<_, diesel::result::Error>(None),
+            }
         })
         .await?
         .ok_or(AppError::NotFound)?;
@@ -343,7 +353,11 @@ async fn update_user(
 
 // --- own account and tokens --------------------------------------------------
 
-async fn account_page(page: &Page, new_token: Option<&str>, errors: &[FieldError]) -> AppResult<HttpResponse> {
+async fn account_page(
+    page: &Page,
+    new_token: Option<&str>,
+    errors: &[FieldError],
+) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::ManageOwnAccount)?;
     let uid = user.id.clone();
     let tokens = crate::db::run(&page.state.pool, move |c| store::tokens_of(c, &uid)).await?;
@@ -405,7 +419,10 @@ async fn change_password(
     }
     let hash = password::hash(&form.new_password)?;
     let actor = user.actor();
-    crate::db::run(&page.state.pool, move |c| store::set_password(c, &actor, &user.id, &hash)).await?;
+    crate::db::run(&page.state.pool, move |c| {
+        store::set_password(c, &actor, &user.id, &hash)
+    })
+    .await?;
     Ok(see_other("/account"))
 }
 
@@ -424,11 +441,18 @@ async fn create_token(
     let user = authorize(&page.identity, Permission::ManageOwnAccount)?.clone();
     let name = form.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
-        return account_page(&page, None, &[FieldError::new("name", "token_name_required")]).await;
+        return account_page(
+            &page,
+            None,
+            &[FieldError::new("name", "token_name_required")],
+        )
+        .await;
     }
     let actor = user.actor();
-    let (_, secret) =
-        crate::db::run(&page.state.pool, move |c| store::create_token(c, &actor, &user.id, &name)).await?;
+    let (_, secret) = crate::db::run(&page.state.pool, move |c| {
+        store::create_token(c, &actor, &user.id, &name)
+    })
+    .await?;
     // The secret is shown on this one response and never again.
     account_page(&page, Some(&secret), &[]).await
 }
@@ -443,7 +467,10 @@ async fn revoke_token(
     let user = authorize(&page.identity, Permission::ManageOwnAccount)?.clone();
     let actor = user.actor();
     let token_id = id.into_inner();
-    crate::db::run(&page.state.pool, move |c| store::revoke_token(c, &actor, &user.id, &token_id)).await?;
+    crate::db::run(&page.state.pool, move |c| {
+        store::revoke_token(c, &actor, &user.id, &token_id)
+    })
+    .await?;
     Ok(see_other("/account"))
 }
 

@@ -213,7 +213,15 @@ pub fn update_user(
         }
         let row = find_by_id(c, id)?.ok_or(UserError::NotFound)?;
         let after = view(c, &row)?;
-        audit::store::record_change(c, actor, "user", id, &after.email, Some(&before), Some(&after))?;
+        audit::store::record_change(
+            c,
+            actor,
+            "user",
+            id,
+            &after.email,
+            Some(&before),
+            Some(&after),
+        )?;
         Ok(after)
     })
 }
@@ -361,7 +369,15 @@ pub fn revoke_token(
             .find(token_id)
             .select(TokenView::as_select())
             .first(c)?;
-        audit::store::record_change(c, actor, "api_token", token_id, &after.name, Some(&before), Some(&after))?;
+        audit::store::record_change(
+            c,
+            actor,
+            "api_token",
+            token_id,
+            &after.name,
+            Some(&before),
+            Some(&after),
+        )?;
         Ok(())
     })
 }

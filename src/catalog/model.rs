@@ -1,4 +1,7 @@
+use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use crate::db::schema::{catalog_record, publishers, vocab_concepts};
 
 /// The kinds of publisher chapter 2.1.1 of the strategy names.
 pub const PUBLISHER_KINDS: [&str; 5] = [
@@ -11,7 +14,10 @@ pub const PUBLISHER_KINDS: [&str; 5] = [
 
 pub const VOCAB_SCHEMES: [&str; 4] = ["theme", "file_type", "frequency", "licence"];
 
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(
+    Serialize, Deserialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset,
+)]
+#[diesel(table_name = publishers, treat_none_as_null = true)]
 pub struct Publisher {
     pub id: String,
     pub slug: String,
@@ -25,7 +31,10 @@ pub struct Publisher {
     pub position: i32,
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(
+    Serialize, Deserialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset,
+)]
+#[diesel(table_name = catalog_record, treat_none_as_null = true)]
 pub struct CatalogRecord {
     pub title_cs: String,
     pub title_en: Option<String>,
@@ -36,7 +45,10 @@ pub struct CatalogRecord {
     pub publisher_id: String,
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(
+    Serialize, Deserialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset,
+)]
+#[diesel(table_name = vocab_concepts, treat_none_as_null = true)]
 pub struct Concept {
     pub iri: String,
     pub scheme: String,

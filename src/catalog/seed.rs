@@ -83,18 +83,27 @@ impl CatalogSeed {
 pub fn valid_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 100
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
 
-fn check_http_url(file: &SeedFile, v: &Option<Spanned<String>>, field: &str) -> Result<(), SeedError> {
+fn check_http_url(
+    file: &SeedFile,
+    v: &Option<Spanned<String>>,
+    field: &str,
+) -> Result<(), SeedError> {
     if let Some(u) = v {
         let ok = url::Url::parse(u.get_ref())
             .map(|p| matches!(p.scheme(), "http" | "https"))
             .unwrap_or(false);
         if !ok {
-            return Err(file.error_at(u.span(), field, format!("{:?} is not an http(s) URL", u.get_ref())));
+            return Err(file.error_at(
+                u.span(),
+                field,
+                format!("{:?} is not an http(s) URL", u.get_ref()),
+            ));
         }
     }
     Ok(())
@@ -108,22 +117,38 @@ pub fn load(dir: &Path) -> Result<CatalogSeed, SeedError> {
     for (i, p) in parsed.publisher.into_iter().enumerate() {
         let slug = p.slug.get_ref();
         if !valid_slug(slug) {
-            return Err(pub_file.error_at(p.slug.span(), "slug", "use lowercase letters, digits and hyphens"));
+            return Err(pub_file.error_at(
+                p.slug.span(),
+                "slug",
+                "use lowercase letters, digits and hyphens",
+            ));
         }
         if !slugs.insert(slug.clone()) {
-            return Err(pub_file.error_at(p.slug.span(), "slug", format!("{slug:?} is used twice")));
+            return Err(pub_file.error_at(
+                p.slug.span(),
+                "slug",
+                format!("{slug:?} is used twice"),
+            ));
         }
         if !PUBLISHER_KINDS.contains(&p.kind.get_ref().as_str()) {
             return Err(pub_file.error_at(
                 p.kind.span(),
                 "kind",
-                format!("unknown kind {:?}; one of {}", p.kind.get_ref(), PUBLISHER_KINDS.join(", ")),
+                format!(
+                    "unknown kind {:?}; one of {}",
+                    p.kind.get_ref(),
+                    PUBLISHER_KINDS.join(", ")
+                ),
             ));
         }
         if let Some(ico) = &p.ico
             && !valid_ico(ico.get_ref())
         {
-            return Err(pub_file.error_at(ico.span(), "ico", "an IČO has 8 digits and a valid check digit"));
+            return Err(pub_file.error_at(
+                ico.span(),
+                "ico",
+                "an IČO has 8 digits and a valid check digit",
+            ));
         }
         check_http_url(&pub_file, &p.rpp_iri, "rpp_iri")?;
         check_http_url(&pub_file, &p.homepage, "homepage")?;
@@ -148,7 +173,10 @@ pub fn load(dir: &Path) -> Result<CatalogSeed, SeedError> {
         return Err(cat_file.error_at(
             c.publisher.span(),
             "publisher",
-            format!("no publisher {:?} in publishers.toml", c.publisher.get_ref()),
+            format!(
+                "no publisher {:?} in publishers.toml",
+                c.publisher.get_ref()
+            ),
         ));
     }
     check_http_url(&cat_file, &c.homepage, "homepage")?;
@@ -177,7 +205,10 @@ pub fn load(dir: &Path) -> Result<CatalogSeed, SeedError> {
             return Err(file.error_at(
                 v.scheme.span(),
                 "scheme",
-                format!("unknown scheme {scheme:?}; one of {}", VOCAB_SCHEMES.join(", ")),
+                format!(
+                    "unknown scheme {scheme:?}; one of {}",
+                    VOCAB_SCHEMES.join(", ")
+                ),
             ));
         }
         for (i, entry) in v.concept.into_iter().enumerate() {
@@ -224,7 +255,11 @@ pub fn valid_ico(ico: &str) -> bool {
     check == d[7]
 }
 
-pub fn apply(conn: &mut DbConnection, actor: &Actor, seed: &CatalogSeed) -> diesel::QueryResult<()> {
+pub fn apply(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    seed: &CatalogSeed,
+) -> diesel::QueryResult<()> {
     for p in &seed.publishers {
         super::store::upsert_publisher(conn, actor, p)?;
     }

@@ -44,9 +44,9 @@ impl DbTarget {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 Ok(DbTarget::Postgres(url.to_string()))
             }
-            Some(url) if url.starts_with("sqlite://") => {
-                Ok(DbTarget::Sqlite(url.trim_start_matches("sqlite://").to_string()))
-            }
+            Some(url) if url.starts_with("sqlite://") => Ok(DbTarget::Sqlite(
+                url.trim_start_matches("sqlite://").to_string(),
+            )),
             Some(url) => Err(format!(
                 "DATABASE_URL must start with postgres:// or sqlite://, got {:?}",
                 redact(url)
@@ -128,13 +128,21 @@ pub fn connect(target: &DbTarget) -> anyhow::Result<Pool> {
         && let Some(parent) = Path::new(path).parent()
         && !parent.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|e| {
+            anyhow::anyhow!("cannot create data directory {}: {e}", parent.display())
+        })?;
     }
     let mut first = target.establish().map_err(|e| {
         // libpq explains over several lines; the operator gets one.
-        let reason = e.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
-        anyhow::anyhow!("cannot connect to the database {}: {reason}", target.describe())
+        let reason = e
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        anyhow::anyhow!(
+            "cannot connect to the database {}: {reason}",
+            target.describe()
+        )
     })?;
     migrate(&mut first)?;
     drop(first);
@@ -146,7 +154,12 @@ pub fn connect(target: &DbTarget) -> anyhow::Result<Pool> {
         .build(Manager {
             target: target.clone(),
         })
-        .map_err(|e| anyhow::anyhow!("cannot open the database pool for {}: {e}", target.describe()))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open the database pool for {}: {e}",
+                target.describe()
+            )
+        })?;
     Ok(pool)
 }
 

@@ -1,6 +1,12 @@
+use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+use crate::db::schema::{goals, measures, strategies};
+
+#[derive(
+    Serialize, Deserialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset,
+)]
+#[diesel(table_name = strategies, treat_none_as_null = true)]
 pub struct Strategy {
     pub id: String,
     pub slug: String,
@@ -14,7 +20,10 @@ pub struct Strategy {
     pub publisher_id: Option<String>,
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(
+    Serialize, Deserialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset,
+)]
+#[diesel(table_name = goals, treat_none_as_null = true)]
 pub struct Goal {
     pub id: String,
     pub strategy_id: String,
@@ -35,7 +44,10 @@ pub struct Goal {
     pub owner: Option<String>,
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(
+    Serialize, Deserialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset,
+)]
+#[diesel(table_name = measures, treat_none_as_null = true)]
 pub struct Measure {
     pub id: String,
     pub goal_id: String,

@@ -36,7 +36,10 @@ async fn api_list(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(list))
 }
 
-async fn api_detail(state: web::Data<AppState>, slug: web::Path<String>) -> AppResult<HttpResponse> {
+async fn api_detail(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
     let detail = crate::db::run(&state.pool, move |c| store::detail(c, &slug))
         .await?

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::model::{Goal, Strategy};
+use super::store::MeasureText;
 use crate::audit::Actor;
 use crate::catalog::seed::{CatalogSeed, valid_slug};
 use crate::db::DbConnection;
@@ -56,7 +57,7 @@ struct GoalEntry {
 pub struct StrategySeed {
     pub strategy: Strategy,
     pub publisher_slug: Option<String>,
-    pub goals: Vec<(Goal, Vec<(String, Option<String>)>)>,
+    pub goals: Vec<(Goal, Vec<MeasureText>)>,
 }
 
 pub fn load(dir: &Path, catalog: &CatalogSeed) -> Result<Vec<StrategySeed>, SeedError> {
@@ -88,37 +89,67 @@ fn check(
 ) -> Result<StrategySeed, SeedError> {
     let s = parsed.strategy;
     if !valid_slug(s.slug.get_ref()) {
-        return Err(file.error_at(s.slug.span(), "slug", "use lowercase letters, digits and hyphens"));
+        return Err(file.error_at(
+            s.slug.span(),
+            "slug",
+            "use lowercase letters, digits and hyphens",
+        ));
     }
     if !slugs.insert(s.slug.get_ref().clone()) {
-        return Err(file.error_at(s.slug.span(), "slug", "another strategy file uses this slug"));
+        return Err(file.error_at(
+            s.slug.span(),
+            "slug",
+            "another strategy file uses this slug",
+        ));
     }
     let (start, end) = (*s.period_start.get_ref(), *s.period_end.get_ref());
     if !(1990..=2100).contains(&start) {
-        return Err(file.error_at(s.period_start.span(), "period_start", "not a plausible year"));
+        return Err(file.error_at(
+            s.period_start.span(),
+            "period_start",
+            "not a plausible year",
+        ));
     }
     if end < start || end > 2100 {
-        return Err(file.error_at(s.period_end.span(), "period_end", "must be a year not before period_start"));
+        return Err(file.error_at(
+            s.period_end.span(),
+            "period_end",
+            "must be a year not before period_start",
+        ));
     }
     if let Some(p) = &s.publisher
         && !catalog.has_publisher(p.get_ref())
     {
-        return Err(file.error_at(p.span(), "publisher", format!("no publisher {:?} in publishers.toml", p.get_ref())));
+        return Err(file.error_at(
+            p.span(),
+            "publisher",
+            format!("no publisher {:?} in publishers.toml", p.get_ref()),
+        ));
     }
     let mut chapters = HashSet::new();
     let mut codes = HashSet::new();
     let mut goals = Vec::new();
     for (i, g) in parsed.goal.into_iter().enumerate() {
         let chapter = g.chapter.get_ref();
-        if chapter.is_empty() || !chapter.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(file.error_at(g.chapter.span(), "chapter", "a chapter number such as 3.1.10"));
+        if chapter.is_empty()
+            || !chapter
+                .split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(file.error_at(
+                g.chapter.span(),
+                "chapter",
+                "a chapter number such as 3.1.10",
+            ));
         }
         if !chapters.insert(chapter.clone()) {
             return Err(file.error_at(g.chapter.span(), "chapter", "two goals share this chapter"));
         }
         if let Some(code) = &g.sc_code {
             let c = code.get_ref();
-            let ok = c.strip_prefix("SC").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            let ok = c
+                .strip_prefix("SC")
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
             if !ok {
                 return Err(file.error_at(code.span(), "sc_code", "a code such as SC7"));
             }
@@ -126,11 +157,18 @@ fn check(
                 return Err(file.error_at(code.span(), "sc_code", "two goals share this code"));
             }
         }
-        for (year, name) in [(&g.planned_start, "planned_start"), (&g.planned_end, "planned_end")] {
+        for (year, name) in [
+            (&g.planned_start, "planned_start"),
+            (&g.planned_end, "planned_end"),
+        ] {
             if let Some(y) = year
                 && !(start..=end).contains(y.get_ref())
             {
-                return Err(file.error_at(y.span(), name, format!("outside the strategy's period {start}-{end}")));
+                return Err(file.error_at(
+                    y.span(),
+                    name,
+                    format!("outside the strategy's period {start}-{end}"),
+                ));
             }
         }
         if g.planned_start.is_none() && g.planned_end.is_none() && g.period_note_cs.is_none() {
@@ -142,12 +180,20 @@ fn check(
         }
         let measures = g.measures.get_ref();
         if measures.is_empty() || measures.iter().any(|m| m.trim().is_empty()) {
-            return Err(file.error_at(g.measures.span(), "measures", "every goal lists its measures, none empty"));
+            return Err(file.error_at(
+                g.measures.span(),
+                "measures",
+                "every goal lists its measures, none empty",
+            ));
         }
         if let Some(en) = &g.measures_en
             && en.len() != measures.len()
         {
-            return Err(file.error_at(g.measures.span(), "measures_en", "must have as many items as measures"));
+            return Err(file.error_at(
+                g.measures.span(),
+                "measures_en",
+                "must have as many items as measures",
+            ));
         }
         let texts = measures
             .iter()

@@ -64,9 +64,7 @@ fn describe(res: &ServiceResponse<BoxBody>) -> Described {
     } else if let Some(form_err) = err.as_error::<UrlencodedError>() {
         d.detail = Some(form_err.to_string());
         d.field = field_of_serde_message(&form_err.to_string());
-    } else if err.as_error::<PayloadError>().is_some() {
-        d.detail = Some(err.to_string());
-    } else if status.is_client_error() {
+    } else if err.as_error::<PayloadError>().is_some() || status.is_client_error() {
         d.detail = Some(err.to_string());
     }
     d
@@ -97,8 +95,7 @@ pub fn finish(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     let status = res.status();
     // Only responses that carry an error get a new body: a form re-rendered
     // with its field errors (422) is already the page the user must see.
-    if !(status.is_client_error() || status.is_server_error()) || res.response().error().is_none()
-    {
+    if !(status.is_client_error() || status.is_server_error()) || res.response().error().is_none() {
         return res;
     }
     let described = describe(&res);
@@ -175,7 +172,9 @@ pub fn finish(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
             Ok(html) => builder.content_type("text/html; charset=utf-8").body(html),
             Err(e) => {
                 log::error!("rendering error page: {e:#}");
-                builder.content_type("text/plain; charset=utf-8").body(title)
+                builder
+                    .content_type("text/plain; charset=utf-8")
+                    .body(title)
             }
         }
     };

@@ -18,8 +18,14 @@ pub fn apply(headers: &mut actix_web::http::header::HeaderMap, https: bool) {
     set("referrer-policy", "strict-origin-when-cross-origin");
     set("x-frame-options", "DENY");
     set("cross-origin-opener-policy", "same-origin");
-    set("permissions-policy", "camera=(), microphone=(), geolocation=()");
+    set(
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    );
     if https {
-        set("strict-transport-security", "max-age=31536000; includeSubDomains");
+        set(
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
     }
 }

@@ -26,16 +26,15 @@ pub fn templates() -> anyhow::Result<tera::Tera> {
     let mut tera = tera::Tera::new();
     let mut sources = Vec::new();
     for name in TemplateFiles::iter() {
-        let file = TemplateFiles::get(&name)
-            .ok_or_else(|| anyhow::anyhow!("template {name} vanished"))?;
+        let file =
+            TemplateFiles::get(&name).ok_or_else(|| anyhow::anyhow!("template {name} vanished"))?;
         let text = String::from_utf8(file.data.into_owned())
             .map_err(|_| anyhow::anyhow!("template {name} is not UTF-8"))?;
         sources.push((name.to_string(), text));
     }
-    tera.register_filter(
-        "urlencode",
-        |s: &str, _: tera::Kwargs, _: &tera::State| errors::url_escape(s),
-    );
+    tera.register_filter("urlencode", |s: &str, _: tera::Kwargs, _: &tera::State| {
+        errors::url_escape(s)
+    });
     tera.add_raw_templates(sources)
         .map_err(|e| anyhow::anyhow!("templates: {e:#}"))?;
     Ok(tera)
@@ -131,9 +130,7 @@ impl Page {
 /// A local path to return to after a redirect; anything else goes home.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => {
-            n.to_string()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
         _ => "/".to_string(),
     }
 }

@@ -14,20 +14,38 @@ async fn every_account_change_is_logged_with_before_and_after() {
     let token = c.csrf("/admin/users").await;
     c.post_form(
         "/admin/users",
-        &[("csrf_token", &token), ("email", "k@chomutov.test"), ("display_name", "Karel"), ("password", "dlouhe-heslo-123"), ("roles", "curator")],
+        &[
+            ("csrf_token", &token),
+            ("email", "k@chomutov.test"),
+            ("display_name", "Karel"),
+            ("password", "dlouhe-heslo-123"),
+            ("roles", "curator"),
+        ],
     )
     .await;
-    let k = radnice::auth::store::find_by_email(&mut app.conn(), "k@chomutov.test").expect("q").expect("user");
+    let k = radnice::auth::store::find_by_email(&mut app.conn(), "k@chomutov.test")
+        .expect("q")
+        .expect("user");
     c.post_form(
         &format!("/admin/users/{}", k.id),
-        &[("csrf_token", &token), ("display_name", "Karel Novák"), ("roles", "steering_committee"), ("active", "1")],
+        &[
+            ("csrf_token", &token),
+            ("display_name", "Karel Novák"),
+            ("roles", "steering_committee"),
+            ("active", "1"),
+        ],
     )
     .await;
 
     let rows: Vec<(String, String, Option<String>, Option<String>)> = audit_log::table
         .filter(audit_log::object_id.eq(&k.id))
         .order(audit_log::seq.asc())
-        .select((audit_log::action, audit_log::actor_label, audit_log::before_json, audit_log::after_json))
+        .select((
+            audit_log::action,
+            audit_log::actor_label,
+            audit_log::before_json,
+            audit_log::after_json,
+        ))
         .load(&mut *app.conn())
         .expect("rows");
     assert_eq!(rows.len(), 2);
@@ -35,18 +53,25 @@ async fn every_account_change_is_logged_with_before_and_after() {
     assert_eq!(rows[0].1, "admin@chomutov.test");
     assert!(rows[0].2.is_none());
     assert_eq!(rows[1].0, "update");
-    let before: serde_json::Value = serde_json::from_str(rows[1].2.as_deref().expect("before")).expect("json");
-    let after: serde_json::Value = serde_json::from_str(rows[1].3.as_deref().expect("after")).expect("json");
+    let before: serde_json::Value =
+        serde_json::from_str(rows[1].2.as_deref().expect("before")).expect("json");
+    let after: serde_json::Value =
+        serde_json::from_str(rows[1].3.as_deref().expect("after")).expect("json");
     assert_eq!(before["display_name"], "Karel");
     assert_eq!(before["roles"], serde_json::json!(["curator"]));
     assert_eq!(after["display_name"], "Karel Novák");
     assert_eq!(after["roles"], serde_json::json!(["steering_committee"]));
     for r in &rows {
-        assert!(!r.3.as_deref().unwrap_or("").contains("argon2"), "no password hash in the log");
+        assert!(
+            !r.3.as_deref().unwrap_or("").contains("argon2"),
+            "no password hash in the log"
+        );
     }
 
     // The admin page lists it, filtered by object and by actor.
-    let (status, page) = c.get_text(&format!("/admin/audit?object_type=user&object_id={}", k.id)).await;
+    let (status, page) = c
+        .get_text(&format!("/admin/audit?object_type=user&object_id={}", k.id))
+        .await;
     assert_eq!(status, 200);
     assert!(page.contains("Karel Novák"));
     assert!(page.matches("<tr>").count() >= 3, "header + two rows");
@@ -63,15 +88,29 @@ async fn every_account_change_is_logged_with_before_and_after() {
 #[actix_web::test]
 async fn non_admins_cannot_read_the_audit_log_or_account_history() {
     let app = TestApp::start().await;
-    let u = app.add_user("c@chomutov.test", PASSWORD, &[Role::Curator, Role::WorkingGroup, Role::SteeringCommittee]);
+    let u = app.add_user(
+        "c@chomutov.test",
+        PASSWORD,
+        &[Role::Curator, Role::WorkingGroup, Role::SteeringCommittee],
+    );
     let c = app.client();
     c.login("c@chomutov.test", PASSWORD).await;
     assert_eq!(c.get("/admin/audit").await.status().as_u16(), 403);
-    assert_eq!(c.get(&format!("/history/user/{}", u.id)).await.status().as_u16(), 403);
+    assert_eq!(
+        c.get(&format!("/history/user/{}", u.id))
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
     // Public data's history is public.
     let anon = app.client();
-    let strategy = radnice::strategy::store::by_slug(&mut app.conn(), "chomutov-ict-2020-2024").expect("q").expect("s");
-    let (status, page) = anon.get_text(&format!("/history/strategy/{}", strategy.id)).await;
+    let strategy = radnice::strategy::store::by_slug(&mut app.conn(), "chomutov-ict-2020-2024")
+        .expect("q")
+        .expect("s");
+    let (status, page) = anon
+        .get_text(&format!("/history/strategy/{}", strategy.id))
+        .await;
     assert_eq!(status, 200);
     assert!(page.contains("system:seed"));
 }
@@ -91,19 +130,41 @@ async fn the_chain_verifies_and_detects_a_changed_or_deleted_row() {
         .execute(&mut *conn)
         .expect("tamper");
     let report = audit::verify(&mut conn).expect("verify");
-    assert!(report.problems.iter().any(|p| p.contains("row 5: its content was changed")), "{:?}", report.problems);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("row 5: its content was changed")),
+        "{:?}",
+        report.problems
+    );
 
     // Deleting the newest row is caught by the head.
     let app2 = TestApp::start().await;
     let mut conn2 = app2.conn();
-    let last: i64 = audit_log::table.select(diesel::dsl::max(audit_log::seq)).first::<Option<i64>>(&mut *conn2).expect("max").expect("rows");
-    diesel::delete(audit_log::table.filter(audit_log::seq.eq(last))).execute(&mut *conn2).expect("delete");
+    let last: i64 = audit_log::table
+        .select(diesel::dsl::max(audit_log::seq))
+        .first::<Option<i64>>(&mut *conn2)
+        .expect("max")
+        .expect("rows");
+    diesel::delete(audit_log::table.filter(audit_log::seq.eq(last)))
+        .execute(&mut *conn2)
+        .expect("delete");
     let report = audit::verify(&mut conn2).expect("verify");
     assert!(!report.ok());
     // Deleting one in the middle breaks the sequence and the link.
-    diesel::delete(audit_log::table.filter(audit_log::seq.eq(10))).execute(&mut *conn2).expect("delete");
+    diesel::delete(audit_log::table.filter(audit_log::seq.eq(10)))
+        .execute(&mut *conn2)
+        .expect("delete");
     let report = audit::verify(&mut conn2).expect("verify");
-    assert!(report.problems.iter().any(|p| p.contains("row 11 follows row 9")), "{:?}", report.problems);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("row 11 follows row 9")),
+        "{:?}",
+        report.problems
+    );
 }
 
 #[actix_web::test]

@@ -25,11 +25,15 @@ async fn admin_logs_in_creates_a_user_who_can_log_in_and_out() {
         .await;
     assert_eq!(res.status().as_u16(), 303);
     let (_, list) = admin.get_text("/admin/users").await;
-    assert!(list.contains("pracovnik@chomutov.test"), "e-mail is stored lower-case");
+    assert!(
+        list.contains("pracovnik@chomutov.test"),
+        "e-mail is stored lower-case"
+    );
     assert!(list.contains("Pracovní skupina") && list.contains("Kurátor dat"));
 
     let user = app.client();
-    user.login("pracovnik@chomutov.test", "dlouhe-heslo-123").await;
+    user.login("pracovnik@chomutov.test", "dlouhe-heslo-123")
+        .await;
     let (status, account) = user.get_text("/account").await;
     assert_eq!(status, 200);
     assert!(account.contains("Jana Nováková"));
@@ -52,18 +56,39 @@ async fn a_wrong_password_and_an_unknown_account_look_the_same() {
     let c = app.client();
     let token = c.csrf("/login").await;
     let wrong_pw = c
-        .post_form("/login", &[("csrf_token", &token), ("email", "a@chomutov.test"), ("password", "nope-nope-nope")])
+        .post_form(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", "a@chomutov.test"),
+                ("password", "nope-nope-nope"),
+            ],
+        )
         .await;
     assert_eq!(wrong_pw.status().as_u16(), 401);
     let body_a = wrong_pw.text().await.expect("body");
     let no_user = c
-        .post_form("/login", &[("csrf_token", &token), ("email", "b@chomutov.test"), ("password", "nope-nope-nope")])
+        .post_form(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", "b@chomutov.test"),
+                ("password", "nope-nope-nope"),
+            ],
+        )
         .await;
     assert_eq!(no_user.status().as_u16(), 401);
     let body_b = no_user.text().await.expect("body");
     assert!(body_a.contains("Přihlášení se nezdařilo. Zkontrolujte e-mail a heslo."));
-    let strip = |s: &str| s.replace("a@chomutov.test", "").replace("b@chomutov.test", "");
-    assert_eq!(strip(&body_a), strip(&body_b), "no hint which part was wrong");
+    let strip = |s: &str| {
+        s.replace("a@chomutov.test", "")
+            .replace("b@chomutov.test", "")
+    };
+    assert_eq!(
+        strip(&body_a),
+        strip(&body_b),
+        "no hint which part was wrong"
+    );
 }
 
 #[actix_web::test]
@@ -74,12 +99,26 @@ async fn five_failures_a_minute_then_429_even_with_the_right_password() {
     let token = c.csrf("/login").await;
     for _ in 0..5 {
         let res = c
-            .post_form("/login", &[("csrf_token", &token), ("email", "t@chomutov.test"), ("password", "wrong-password")])
+            .post_form(
+                "/login",
+                &[
+                    ("csrf_token", &token),
+                    ("email", "t@chomutov.test"),
+                    ("password", "wrong-password"),
+                ],
+            )
             .await;
         assert_eq!(res.status().as_u16(), 401);
     }
     let res = c
-        .post_form("/login", &[("csrf_token", &token), ("email", "T@chomutov.test"), ("password", PASSWORD)])
+        .post_form(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", "T@chomutov.test"),
+                ("password", PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 429);
     assert!(res.headers().contains_key("retry-after"));
@@ -94,11 +133,19 @@ async fn a_form_without_the_csrf_token_is_refused_and_changes_nothing() {
     app.add_user("admin@chomutov.test", PASSWORD, &[Role::Admin]);
     let c = app.client();
     c.login("admin@chomutov.test", PASSWORD).await;
-    for token in ["", "0000000000000000000000000000000000000000000000000000000000000000"] {
+    for token in [
+        "",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    ] {
         let res = c
             .post_form(
                 "/admin/users",
-                &[("csrf_token", token), ("email", "x@chomutov.test"), ("display_name", "X"), ("password", "dlouhe-heslo-123")],
+                &[
+                    ("csrf_token", token),
+                    ("email", "x@chomutov.test"),
+                    ("display_name", "X"),
+                    ("password", "dlouhe-heslo-123"),
+                ],
             )
             .await;
         assert_eq!(res.status().as_u16(), 403);
@@ -116,11 +163,25 @@ async fn session_and_csrf_cookies_are_httponly_lax_and_secure_on_https() {
     app.add_user("c@chomutov.test", PASSWORD, &[Role::Curator]);
     let c = app.client();
     let res = c.get("/login").await;
-    let csrf_cookie = res.headers()["set-cookie"].to_str().expect("ascii").to_string();
-    assert!(csrf_cookie.contains("HttpOnly") && csrf_cookie.contains("SameSite=Lax") && csrf_cookie.contains("Secure"));
+    let csrf_cookie = res.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(
+        csrf_cookie.contains("HttpOnly")
+            && csrf_cookie.contains("SameSite=Lax")
+            && csrf_cookie.contains("Secure")
+    );
     let token = csrf_from(&res.text().await.expect("body")).expect("csrf");
     let res = c
-        .post_form("/login", &[("csrf_token", &token), ("email", "c@chomutov.test"), ("password", PASSWORD)])
+        .post_form(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", "c@chomutov.test"),
+                ("password", PASSWORD),
+            ],
+        )
         .await;
     let cookies: Vec<String> = res
         .headers()
@@ -128,10 +189,21 @@ async fn session_and_csrf_cookies_are_httponly_lax_and_secure_on_https() {
         .iter()
         .map(|v| v.to_str().expect("ascii").to_string())
         .collect();
-    let session = cookies.iter().find(|c| c.starts_with("radnice_session=")).expect("session cookie");
-    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Secure"), "{session}");
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("radnice_session="))
+        .expect("session cookie");
     assert!(
-        res.headers()["strict-transport-security"].to_str().expect("ascii").contains("max-age="),
+        session.contains("HttpOnly")
+            && session.contains("SameSite=Lax")
+            && session.contains("Secure"),
+        "{session}"
+    );
+    assert!(
+        res.headers()["strict-transport-security"]
+            .to_str()
+            .expect("ascii")
+            .contains("max-age="),
         "HSTS when the base URL is https"
     );
 }
@@ -143,7 +215,12 @@ async fn api_tokens_are_shown_once_stored_hashed_and_revocable() {
     let c = app.client();
     c.login("admin@chomutov.test", PASSWORD).await;
     let token = c.csrf("/account").await;
-    let res = c.post_form("/account/tokens", &[("csrf_token", &token), ("name", "skript")]).await;
+    let res = c
+        .post_form(
+            "/account/tokens",
+            &[("csrf_token", &token), ("name", "skript")],
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 200);
     let html = res.text().await.expect("body");
     let start = html.find("value=\"rdn_").expect("token shown") + "value=\"".len();
@@ -154,12 +231,20 @@ async fn api_tokens_are_shown_once_stored_hashed_and_revocable() {
     // Only the hash is stored.
     use diesel::prelude::*;
     use radnice::db::schema::api_tokens;
-    let stored: Vec<String> = api_tokens::table.select(api_tokens::token_hash).load(&mut *app.conn()).expect("load");
+    let stored: Vec<String> = api_tokens::table
+        .select(api_tokens::token_hash)
+        .load(&mut *app.conn())
+        .expect("load");
     assert!(!stored.contains(&secret));
     assert!(stored.contains(&radnice::auth::sha256_hex(&secret)));
 
     let http = reqwest::Client::new();
-    let me = http.get(app.url("/api/v1/me")).bearer_auth(&secret).send().await.expect("me");
+    let me = http
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .expect("me");
     assert_eq!(me.status().as_u16(), 200);
     let me: serde_json::Value = me.json().await.expect("json");
     assert_eq!(me["email"], "admin@chomutov.test");
@@ -170,9 +255,19 @@ async fn api_tokens_are_shown_once_stored_hashed_and_revocable() {
     // Revoke it; it stops working at once.
     let tokens = radnice::auth::store::tokens_of(&mut app.conn(), &admin.id).expect("tokens");
     let csrf = c.csrf("/account").await;
-    let res = c.post_form(&format!("/account/tokens/{}/revoke", tokens[0].id), &[("csrf_token", &csrf)]).await;
+    let res = c
+        .post_form(
+            &format!("/account/tokens/{}/revoke", tokens[0].id),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 303);
-    let me = http.get(app.url("/api/v1/me")).bearer_auth(&secret).send().await.expect("me");
+    let me = http
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .expect("me");
     assert_eq!(me.status().as_u16(), 401);
     assert_eq!(me.headers()["content-type"], "application/problem+json");
 }
@@ -190,15 +285,30 @@ async fn a_disabled_user_cannot_log_in_and_loses_his_session() {
     let res = admin
         .post_form(
             &format!("/admin/users/{}", victim.id),
-            &[("csrf_token", &token), ("display_name", "V"), ("roles", "curator")],
+            &[
+                ("csrf_token", &token),
+                ("display_name", "V"),
+                ("roles", "curator"),
+            ],
         )
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    assert_eq!(v.get("/account").await.status().as_u16(), 303, "session ended");
+    assert_eq!(
+        v.get("/account").await.status().as_u16(),
+        303,
+        "session ended"
+    );
     let c = app.client();
     let token = c.csrf("/login").await;
     let res = c
-        .post_form("/login", &[("csrf_token", &token), ("email", "v@chomutov.test"), ("password", PASSWORD)])
+        .post_form(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", "v@chomutov.test"),
+                ("password", PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 401);
 }
@@ -213,7 +323,12 @@ async fn an_admin_cannot_remove_his_own_admin_role() {
     let res = c
         .post_form(
             &format!("/admin/users/{}", me.id),
-            &[("csrf_token", &token), ("display_name", "A"), ("roles", "curator"), ("active", "1")],
+            &[
+                ("csrf_token", &token),
+                ("display_name", "A"),
+                ("roles", "curator"),
+                ("active", "1"),
+            ],
         )
         .await;
     assert_eq!(res.status().as_u16(), 422);
@@ -231,7 +346,13 @@ async fn user_form_errors_are_per_field_and_nothing_is_stored() {
     let res = c
         .post_form(
             "/admin/users",
-            &[("csrf_token", &token), ("email", "not-an-email"), ("display_name", ""), ("password", "short"), ("roles", "mayor")],
+            &[
+                ("csrf_token", &token),
+                ("email", "not-an-email"),
+                ("display_name", ""),
+                ("password", "short"),
+                ("roles", "mayor"),
+            ],
         )
         .await;
     assert_eq!(res.status().as_u16(), 422);
@@ -244,7 +365,10 @@ async fn user_form_errors_are_per_field_and_nothing_is_stored() {
     ] {
         assert!(html.contains(msg), "missing {msg}");
     }
-    assert!(html.contains("value=\"not-an-email\""), "the form keeps what was typed");
+    assert!(
+        html.contains("value=\"not-an-email\""),
+        "the form keeps what was typed"
+    );
     let users = radnice::auth::store::list_users(&mut app.conn()).expect("users");
     assert_eq!(users.len(), 1);
 
@@ -252,12 +376,25 @@ async fn user_form_errors_are_per_field_and_nothing_is_stored() {
     let res = c
         .post_form(
             "/admin/users",
-            &[("csrf_token", &token), ("email", "ADMIN@chomutov.test"), ("display_name", "A"), ("password", "dlouhe-heslo-123")],
+            &[
+                ("csrf_token", &token),
+                ("email", "ADMIN@chomutov.test"),
+                ("display_name", "A"),
+                ("password", "dlouhe-heslo-123"),
+            ],
         )
         .await;
     assert_eq!(res.status().as_u16(), 422);
-    assert!(res.text().await.expect("body").contains("Uživatel s tímto e-mailem už existuje."));
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("Uživatel s tímto e-mailem už existuje.")
+    );
 }
+
+/// A write route: label, path, form fields, expected status.
+type Case = (&'static str, String, Vec<(&'static str, String)>, u16);
 
 /// Every write route x every role (and anonymous) -> the expected status.
 #[actix_web::test]
@@ -301,7 +438,7 @@ async fn write_routes_by_role_matrix() {
         };
         let csrf = client.csrf("/login").await;
         let new_email = format!("new{i}@chomutov.test");
-        let cases: Vec<(&str, String, Vec<(&str, String)>, u16)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "POST /admin/users",
                 "/admin/users".into(),
@@ -316,10 +453,19 @@ async fn write_routes_by_role_matrix() {
             (
                 "POST /admin/users/{id}",
                 format!("/admin/users/{}", target.id),
-                vec![("display_name", format!("T{i}")), ("roles", "curator".into()), ("active", "1".into())],
+                vec![
+                    ("display_name", format!("T{i}")),
+                    ("roles", "curator".into()),
+                    ("active", "1".into()),
+                ],
                 expect(true, 303),
             ),
-            ("POST /account/tokens", "/account/tokens".into(), vec![("name", "t".into())], expect(false, 200)),
+            (
+                "POST /account/tokens",
+                "/account/tokens".into(),
+                vec![("name", "t".into())],
+                expect(false, 200),
+            ),
             (
                 "POST /account/tokens/{id}/revoke",
                 format!("/account/tokens/{own_token_id}/revoke"),
@@ -329,7 +475,10 @@ async fn write_routes_by_role_matrix() {
             (
                 "POST /account/password",
                 "/account/password".into(),
-                vec![("current_password", PASSWORD.into()), ("new_password", PASSWORD.into())],
+                vec![
+                    ("current_password", PASSWORD.into()),
+                    ("new_password", PASSWORD.into()),
+                ],
                 expect(false, 303),
             ),
             ("POST /logout", "/logout".into(), vec![], expect(false, 303)),
@@ -352,10 +501,16 @@ async fn write_routes_by_role_matrix() {
         let got = req.send().await.expect("api").status().as_u16();
         let want = expect(true, 201);
         if got != want {
-            failures.push(format!("POST /api/v1/users as {name}: expected {want}, got {got}"));
+            failures.push(format!(
+                "POST /api/v1/users as {name}: expected {want}, got {got}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "authorisation matrix:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "authorisation matrix:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[actix_web::test]
@@ -390,7 +545,12 @@ async fn api_validation_errors_name_the_fields() {
     assert_eq!(res.status().as_u16(), 422);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     let body: serde_json::Value = res.json().await.expect("json");
-    let fields: Vec<&str> = body["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().expect("f")).collect();
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("f"))
+        .collect();
     assert_eq!(fields, ["email", "password"]);
     assert_eq!(body["errors"][0]["detail"], "Enter a valid e-mail address.");
 }

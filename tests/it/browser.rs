@@ -30,7 +30,10 @@ fn find_program(env: &str, candidates: &[&str]) -> Option<String> {
     if let Ok(p) = std::env::var(env) {
         return Some(p);
     }
-    candidates.iter().find(|c| std::path::Path::new(c).exists()).map(|c| c.to_string())
+    candidates
+        .iter()
+        .find(|c| std::path::Path::new(c).exists())
+        .map(|c| c.to_string())
 }
 
 /// `None` (with a message) when the browser is missing outside CI.
@@ -40,7 +43,8 @@ async fn driver() -> Option<Driver> {
     let axe_path = std::env::var("AXE_CORE_JS")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| manifest_dir().join("node_modules/axe-core/axe.min.js"));
-    let (Some(chromedriver), Some(chromium), true) = (chromedriver, chromium, axe_path.exists()) else {
+    let (Some(chromedriver), Some(chromium), true) = (chromedriver, chromium, axe_path.exists())
+    else {
         let msg = "browser tests need /usr/bin/chromium, /usr/bin/chromedriver and node_modules/axe-core (see README)";
         if in_ci() {
             panic!("{msg}");
@@ -48,7 +52,11 @@ async fn driver() -> Option<Driver> {
         eprintln!("NOT RUN: {msg}");
         return None;
     };
-    let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
     let child = Command::new(&chromedriver)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -71,10 +79,19 @@ async fn driver() -> Option<Driver> {
     let url = format!("http://127.0.0.1:{port}");
     let mut last_err = String::new();
     for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
             Ok(client) => {
                 let axe = std::fs::read_to_string(&axe_path).expect("axe-core");
-                return Some(Driver { child, _profile: profile, client, axe });
+                return Some(Driver {
+                    child,
+                    _profile: profile,
+                    client,
+                    axe,
+                });
             }
             Err(e) => {
                 last_err = e.to_string();
@@ -88,18 +105,29 @@ async fn driver() -> Option<Driver> {
 impl Driver {
     /// Runs axe-core on the current page; panics listing every WCAG 2.1 A/AA violation.
     async fn assert_accessible(&self, what: &str) {
-        self.client.execute(&self.axe, vec![]).await.expect("inject axe-core");
+        self.client
+            .execute(&self.axe, vec![])
+            .await
+            .expect("inject axe-core");
         let script = r#"
             const done = arguments[arguments.length - 1];
             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
               .then(r => done(JSON.stringify(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.html + ' :: ' + n.failureSummary) })))))
               .catch(e => done('axe failed: ' + e));
         "#;
-        let out = self.client.execute_async(script, vec![]).await.expect("axe.run");
+        let out = self
+            .client
+            .execute_async(script, vec![])
+            .await
+            .expect("axe.run");
         let text = out.as_str().expect("axe result").to_string();
         assert!(!text.starts_with("axe failed"), "{what}: {text}");
         let violations: serde_json::Value = serde_json::from_str(&text).expect("json");
-        assert_eq!(violations.as_array().map(Vec::len), Some(0), "{what}: accessibility violations: {violations:#}");
+        assert_eq!(
+            violations.as_array().map(Vec::len),
+            Some(0),
+            "{what}: accessibility violations: {violations:#}"
+        );
     }
 
     async fn visit(&self, url: &str, what: &str) {
@@ -108,13 +136,23 @@ impl Driver {
     }
 
     async fn fill(&self, css: &str, value: &str) {
-        let el = self.client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}"));
+        let el = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("no {css}"));
         el.clear().await.expect("clear");
         el.send_keys(value).await.expect("type");
     }
 
     async fn body_text(&self) -> String {
-        self.client.find(Locator::Css("body")).await.expect("body").text().await.expect("text")
+        self.client
+            .find(Locator::Css("body"))
+            .await
+            .expect("body")
+            .text()
+            .await
+            .expect("text")
     }
 
     /// After a click that loads a page: waits until the page shows `needle`.
@@ -140,14 +178,30 @@ async fn home_page_in_both_languages_is_accessible() {
     let Some(d) = driver().await else { return };
     let app = TestApp::start().await;
     d.visit(&app.url("/"), "home (cs)").await;
-    assert!(d.body_text().await.contains("Otevřená data a ICT strategie města"));
+    assert!(
+        d.body_text()
+            .await
+            .contains("Otevřená data a ICT strategie města")
+    );
     // The language switch is a link a keyboard user reaches and follows.
-    d.client.find(Locator::Css("a.lang-switch")).await.expect("switch").click().await.expect("click");
-    d.wait_for_text("Open data and the city's ICT strategy").await;
+    d.client
+        .find(Locator::Css("a.lang-switch"))
+        .await
+        .expect("switch")
+        .click()
+        .await
+        .expect("click");
+    d.wait_for_text("Open data and the city's ICT strategy")
+        .await;
     d.assert_accessible("home (en)").await;
-    d.visit(&app.url("/strategies/chomutov-ict-2020-2024"), "strategy (en)").await;
+    d.visit(
+        &app.url("/strategies/chomutov-ict-2020-2024"),
+        "strategy (en)",
+    )
+    .await;
     d.visit(&app.url("/data"), "data (en)").await;
-    d.visit(&app.url("/lang/cs?next=/publishers"), "publishers (cs)").await;
+    d.visit(&app.url("/lang/cs?next=/publishers"), "publishers (cs)")
+        .await;
     d.visit(&app.url("/api"), "api").await;
     d.visit(&app.url("/neexistuje"), "404 page").await;
     d.client.clone().close().await.expect("close");
@@ -162,7 +216,13 @@ async fn admin_logs_in_creates_a_user_and_logs_out() {
     d.visit(&app.url("/login"), "login").await;
     d.fill("#email", "spravce@chomutov.test").await;
     d.fill("#password", PASSWORD).await;
-    d.client.find(Locator::Css("main button[type=submit]")).await.expect("submit").click().await.expect("click");
+    d.client
+        .find(Locator::Css("main button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
     d.wait_for_text("Odhlásit se").await;
 
     d.visit(&app.url("/admin/users"), "users").await;
@@ -170,21 +230,52 @@ async fn admin_logs_in_creates_a_user_and_logs_out() {
     d.fill("#email", "spatny@email").await;
     d.fill("#display_name", "Petr Svoboda").await;
     d.fill("#password", "kratke").await;
-    d.client.find(Locator::Css("form[action='/admin/users'] button[type=submit]")).await.expect("b").click().await.expect("c");
+    d.client
+        .find(Locator::Css(
+            "form[action='/admin/users'] button[type=submit]",
+        ))
+        .await
+        .expect("b")
+        .click()
+        .await
+        .expect("c");
     let text = d.wait_for_text("Heslo musí mít alespoň 10 znaků.").await;
-    assert!(text.contains("Zadejte platnou e-mailovou adresu."), "{text}");
+    assert!(
+        text.contains("Zadejte platnou e-mailovou adresu."),
+        "{text}"
+    );
     d.assert_accessible("users form with errors").await;
 
     d.fill("#email", "petr.svoboda@chomutov.test").await;
     d.fill("#password", "velmi-dlouhe-heslo").await;
-    d.client.find(Locator::Css("#role-steering_committee")).await.expect("role").click().await.expect("check");
-    d.client.find(Locator::Css("form[action='/admin/users'] button[type=submit]")).await.expect("b").click().await.expect("c");
+    d.client
+        .find(Locator::Css("#role-steering_committee"))
+        .await
+        .expect("role")
+        .click()
+        .await
+        .expect("check");
+    d.client
+        .find(Locator::Css(
+            "form[action='/admin/users'] button[type=submit]",
+        ))
+        .await
+        .expect("b")
+        .click()
+        .await
+        .expect("c");
     d.wait_for_text("Historie změn").await;
     d.assert_accessible("new user page").await;
     d.visit(&app.url("/admin/audit"), "audit log").await;
     assert!(d.body_text().await.contains("petr.svoboda@chomutov.test"));
 
-    d.client.find(Locator::Css(".site-tools button[type=submit]")).await.expect("logout").click().await.expect("click");
+    d.client
+        .find(Locator::Css(".site-tools button[type=submit]"))
+        .await
+        .expect("logout")
+        .click()
+        .await
+        .expect("click");
     let text = d.wait_for_text("Přihlásit se").await;
     assert!(!text.contains("Odhlásit se"), "logged out");
 
@@ -192,7 +283,13 @@ async fn admin_logs_in_creates_a_user_and_logs_out() {
     d.visit(&app.url("/login"), "login again").await;
     d.fill("#email", "petr.svoboda@chomutov.test").await;
     d.fill("#password", "velmi-dlouhe-heslo").await;
-    d.client.find(Locator::Css("main button[type=submit]")).await.expect("submit").click().await.expect("click");
+    d.client
+        .find(Locator::Css("main button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
     d.wait_for_text("Odhlásit se").await;
     d.visit(&app.url("/account"), "account").await;
     assert!(d.body_text().await.contains("Řídící výbor"));

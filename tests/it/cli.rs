@@ -12,13 +12,26 @@ fn radnice(db: &TestDb) -> Command {
         Some(url) => cmd.env("DATABASE_URL", url),
         None => cmd.env_remove("DATABASE_URL"),
     };
-    cmd.env("RADNICE_SEED_DIR", crate::support::manifest_dir().join("catalog"));
+    cmd.env(
+        "RADNICE_SEED_DIR",
+        crate::support::manifest_dir().join("catalog"),
+    );
     cmd
 }
 
 fn run_with_stdin(mut cmd: Command, input: &str) -> std::process::Output {
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
     child.wait_with_output().expect("wait")
 }
 
@@ -26,22 +39,49 @@ fn run_with_stdin(mut cmd: Command, input: &str) -> std::process::Output {
 fn user_add_token_create_and_audit_verify() {
     let db = TestDb::new();
     let out = radnice(&db).args(["seed"]).output().expect("seed");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = radnice(&db).args(["seed"]).output().expect("seed again");
-    assert!(String::from_utf8_lossy(&out.stdout).contains(": 0 changes"), "idempotent");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(": 0 changes"),
+        "idempotent"
+    );
 
     let mut cmd = radnice(&db);
-    cmd.args(["user", "add", "admin@chomutov.test", "--role", "admin", "--password-stdin"]);
+    cmd.args([
+        "user",
+        "add",
+        "admin@chomutov.test",
+        "--role",
+        "admin",
+        "--password-stdin",
+    ]);
     let out = run_with_stdin(cmd, "tajne-heslo-123\n");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
-    let out = radnice(&db).args(["token", "create", "admin@chomutov.test", "--name", "ci"]).output().expect("token");
+    let out = radnice(&db)
+        .args(["token", "create", "admin@chomutov.test", "--name", "ci"])
+        .output()
+        .expect("token");
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     let last = stdout.lines().last().expect("a line");
-    assert!(last.starts_with("rdn_") && last.len() == 68 && !last.contains(' '), "token alone on its last line: {last:?}");
+    assert!(
+        last.starts_with("rdn_") && last.len() == 68 && !last.contains(' '),
+        "token alone on its last line: {last:?}"
+    );
 
-    let out = radnice(&db).args(["audit", "verify"]).output().expect("verify");
+    let out = radnice(&db)
+        .args(["audit", "verify"])
+        .output()
+        .expect("verify");
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("audit log intact"));
 }
@@ -50,12 +90,26 @@ fn user_add_token_create_and_audit_verify() {
 fn user_add_refuses_a_short_password_and_an_unknown_role() {
     let db = TestDb::new();
     let mut cmd = radnice(&db);
-    cmd.args(["user", "add", "a@chomutov.test", "--role", "admin", "--password-stdin"]);
+    cmd.args([
+        "user",
+        "add",
+        "a@chomutov.test",
+        "--role",
+        "admin",
+        "--password-stdin",
+    ]);
     let out = run_with_stdin(cmd, "kratke\n");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 characters"));
     let mut cmd = radnice(&db);
-    cmd.args(["user", "add", "a@chomutov.test", "--role", "starosta", "--password-stdin"]);
+    cmd.args([
+        "user",
+        "add",
+        "a@chomutov.test",
+        "--role",
+        "starosta",
+        "--password-stdin",
+    ]);
     let out = run_with_stdin(cmd, "dlouhe-heslo-123\n");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown role \"starosta\""));
@@ -74,7 +128,12 @@ fn an_unreachable_database_at_start_is_one_line_and_a_failure() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "{stderr}");
-    assert!(lines[0].starts_with("radnice: cannot connect to the database postgres://radnice@127.0.0.1:1/radnice"), "{stderr}");
+    assert!(
+        lines[0].starts_with(
+            "radnice: cannot connect to the database postgres://radnice@127.0.0.1:1/radnice"
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -82,10 +141,25 @@ fn a_broken_seed_exits_non_zero_naming_file_line_and_field() {
     let db = TestDb::new();
     let seed = tempfile::tempdir().expect("dir");
     std::fs::create_dir_all(seed.path().join("vocabularies")).expect("mkdir");
-    std::fs::write(seed.path().join("publishers.toml"), "[[publisher]]\nslug = \"mesto\"\nname_cs = \"Město\"\nkind = \"mesto\"\n").expect("w");
-    std::fs::write(seed.path().join("catalog.toml"), "[catalog]\ntitle_cs = \"K\"\ndescription_cs = \"D\"\npublisher = \"mesto\"\n").expect("w");
-    let out = radnice(&db).args(["seed", "--dir"]).arg(seed.path()).output().expect("seed");
+    std::fs::write(
+        seed.path().join("publishers.toml"),
+        "[[publisher]]\nslug = \"mesto\"\nname_cs = \"Město\"\nkind = \"mesto\"\n",
+    )
+    .expect("w");
+    std::fs::write(
+        seed.path().join("catalog.toml"),
+        "[catalog]\ntitle_cs = \"K\"\ndescription_cs = \"D\"\npublisher = \"mesto\"\n",
+    )
+    .expect("w");
+    let out = radnice(&db)
+        .args(["seed", "--dir"])
+        .arg(seed.path())
+        .output()
+        .expect("seed");
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("publishers.toml:4:8: field `kind`: unknown kind \"mesto\""), "{stderr}");
+    assert!(
+        stderr.contains("publishers.toml:4:8: field `kind`: unknown kind \"mesto\""),
+        "{stderr}"
+    );
 }

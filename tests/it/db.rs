@@ -14,7 +14,11 @@ async fn both_backends_have_the_same_tables_and_columns() {
     let mut conn = db.connect();
     let mine = dialect::columns(&mut conn).expect("columns");
     let reference = sqlite_reference();
-    assert!(mine.len() > 50, "expected the whole schema, got {} columns", mine.len());
+    assert!(
+        mine.len() > 50,
+        "expected the whole schema, got {} columns",
+        mine.len()
+    );
     assert_eq!(
         mine,
         reference,
@@ -29,28 +33,39 @@ async fn migrations_go_up_down_and_up_again() {
     let mut conn = db.connect();
     let before = dialect::columns(&mut conn).expect("columns");
     db::revert_all(&mut conn).expect("down");
-    assert!(dialect::columns(&mut conn).expect("columns").is_empty(), "down leaves tables behind");
+    assert!(
+        dialect::columns(&mut conn).expect("columns").is_empty(),
+        "down leaves tables behind"
+    );
     db::migrate(&mut conn).expect("up again");
     assert_eq!(dialect::columns(&mut conn).expect("columns"), before);
 }
 
 #[test]
 fn an_unreachable_database_is_one_clear_error() {
-    let target = db::DbTarget::from_config(Some("postgres://nobody@127.0.0.1:1/none"), std::path::Path::new("."))
-        .expect("target");
-    let err = db::connect(&target).err().expect("must fail").to_string();
-    assert!(err.starts_with("cannot connect to the database postgres://nobody@127.0.0.1:1/none"), "{err}");
+    let target = db::DbTarget::from_config(
+        Some("postgres://nobody@127.0.0.1:1/none"),
+        std::path::Path::new("."),
+    )
+    .expect("target");
+    let err = db::connect(&target).expect_err("must fail").to_string();
+    assert!(
+        err.starts_with("cannot connect to the database postgres://nobody@127.0.0.1:1/none"),
+        "{err}"
+    );
     assert!(!err.contains('\n'), "one line: {err}");
 }
 
 #[test]
 fn database_urls_with_other_schemes_are_refused() {
-    let err = db::DbTarget::from_config(Some("mysql://x@y/z"), std::path::Path::new(".")).err().expect("refused");
+    let err = db::DbTarget::from_config(Some("mysql://x@y/z"), std::path::Path::new("."))
+        .expect_err("refused");
     assert!(err.contains("postgres://"), "{err}");
 }
 
 #[test]
 fn passwords_in_database_urls_are_not_printed() {
-    let t = db::DbTarget::from_config(Some("postgres://u:secret@h/db"), std::path::Path::new(".")).expect("t");
+    let t = db::DbTarget::from_config(Some("postgres://u:secret@h/db"), std::path::Path::new("."))
+        .expect("t");
     assert!(!t.describe().contains("secret"));
 }

@@ -1,4 +1,4 @@
-#![expect(clippy::expect_used, clippy::unwrap_used, reason = "tests fail loudly")]
+#![expect(clippy::expect_used, reason = "tests fail loudly")]
 
 //! One integration-test binary: every test starts the real app on a real
 //! database (SQLite by default; PostgreSQL when TEST_DATABASE_URL says

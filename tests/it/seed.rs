@@ -23,7 +23,10 @@ fn copy_catalog(to: &Path) {
 }
 
 fn audit_count(app: &TestApp) -> i64 {
-    audit_log::table.count().get_result(&mut *app.conn()).expect("count")
+    audit_log::table
+        .count()
+        .get_result(&mut *app.conn())
+        .expect("count")
 }
 
 #[actix_web::test]
@@ -33,7 +36,10 @@ async fn seeding_twice_changes_nothing() {
     let changes = seed::run(&mut app.conn(), &manifest_dir().join("catalog")).expect("seed");
     assert_eq!(changes, 0);
     assert_eq!(audit_count(&app), before);
-    let n: i64 = publishers::table.count().get_result(&mut *app.conn()).expect("count");
+    let n: i64 = publishers::table
+        .count()
+        .get_result(&mut *app.conn())
+        .expect("count");
     assert_eq!(n, 16);
 }
 
@@ -44,12 +50,22 @@ async fn an_edited_seed_file_updates_only_what_changed() {
     copy_catalog(dir.path());
     let file = dir.path().join("strategies/chomutov-ict-2020-2024.toml");
     let text = std::fs::read_to_string(&file).expect("read");
-    std::fs::write(&file, text.replace("Vybudování redundantní páteřní trasy", "Vybudování zálohované páteřní trasy")).expect("write");
+    std::fs::write(
+        &file,
+        text.replace(
+            "Vybudování redundantní páteřní trasy",
+            "Vybudování zálohované páteřní trasy",
+        ),
+    )
+    .expect("write");
     let before = audit_count(&app);
     let changes = seed::run(&mut app.conn(), dir.path()).expect("seed");
     assert_eq!(changes, 1, "one measure changed");
     assert_eq!(audit_count(&app), before + 1);
-    let texts: Vec<String> = measures::table.select(measures::text_cs).load(&mut *app.conn()).expect("load");
+    let texts: Vec<String> = measures::table
+        .select(measures::text_cs)
+        .load(&mut *app.conn())
+        .expect("load");
     assert!(texts.iter().any(|t| t.starts_with("Vybudování zálohované")));
 }
 
@@ -59,10 +75,34 @@ async fn a_broken_seed_file_is_named_with_line_and_field_and_nothing_is_loaded()
     let before = audit_count(&app);
     let cases: [(&str, &str, &str, usize, &str); 4] = [
         // file, find, replace, expected line, expected field
-        ("publishers.toml", "kind = \"company\"", "kind = \"corporation\"", 0, "kind"),
-        ("strategies/chomutov-ict-2020-2024.toml", "title_cs = \"Internet věcí\"\n", "", 0, "title_cs"),
-        ("catalog.toml", "publisher = \"statutarni-mesto-chomutov\"", "publisher = \"nikdo\"", 7, "publisher"),
-        ("strategies/chomutov-ict-2020-2024.toml", "planned_end = 2024\nmeasures = [\n  \"Identifikace", "planned_end = 2031\nmeasures = [\n  \"Identifikace", 0, "planned_end"),
+        (
+            "publishers.toml",
+            "kind = \"company\"",
+            "kind = \"corporation\"",
+            0,
+            "kind",
+        ),
+        (
+            "strategies/chomutov-ict-2020-2024.toml",
+            "title_cs = \"Internet věcí\"\n",
+            "",
+            0,
+            "title_cs",
+        ),
+        (
+            "catalog.toml",
+            "publisher = \"statutarni-mesto-chomutov\"",
+            "publisher = \"nikdo\"",
+            7,
+            "publisher",
+        ),
+        (
+            "strategies/chomutov-ict-2020-2024.toml",
+            "planned_end = 2024\nmeasures = [\n  \"Identifikace",
+            "planned_end = 2031\nmeasures = [\n  \"Identifikace",
+            0,
+            "planned_end",
+        ),
     ];
     for (file, find, replace, line, field) in cases {
         let dir = tempfile::tempdir().expect("dir");
@@ -74,9 +114,13 @@ async fn a_broken_seed_file_is_named_with_line_and_field_and_nothing_is_loaded()
         // Also change something valid elsewhere, to prove nothing half-loads.
         let pubs = dir.path().join("publishers.toml");
         std::fs::write(&path, &broken).expect("write");
-        let p = std::fs::read_to_string(&pubs).expect("read").replace("Zoopark Chomutov, p.o.", "Zoopark Chomutov (změna)");
+        let p = std::fs::read_to_string(&pubs)
+            .expect("read")
+            .replace("Zoopark Chomutov, p.o.", "Zoopark Chomutov (změna)");
         std::fs::write(&pubs, p).expect("write");
-        let err = seed::load(dir.path()).err().unwrap_or_else(|| panic!("{file}: must fail"));
+        let err = seed::load(dir.path())
+            .err()
+            .unwrap_or_else(|| panic!("{file}: must fail"));
         assert!(err.file.ends_with(file), "{err}");
         assert_eq!(err.field.as_deref(), Some(field), "{err}");
         let err_line = err.line.expect("line");
@@ -102,7 +146,11 @@ async fn the_strategy_seed_has_all_twelve_goals_and_every_measure() {
     let rows: Vec<(String, Option<String>, i64)> = goals::table
         .left_join(measures::table)
         .group_by((goals::chapter, goals::sc_code, goals::position))
-        .select((goals::chapter, goals::sc_code, diesel::dsl::count(measures::id.nullable())))
+        .select((
+            goals::chapter,
+            goals::sc_code,
+            diesel::dsl::count(measures::id.nullable()),
+        ))
         .order(goals::position.asc())
         .load(&mut *app.conn())
         .expect("goals");
@@ -120,6 +168,9 @@ async fn the_strategy_seed_has_all_twelve_goals_and_every_measure() {
         ("3.1.11", Some("SC10"), 6),
         ("3.1.12", Some("SC11"), 6),
     ];
-    let got: Vec<(&str, Option<&str>, i64)> = rows.iter().map(|(c, s, n)| (c.as_str(), s.as_deref(), *n)).collect();
+    let got: Vec<(&str, Option<&str>, i64)> = rows
+        .iter()
+        .map(|(c, s, n)| (c.as_str(), s.as_deref(), *n))
+        .collect();
     assert_eq!(got, expected);
 }

@@ -42,7 +42,10 @@ fn every_key_used_in_templates_and_code_exists() {
         }
     }
     let unknown: Vec<_> = used.iter().filter(|(_, k)| !keys.contains(k)).collect();
-    assert!(unknown.is_empty(), "templates use keys that no catalogue has: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "templates use keys that no catalogue has: {unknown:?}"
+    );
 }
 
 #[actix_web::test]
@@ -56,10 +59,26 @@ async fn every_template_renders_in_both_languages() {
     for lang in ["cs", "en"] {
         let c = app.client();
         c.get(&format!("/lang/{lang}?next=/")).await;
-        for path in ["/", "/data", "/publishers", "/publishers/statutarni-mesto-chomutov", "/strategies", "/strategies/chomutov-ict-2020-2024", "/api", "/login", "/nic"] {
+        for path in [
+            "/",
+            "/data",
+            "/publishers",
+            "/publishers/statutarni-mesto-chomutov",
+            "/strategies",
+            "/strategies/chomutov-ict-2020-2024",
+            "/api",
+            "/login",
+            "/nic",
+        ] {
             let (status, html) = c.get_text(path).await;
-            assert!(status == 200 || (path == "/nic" && status == 404), "{path} in {lang}: {status}");
-            assert!(html.contains(&format!("<html lang=\"{lang}\"")), "{path} in {lang}");
+            assert!(
+                status == 200 || (path == "/nic" && status == 404),
+                "{path} in {lang}: {status}"
+            );
+            assert!(
+                html.contains(&format!("<html lang=\"{lang}\"")),
+                "{path} in {lang}"
+            );
         }
     }
 }
@@ -87,11 +106,20 @@ async fn the_home_page_is_czech_and_the_switch_remembers_english() {
 async fn security_headers_are_on_every_response() {
     let app = TestApp::start().await;
     let c = app.client();
-    for path in ["/", "/nic", "/api/v1/strategies", "/static/radnice.css", "/healthz"] {
+    for path in [
+        "/",
+        "/nic",
+        "/api/v1/strategies",
+        "/static/radnice.css",
+        "/healthz",
+    ] {
         let res = c.get(path).await;
         let h = res.headers();
         let csp = h["content-security-policy"].to_str().expect("csp");
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
         assert!(csp.contains("frame-ancestors 'none'"), "{path}");
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert!(h.contains_key("referrer-policy"), "{path}");
@@ -104,7 +132,13 @@ async fn pages_have_no_inline_script_and_assets_are_local() {
     let (_, html) = app.client().get_text("/").await;
     assert!(!html.contains("<script"), "no inline or external scripts");
     for tag in html.split("<link ").skip(1) {
-        let href = tag.split("href=\"").nth(1).expect("href").split('"').next().expect("value");
+        let href = tag
+            .split("href=\"")
+            .nth(1)
+            .expect("href")
+            .split('"')
+            .next()
+            .expect("value");
         assert!(href.starts_with('/'), "asset from another host: {href}");
         let res = app.client().get(href).await;
         assert_eq!(res.status().as_u16(), 200, "{href}");
@@ -118,7 +152,13 @@ async fn unknown_routes_get_a_404_page_or_problem() {
     let (status, html) = c.get_text("/neexistuje").await;
     assert_eq!(status, 404);
     assert!(html.contains("Stránka nenalezena"));
-    let res = c.http.get(c.url("/neexistuje")).header("Accept", "application/json").send().await.expect("get");
+    let res = c
+        .http
+        .get(c.url("/neexistuje"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .expect("get");
     assert_eq!(res.status().as_u16(), 404);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     let body: serde_json::Value = res.json().await.expect("json");
@@ -129,7 +169,11 @@ async fn unknown_routes_get_a_404_page_or_problem() {
 #[actix_web::test]
 async fn malformed_json_is_a_400_problem_naming_the_field() {
     let app = TestApp::start().await;
-    let admin = app.add_user("admin@chomutov.test", crate::support::PASSWORD, &[radnice::auth::Role::Admin]);
+    let admin = app.add_user(
+        "admin@chomutov.test",
+        crate::support::PASSWORD,
+        &[radnice::auth::Role::Admin],
+    );
     let token = app.add_token(&admin.id);
     let http = reqwest::Client::new();
     let res = http
@@ -159,9 +203,16 @@ async fn malformed_json_is_a_400_problem_naming_the_field() {
 #[actix_web::test]
 async fn a_body_over_the_limit_is_413() {
     let app = TestApp::start_with(|c| c.body_limit = 4096).await;
-    let admin = app.add_user("admin@chomutov.test", crate::support::PASSWORD, &[radnice::auth::Role::Admin]);
+    let admin = app.add_user(
+        "admin@chomutov.test",
+        crate::support::PASSWORD,
+        &[radnice::auth::Role::Admin],
+    );
     let token = app.add_token(&admin.id);
-    let big = format!(r#"{{"email": "a@b.cz", "display_name": "{}", "password": "x"}}"#, "x".repeat(10_000));
+    let big = format!(
+        r#"{{"email": "a@b.cz", "display_name": "{}", "password": "x"}}"#,
+        "x".repeat(10_000)
+    );
     let res = reqwest::Client::new()
         .post(app.url("/api/v1/users"))
         .bearer_auth(&token)
@@ -184,13 +235,27 @@ async fn healthz_answers_when_the_database_does() {
 #[actix_web::test]
 async fn publishers_are_listed_with_the_city_first() {
     let app = TestApp::start().await;
-    let list: serde_json::Value = app.client().get("/api/v1/publishers").await.json().await.expect("json");
+    let list: serde_json::Value = app
+        .client()
+        .get("/api/v1/publishers")
+        .await
+        .json()
+        .await
+        .expect("json");
     let list = list.as_array().expect("array");
     assert_eq!(list.len(), 16);
     assert_eq!(list[0]["name_cs"], "Statutární město Chomutov");
     assert_eq!(list[0]["ico"], "00261891");
-    let names: Vec<&str> = list.iter().map(|p| p["name_cs"].as_str().expect("n")).collect();
-    for org in ["Městská policie Chomutov", "Dopravní podnik měst Chomutova a Jirkova a. s.", "Teplo Chomutov s.r.o.", "Chomutovská knihovna, příspěvková organizace"] {
+    let names: Vec<&str> = list
+        .iter()
+        .map(|p| p["name_cs"].as_str().expect("n"))
+        .collect();
+    for org in [
+        "Městská policie Chomutov",
+        "Dopravní podnik měst Chomutova a Jirkova a. s.",
+        "Teplo Chomutov s.r.o.",
+        "Chomutovská knihovna, příspěvková organizace",
+    ] {
         assert!(names.contains(&org), "{org}");
     }
 }

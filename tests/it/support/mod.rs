@@ -30,7 +30,10 @@ pub struct TestDb {
 impl TestDb {
     pub fn new() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
-        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
             Some(admin_url) if admin_url.starts_with("postgres") => {
                 use diesel::Connection;
                 use diesel::connection::SimpleConnection;
@@ -93,7 +96,8 @@ impl TestDb {
 
     pub fn connect(&self) -> db::PooledConn {
         let cfg = self.config();
-        let target = db::DbTarget::from_config(cfg.database_url.as_deref(), &cfg.data_dir).expect("target");
+        let target =
+            db::DbTarget::from_config(cfg.database_url.as_deref(), &cfg.data_dir).expect("target");
         db::connect(&target).expect("connect").get().expect("conn")
     }
 }
@@ -104,7 +108,8 @@ impl Drop for TestDb {
             use diesel::Connection;
             use diesel::connection::SimpleConnection;
             if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             }
         }
     }
@@ -177,9 +182,14 @@ impl TestApp {
     }
 
     pub fn add_token(&self, user_id: &str) -> String {
-        store::create_token(&mut self.conn(), &audit::Actor::system("test"), user_id, "test")
-            .expect("token")
-            .1
+        store::create_token(
+            &mut self.conn(),
+            &audit::Actor::system("test"),
+            user_id,
+            "test",
+        )
+        .expect("token")
+        .1
     }
 }
 
@@ -249,7 +259,11 @@ impl Client {
                 &[("csrf_token", &token), ("email", email), ("password", pw)],
             )
             .await;
-        assert_eq!(res.status().as_u16(), 303, "login of {email} should succeed");
+        assert_eq!(
+            res.status().as_u16(),
+            303,
+            "login of {email} should succeed"
+        );
     }
 }
 
