@@ -25,6 +25,8 @@ pub struct AppState {
     pub templates: tera::Tera,
     pub i18n: web::i18n::I18n,
     pub throttle: auth::throttle::LoginThrottle,
+    /// The home page's figures, recomputed only after a change.
+    pub home_summary: db::VersionedCache<catalog::model::HomeSummary>,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
             templates: web::templates()?,
             i18n: web::i18n::I18n::load()?,
             throttle: auth::throttle::LoginThrottle::new(config.login_attempts_per_minute),
+            home_summary: db::VersionedCache::default(),
             pool,
             config,
         })

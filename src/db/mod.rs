@@ -202,3 +202,45 @@ where
     })
     .await?
 }
+
+/// The number of the newest audit row. Every change to stored data writes
+/// one, in any process (server, CLI), so this is a cheap, exact version of
+/// the data: a cache keyed on it is never stale.
+pub fn data_version(conn: &mut DbConnection) -> QueryResult<i64> {
+    use schema::audit_head;
+    audit_head::table
+        .filter(audit_head::id.eq(1))
+        .select(audit_head::seq)
+        .first(conn)
+}
+
+/// A value derived from the database, recomputed only when the data changed.
+pub struct VersionedCache<T> {
+    slot: std::sync::Mutex<Option<(i64, std::sync::Arc<T>)>>,
+}
+
+impl<T> Default for VersionedCache<T> {
+    fn default() -> Self {
+        VersionedCache {
+            slot: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl<T> VersionedCache<T> {
+    pub fn get_or_compute(
+        &self,
+        conn: &mut DbConnection,
+        compute: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
+    ) -> QueryResult<std::sync::Arc<T>> {
+        let version = data_version(conn)?;
+        if let Some((v, value)) = self.slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
+            && *v == version
+        {
+            return Ok(value.clone());
+        }
+        let value = std::sync::Arc::new(compute(conn)?);
+        *self.slot.lock().unwrap_or_else(|p| p.into_inner()) = Some((version, value.clone()));
+        Ok(value)
+    }
+}

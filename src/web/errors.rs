@@ -6,7 +6,7 @@ use actix_web::body::BoxBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::error::{JsonPayloadError, PayloadError, UrlencodedError};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use crate::AppState;
@@ -161,8 +161,18 @@ pub fn finish(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
         ctx.insert("other_lang", lang.other().code());
         ctx.insert("csrf_token", &crate::auth::csrf::token_of(&req));
         ctx.insert("path", req.path());
-        ctx.insert("user", &Option::<()>::None);
-        ctx.insert("is_admin", &false);
+        // The header still shows who is signed in, when the request got that far.
+        let user = req
+            .extensions()
+            .get::<crate::auth::Identity>()
+            .and_then(|i| i.user().cloned());
+        ctx.insert(
+            "is_admin",
+            &user
+                .as_ref()
+                .is_some_and(|u| u.has(crate::auth::Role::Admin)),
+        );
+        ctx.insert("user", &user);
         ctx.insert("status", &status.as_u16());
         ctx.insert("title", &title);
         ctx.insert("detail", &described.detail);

@@ -17,9 +17,15 @@ pub async fn healthz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
 }
 
 pub async fn home(page: Page) -> AppResult<HttpResponse> {
-    let summary = crate::db::run(&page.state.pool, crate::catalog::store::home_summary).await?;
+    let state = page.state.clone();
+    let summary = crate::db::run(&page.state.pool, move |c| {
+        state
+            .home_summary
+            .get_or_compute(c, crate::catalog::store::home_summary)
+    })
+    .await?;
     let mut ctx = page.context();
-    ctx.insert("summary", &summary);
+    ctx.insert("summary", &*summary);
     page.render("home.html", &ctx)
 }
 

@@ -174,3 +174,29 @@ async fn the_strategy_seed_has_all_twelve_goals_and_every_measure() {
         .collect();
     assert_eq!(got, expected);
 }
+
+#[actix_web::test]
+async fn the_home_page_follows_a_seed_run_by_another_process() {
+    let app = TestApp::start().await;
+    let c = app.client();
+    let (_, html) = c.get_text("/").await;
+    assert!(html.contains("opatření: <strong>71</strong>"), "{html}");
+    // `radnice seed` run by an admin while the server runs adds a measure.
+    let dir = tempfile::tempdir().expect("dir");
+    copy_catalog(dir.path());
+    let file = dir.path().join("strategies/chomutov-ict-2020-2024.toml");
+    let text = std::fs::read_to_string(&file).expect("read");
+    let text = text.replacen(
+        "  \"Akreditace kurzů vzdělávání úředníků územní samosprávy\",\n",
+        "  \"Akreditace kurzů vzdělávání úředníků územní samosprávy\",\n  \"Kurzy pro seniory v knihovně\",\n",
+        1,
+    );
+    std::fs::write(&file, text).expect("write");
+    let mut other = app.db.connect();
+    assert_eq!(seed::run(&mut other, dir.path()).expect("seed"), 1);
+    let (_, html) = c.get_text("/").await;
+    assert!(
+        html.contains("opatření: <strong>72</strong>"),
+        "the home page is not stale"
+    );
+}

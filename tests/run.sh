@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need when it is missing
+# (Chromium and chromedriver from Debian, axe-core from npm), then runs the
+# whole suite on SQLite and on PostgreSQL.
+#
+# PostgreSQL: TEST_DATABASE_URL if set, else the local server at
+# 127.0.0.1:5432 (user postgres), in a fresh database made for this run.
+# With CI=true a missing browser or database fails the run; otherwise the
+# part that cannot run says so plainly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ci=false
+case "${CI:-}" in true|1) ci=true ;; esac
+
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "!! ${missing[*]} missing and cannot be installed here (need root and apt-get)"
+  fi
+fi
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  echo "== installing axe-core (npm)"
+  npm install --no-package-lock --no-audit --no-fund --loglevel=error
+fi
+
+echo "== tests on SQLite"
+env -u TEST_DATABASE_URL cargo test
+
+pg_url="${TEST_DATABASE_URL:-}"
+made_db=""
+if [ -z "$pg_url" ]; then
+  if command -v pg_isready >/dev/null && ! pg_isready -h 127.0.0.1 -p 5432 -q && [ "$(id -u)" = 0 ] \
+     && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
+    for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+  fi
+  if command -v pg_isready >/dev/null && pg_isready -h 127.0.0.1 -p 5432 -q; then
+    made_db="radnice_run_$$_$(date +%s)"
+    psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $made_db"
+    trap 'psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $made_db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+    pg_url="postgres://postgres@127.0.0.1:5432/$made_db"
+  fi
+fi
+if [ -n "$pg_url" ]; then
+  echo "== tests on PostgreSQL"
+  TEST_DATABASE_URL="$pg_url" cargo test
+elif [ "$ci" = true ]; then
+  echo "!! PostgreSQL is not reachable at 127.0.0.1:5432 and TEST_DATABASE_URL is not set"
+  exit 1
+else
+  echo "!! NOT RUN on PostgreSQL: no server at 127.0.0.1:5432 and no TEST_DATABASE_URL"
+fi
