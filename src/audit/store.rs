@@ -162,6 +162,39 @@ pub fn record_change<T: Serialize>(
     Ok(true)
 }
 
+/// Which object a change is about.
+pub struct Object<'a> {
+    pub kind: &'a str,
+    pub id: &'a str,
+    pub label: &'a str,
+}
+
+/// The one shape of every audited upsert: nothing happens when `wanted`
+/// equals `existing`; otherwise `write` stores it (told whether the object
+/// exists already) and the change is recorded. Returns whether it changed.
+pub fn save<T: Serialize + PartialEq>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    object: Object<'_>,
+    existing: Option<&T>,
+    wanted: &T,
+    write: impl FnOnce(&mut DbConnection, bool) -> QueryResult<usize>,
+) -> QueryResult<bool> {
+    if existing == Some(wanted) {
+        return Ok(false);
+    }
+    write(conn, existing.is_some())?;
+    record_change(
+        conn,
+        actor,
+        object.kind,
+        object.id,
+        object.label,
+        existing,
+        Some(wanted),
+    )
+}
+
 #[derive(Default, Debug, Clone)]
 pub struct Filter {
     pub object_type: Option<String>,

@@ -155,18 +155,35 @@ fn role_options(page: &Page, selected: &[Role]) -> Vec<serde_json::Value> {
         .collect()
 }
 
-async fn users_page(page: Page) -> AppResult<HttpResponse> {
-    authorize(&page.identity, Permission::ManageUsers)?;
+/// The user list with the new-user form, empty or as submitted with errors.
+async fn render_users(
+    page: &Page,
+    submitted: Option<(&UserForm, &[FieldError])>,
+) -> AppResult<HttpResponse> {
     let users = crate::db::run(&page.state.pool, store::list_users).await?;
+    let (selected, form, errors): (Vec<Role>, serde_json::Value, &[FieldError]) = match submitted {
+        Some((f, errors)) => (
+            f.roles.iter().filter_map(|r| Role::parse(r)).collect(),
+            serde_json::json!({"email": f.email, "display_name": f.display_name}),
+            errors,
+        ),
+        None => (
+            Vec::new(),
+            serde_json::json!({"email": "", "display_name": ""}),
+            &[],
+        ),
+    };
     let mut ctx = page.context();
     ctx.insert("users", &users);
-    ctx.insert("roles", &role_options(&page, &[]));
-    ctx.insert(
-        "form",
-        &serde_json::json!({"email": "", "display_name": ""}),
-    );
-    ctx.insert("errors", &serde_json::json!({}));
-    page.render("auth/users.html", &ctx)
+    ctx.insert("roles", &role_options(page, &selected));
+    ctx.insert("form", &form);
+    ctx.insert("errors", &field_map(page, errors));
+    page.render_status(status_for(errors), "auth/users.html", &ctx)
+}
+
+async fn users_page(page: Page) -> AppResult<HttpResponse> {
+    authorize(&page.identity, Permission::ManageUsers)?;
+    render_users(&page, None).await
 }
 
 #[derive(Deserialize)]
@@ -243,30 +260,18 @@ async fn create_user(
     };
     match result {
         Ok(user) => Ok(see_other(&format!("/admin/users/{}", user.id))),
-        Err(AppError::Validation(errors)) => {
-            let users = crate::db::run(&page.state.pool, store::list_users).await?;
-            let selected: Vec<Role> = form.roles.iter().filter_map(|r| Role::parse(r)).collect();
-            let mut ctx = page.context();
-            ctx.insert("users", &users);
-            ctx.insert("roles", &role_options(&page, &selected));
-            ctx.insert(
-                "form",
-                &serde_json::json!({"email": form.email, "display_name": form.display_name}),
-            );
-            ctx.insert("errors", &field_map(&page, &errors));
-            page.render_status(
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "auth/users.html",
-                &ctx,
-            )
-        }
+        Err(AppError::Validation(errors)) => render_users(&page, Some((&form, &errors))).await,
         Err(e) => Err(e),
     }
 }
 
-async fn user_page(page: Page, id: web::Path<String>) -> AppResult<HttpResponse> {
-    authorize(&page.identity, Permission::ManageUsers)?;
-    let id = id.into_inner();
+/// The user's edit page; `roles` and `errors` when a submitted form is shown again.
+async fn render_user(
+    page: &Page,
+    id: String,
+    submitted_roles: Option<&[Role]>,
+    errors: &[FieldError],
+) -> AppResult<HttpResponse> {
     let user = crate::db::run(&page.state.pool, move |c| {
         match store::find_by_id(c, &id)? {
             Some(u) => store::view(c, &u).map(Some),
@@ -276,10 +281,27 @@ async fn user_page(page: Page, id: web::Path<String>) -> AppResult<HttpResponse>
     .await?
     .ok_or(AppError::NotFound)?;
     let mut ctx = page.context();
-    ctx.insert("roles", &role_options(&page, &user.roles));
+    ctx.insert(
+        "roles",
+        &role_options(page, submitted_roles.unwrap_or(&user.roles)),
+    );
     ctx.insert("subject", &user);
-    ctx.insert("errors", &serde_json::json!({}));
-    page.render("auth/user.html", &ctx)
+    ctx.insert("errors", &field_map(page, errors));
+    page.render_status(status_for(errors), "auth/user.html", &ctx)
+}
+
+/// 200 for a page, 422 for a form shown again with its errors.
+fn status_for(errors: &[FieldError]) -> actix_web::http::StatusCode {
+    if errors.is_empty() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+async fn user_page(page: Page, id: web::Path<String>) -> AppResult<HttpResponse> {
+    authorize(&page.identity, Permission::ManageUsers)?;
+    render_user(&page, id.into_inner(), None, &[]).await
 }
 
 #[derive(Deserialize)]
@@ -314,24 +336,7 @@ async fn update_user(
         errors.push(FieldError::new("roles", "user_cannot_demote_self"));
     }
     if !errors.is_empty() {
-        let target = id.clone();
-        let user = crate::db::run(&page.state.pool, move |c| {
-            match store::find_by_id(c, &target)? {
-                Some(u) => store::view(c, &u).map(Some),
-                None => Ok::<_, diesel::result::Error>(None),
-            }
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
-        let mut ctx = page.context();
-        ctx.insert("roles", &role_options(&page, &roles));
-        ctx.insert("subject", &user);
-        ctx.insert("errors", &field_map(&page, &errors));
-        return page.render_status(
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "auth/user.html",
-            &ctx,
-        );
+        return render_user(&page, id, Some(&roles), &errors).await;
     }
     let target = id.clone();
     let name = form.display_name.clone();
@@ -377,12 +382,7 @@ async fn account_page(
     ctx.insert("tokens", &tokens);
     ctx.insert("new_token", &new_token);
     ctx.insert("errors", &field_map(page, errors));
-    let status = if errors.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    page.render_status(status, "auth/account.html", &ctx)
+    page.render_status(status_for(errors), "auth/account.html", &ctx)
 }
 
 async fn account(page: Page) -> AppResult<HttpResponse> {

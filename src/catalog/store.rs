@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 
 use super::model::{CatalogRecord, Concept, HomeSummary, Publisher};
+use crate::audit::store::Object;
 use crate::audit::{self, Actor};
 use crate::db::schema::{catalog_record, publishers, vocab_concepts};
 use crate::db::{DbConnection, now};
@@ -35,31 +36,32 @@ pub fn upsert_publisher(
         id: id.clone(),
         ..p.clone()
     };
-    if existing.as_ref() == Some(&wanted) {
-        return Ok(id);
-    }
     let ts = now();
-    if existing.is_some() {
-        diesel::update(publishers::table.find(&id))
-            .set((&wanted, publishers::updated_at.eq(ts)))
-            .execute(conn)?;
-    } else {
-        diesel::insert_into(publishers::table)
-            .values((
-                &wanted,
-                publishers::created_at.eq(ts),
-                publishers::updated_at.eq(ts),
-            ))
-            .execute(conn)?;
-    }
-    audit::store::record_change(
+    audit::store::save(
         conn,
         actor,
-        "publisher",
-        &id,
-        &wanted.name_cs,
+        Object {
+            kind: "publisher",
+            id: &id,
+            label: &wanted.name_cs,
+        },
         existing.as_ref(),
-        Some(&wanted),
+        &wanted,
+        |c, exists| {
+            if exists {
+                diesel::update(publishers::table.find(&id))
+                    .set((&wanted, publishers::updated_at.eq(ts)))
+                    .execute(c)
+            } else {
+                diesel::insert_into(publishers::table)
+                    .values((
+                        &wanted,
+                        publishers::created_at.eq(ts),
+                        publishers::updated_at.eq(ts),
+                    ))
+                    .execute(c)
+            }
+        },
     )?;
     Ok(id)
 }
@@ -80,31 +82,32 @@ pub fn upsert_catalog(
     rec: &CatalogRecord,
 ) -> QueryResult<()> {
     let existing = catalog(conn)?;
-    if existing.as_ref() == Some(rec) {
-        return Ok(());
-    }
     let ts = now();
-    if existing.is_some() {
-        diesel::update(catalog_record::table.find(CATALOG_ID))
-            .set((rec, catalog_record::updated_at.eq(ts)))
-            .execute(conn)?;
-    } else {
-        diesel::insert_into(catalog_record::table)
-            .values((
-                rec,
-                catalog_record::id.eq(CATALOG_ID),
-                catalog_record::updated_at.eq(ts),
-            ))
-            .execute(conn)?;
-    }
-    audit::store::record_change(
+    audit::store::save(
         conn,
         actor,
-        "catalog",
-        CATALOG_ID,
-        &rec.title_cs,
+        Object {
+            kind: "catalog",
+            id: CATALOG_ID,
+            label: &rec.title_cs,
+        },
         existing.as_ref(),
-        Some(rec),
+        rec,
+        |c, exists| {
+            if exists {
+                diesel::update(catalog_record::table.find(CATALOG_ID))
+                    .set((rec, catalog_record::updated_at.eq(ts)))
+                    .execute(c)
+            } else {
+                diesel::insert_into(catalog_record::table)
+                    .values((
+                        rec,
+                        catalog_record::id.eq(CATALOG_ID),
+                        catalog_record::updated_at.eq(ts),
+                    ))
+                    .execute(c)
+            }
+        },
     )?;
     Ok(())
 }
@@ -125,26 +128,27 @@ pub fn upsert_concept(conn: &mut DbConnection, actor: &Actor, c: &Concept) -> Qu
         .select(Concept::as_select())
         .first(conn)
         .optional()?;
-    if existing.as_ref() == Some(c) {
-        return Ok(());
-    }
-    if existing.is_some() {
-        diesel::update(vocab_concepts::table.find(&c.iri))
-            .set(c)
-            .execute(conn)?;
-    } else {
-        diesel::insert_into(vocab_concepts::table)
-            .values(c)
-            .execute(conn)?;
-    }
-    audit::store::record_change(
+    audit::store::save(
         conn,
         actor,
-        "vocab_concept",
-        &c.iri,
-        &c.label_cs,
+        Object {
+            kind: "vocab_concept",
+            id: &c.iri,
+            label: &c.label_cs,
+        },
         existing.as_ref(),
-        Some(c),
+        c,
+        |db, exists| {
+            if exists {
+                diesel::update(vocab_concepts::table.find(&c.iri))
+                    .set(c)
+                    .execute(db)
+            } else {
+                diesel::insert_into(vocab_concepts::table)
+                    .values(c)
+                    .execute(db)
+            }
+        },
     )?;
     Ok(())
 }

@@ -180,8 +180,11 @@ pub fn revert_all(conn: &mut DbConnection) -> anyhow::Result<()> {
     result.map_err(|e| anyhow::anyhow!("reverting migrations failed: {e}"))
 }
 
+/// The current UTC time at microsecond precision: what both backends store,
+/// so a value read back equals the value written (the audit hash relies on it).
 pub fn now() -> chrono::NaiveDateTime {
-    chrono::Utc::now().naive_utc()
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
 }
 
 pub fn new_id() -> String {

@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 
 use super::model::{Goal, GoalDetail, Measure, Strategy, StrategyDetail, StrategySummary};
+use crate::audit::store::Object;
 use crate::audit::{self, Actor};
 use crate::db::schema::{goals, measures, strategies};
 use crate::db::{DbConnection, now};
@@ -98,31 +99,32 @@ pub fn upsert_strategy(
         id: id.clone(),
         ..s.clone()
     };
-    if existing.as_ref() == Some(&wanted) {
-        return Ok(id);
-    }
     let ts = now();
-    if existing.is_some() {
-        diesel::update(strategies::table.find(&id))
-            .set((&wanted, strategies::updated_at.eq(ts)))
-            .execute(conn)?;
-    } else {
-        diesel::insert_into(strategies::table)
-            .values((
-                &wanted,
-                strategies::created_at.eq(ts),
-                strategies::updated_at.eq(ts),
-            ))
-            .execute(conn)?;
-    }
-    audit::store::record_change(
+    audit::store::save(
         conn,
         actor,
-        "strategy",
-        &id,
-        &wanted.title_cs,
+        Object {
+            kind: "strategy",
+            id: &id,
+            label: &wanted.title_cs,
+        },
         existing.as_ref(),
-        Some(&wanted),
+        &wanted,
+        |c, exists| {
+            if exists {
+                diesel::update(strategies::table.find(&id))
+                    .set((&wanted, strategies::updated_at.eq(ts)))
+                    .execute(c)
+            } else {
+                diesel::insert_into(strategies::table)
+                    .values((
+                        &wanted,
+                        strategies::created_at.eq(ts),
+                        strategies::updated_at.eq(ts),
+                    ))
+                    .execute(c)
+            }
+        },
     )?;
     Ok(id)
 }
@@ -143,28 +145,29 @@ pub fn upsert_goal(conn: &mut DbConnection, actor: &Actor, g: &Goal) -> QueryRes
         id: id.clone(),
         ..g.clone()
     };
-    if existing.as_ref() == Some(&wanted) {
-        return Ok(id);
-    }
     let ts = now();
-    if existing.is_some() {
-        diesel::update(goals::table.find(&id))
-            .set((&wanted, goals::updated_at.eq(ts)))
-            .execute(conn)?;
-    } else {
-        diesel::insert_into(goals::table)
-            .values((&wanted, goals::created_at.eq(ts), goals::updated_at.eq(ts)))
-            .execute(conn)?;
-    }
     let label = format!("{} {}", wanted.chapter, wanted.title_cs);
-    audit::store::record_change(
+    audit::store::save(
         conn,
         actor,
-        "goal",
-        &id,
-        &label,
+        Object {
+            kind: "goal",
+            id: &id,
+            label: &label,
+        },
         existing.as_ref(),
-        Some(&wanted),
+        &wanted,
+        |c, exists| {
+            if exists {
+                diesel::update(goals::table.find(&id))
+                    .set((&wanted, goals::updated_at.eq(ts)))
+                    .execute(c)
+            } else {
+                diesel::insert_into(goals::table)
+                    .values((&wanted, goals::created_at.eq(ts), goals::updated_at.eq(ts)))
+                    .execute(c)
+            }
+        },
     )?;
     Ok(id)
 }
@@ -191,30 +194,31 @@ pub fn sync_measures(
             text_cs: text_cs.clone(),
             text_en: text_en.clone(),
         };
-        if old == Some(&wanted) {
-            continue;
-        }
-        if old.is_some() {
-            diesel::update(measures::table.find(&wanted.id))
-                .set((&wanted, measures::updated_at.eq(ts)))
-                .execute(conn)?;
-        } else {
-            diesel::insert_into(measures::table)
-                .values((
-                    &wanted,
-                    measures::created_at.eq(ts),
-                    measures::updated_at.eq(ts),
-                ))
-                .execute(conn)?;
-        }
-        audit::store::record_change(
+        audit::store::save(
             conn,
             actor,
-            "measure",
-            &wanted.id,
-            &wanted.text_cs,
+            Object {
+                kind: "measure",
+                id: &wanted.id,
+                label: &wanted.text_cs,
+            },
             old,
-            Some(&wanted),
+            &wanted,
+            |c, exists| {
+                if exists {
+                    diesel::update(measures::table.find(&wanted.id))
+                        .set((&wanted, measures::updated_at.eq(ts)))
+                        .execute(c)
+                } else {
+                    diesel::insert_into(measures::table)
+                        .values((
+                            &wanted,
+                            measures::created_at.eq(ts),
+                            measures::updated_at.eq(ts),
+                        ))
+                        .execute(c)
+                }
+            },
         )?;
     }
     for old in existing

@@ -82,7 +82,11 @@ fn user_add_token_create_and_audit_verify() {
         .args(["audit", "verify"])
         .output()
         .expect("verify");
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("audit log intact"));
 }
 

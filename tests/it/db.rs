@@ -69,3 +69,11 @@ fn passwords_in_database_urls_are_not_printed() {
         .expect("t");
     assert!(!t.describe().contains("secret"));
 }
+
+#[test]
+fn stored_times_have_the_precision_both_backends_keep() {
+    use chrono::Timelike;
+    for _ in 0..100 {
+        assert_eq!(db::now().nanosecond() % 1000, 0);
+    }
+}
