@@ -113,6 +113,14 @@ fn load_config(cli: &Cli, bind: Option<String>) -> anyhow::Result<Config> {
     .map_err(|e| anyhow::anyhow!("configuration: {e}"))
 }
 
+/// The one database connection a command-line task works on (migrated).
+fn open_db(cli: &Cli) -> anyhow::Result<db::DbConnection> {
+    let config = load_config(cli, None)?;
+    let target = db::DbTarget::from_config(config.database_url.as_deref(), &config.data_dir)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    db::connect_one(&target)
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Serve { bind } => {
@@ -140,15 +148,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let target =
                 db::DbTarget::from_config(config.database_url.as_deref(), &config.data_dir)
                     .map_err(|e| anyhow::anyhow!(e))?;
-            db::connect(&target)?;
+            db::connect_one(&target)?;
             println!("migrations applied to {}", target.describe());
             Ok(ExitCode::SUCCESS)
         }
         Command::Seed { dir } => {
-            let config = load_config(&cli, None)?;
-            let state = AppState::new(config)?;
+            let mut conn = open_db(&cli)?;
             let dir = dir.clone().unwrap_or_else(radnice::default_seed_dir);
-            let mut conn = state.pool.get()?;
             let n = seed::run(&mut conn, &dir)?;
             println!("seed loaded from {}: {n} changes", dir.display());
             Ok(ExitCode::SUCCESS)
@@ -186,9 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     password::MIN_LENGTH
                 )
             })?;
-            let config = load_config(&cli, None)?;
-            let state = AppState::new(config)?;
-            let mut conn = state.pool.get()?;
+            let mut conn = open_db(&cli)?;
             let hash = password::hash(pw)?;
             let display = name.clone().unwrap_or_else(|| email.clone());
             let user = store::create_user(
@@ -211,9 +215,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if name.trim().is_empty() {
                 anyhow::bail!("the token needs a --name");
             }
-            let config = load_config(&cli, None)?;
-            let state = AppState::new(config)?;
-            let mut conn = state.pool.get()?;
+            let mut conn = open_db(&cli)?;
             let user = store::find_by_email(&mut conn, email)?
                 .ok_or_else(|| anyhow::anyhow!("no user {email:?}"))?;
             let (token, secret) =
@@ -229,12 +231,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let config = load_config(&cli, None)?;
-            let target =
-                db::DbTarget::from_config(config.database_url.as_deref(), &config.data_dir)
-                    .map_err(|e| anyhow::anyhow!(e))?;
-            let pool = db::connect(&target)?;
-            let mut conn = pool.get()?;
+            let mut conn = open_db(&cli)?;
             let report = audit::verify(&mut conn)?;
             if report.ok() {
                 println!("audit log intact: {} rows", report.rows);

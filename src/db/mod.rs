@@ -121,9 +121,9 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
-/// Connects once (so an unreachable server is reported plainly), runs the
-/// pending migrations and returns a pool.
-pub fn connect(target: &DbTarget) -> anyhow::Result<Pool> {
+/// Connects once (so an unreachable server is reported plainly) and runs the
+/// pending migrations. The command line works on this one connection.
+pub fn connect_one(target: &DbTarget) -> anyhow::Result<DbConnection> {
     if let DbTarget::Sqlite(path) = target
         && let Some(parent) = Path::new(path).parent()
         && !parent.as_os_str().is_empty()
@@ -132,7 +132,7 @@ pub fn connect(target: &DbTarget) -> anyhow::Result<Pool> {
             anyhow::anyhow!("cannot create data directory {}: {e}", parent.display())
         })?;
     }
-    let mut first = target.establish().map_err(|e| {
+    let mut conn = target.establish().map_err(|e| {
         // libpq explains over several lines; the operator gets one.
         let reason = e
             .to_string()
@@ -144,12 +144,21 @@ pub fn connect(target: &DbTarget) -> anyhow::Result<Pool> {
             target.describe()
         )
     })?;
-    migrate(&mut first)?;
-    drop(first);
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// `connect_one`, then a pool for the server.
+pub fn connect(target: &DbTarget) -> anyhow::Result<Pool> {
+    drop(connect_one(target)?);
     let size = if target.is_postgres() { 16 } else { 8 };
+    // No minimum of idle connections: r2d2 would open replacements on its own
+    // threads at any time, and a process that exits while one of them is
+    // inside libpq can crash in libpq's exit handlers. Connections are opened
+    // when asked for and then kept.
     let pool = r2d2::Pool::builder()
         .max_size(size)
-        .min_idle(Some(1))
+        .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(10))
         .build(Manager {
             target: target.clone(),
