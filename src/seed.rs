@@ -155,7 +155,7 @@ pub fn apply(conn: &mut DbConnection, set: &SeedSet) -> anyhow::Result<u64> {
         let before = audit_seq(c)?;
         crate::catalog::seed::apply(c, &actor, &set.catalog)?;
         for s in &set.strategies {
-            crate::strategy::seed::apply(c, &actor, s, &set.catalog)?;
+            crate::strategy::seed::apply(c, &actor, s)?;
         }
         Ok((audit_seq(c)? - before) as u64)
     })?;

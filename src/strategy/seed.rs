@@ -245,7 +245,6 @@ pub fn apply(
     conn: &mut DbConnection,
     actor: &Actor,
     seed: &StrategySeed,
-    _catalog: &CatalogSeed,
 ) -> diesel::QueryResult<()> {
     let publisher_id = match &seed.publisher_slug {
         Some(slug) => crate::catalog::store::publisher_by_slug(conn, slug)?.map(|p| p.id),

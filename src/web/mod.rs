@@ -7,7 +7,7 @@ pub mod headers;
 pub mod i18n;
 pub mod pages;
 
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, dev::Payload, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 use futures_util::future::LocalBoxFuture;
 use rust_embed::RustEmbed;
 
@@ -172,9 +172,4 @@ pub fn request_ip(req: &HttpRequest) -> String {
     req.peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".to_string())
-}
-
-/// Shortcut used by middleware that only has a `ServiceRequest`.
-pub fn extensions_has<T: 'static>(req: &HttpRequest) -> bool {
-    req.extensions().get::<T>().is_some()
 }
