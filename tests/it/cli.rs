@@ -167,3 +167,58 @@ fn a_broken_seed_exits_non_zero_naming_file_line_and_field() {
         "{stderr}"
     );
 }
+
+/// The README's first command: `radnice serve` on an empty data dir migrates,
+/// seeds and answers; a restart on the same data does not seed again.
+#[test]
+fn serve_seeds_an_empty_database_and_answers() {
+    let db = TestDb::new();
+    for round in 0..2 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let mut child = radnice(&db)
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("serve");
+        let mut up = false;
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                up = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        assert!(up, "the server did not start");
+        let html = http_get(port, "/");
+        let _ = child.kill();
+        let out = child.wait_with_output().expect("wait");
+        assert!(html.contains("<html lang=\"cs\""), "{html}");
+        assert!(html.contains("opatření: <strong>71</strong>"), "{html}");
+        let log = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            log.contains("seeded an empty database"),
+            round == 0,
+            "{log}"
+        );
+    }
+}
+
+/// A plain HTTP/1.1 GET without a client library: the test runs in a plain thread.
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response
+}

@@ -93,7 +93,7 @@ async fn a_broken_seed_file_is_named_with_line_and_field_and_nothing_is_loaded()
             "catalog.toml",
             "publisher = \"statutarni-mesto-chomutov\"",
             "publisher = \"nikdo\"",
-            7,
+            9,
             "publisher",
         ),
         (
