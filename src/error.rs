@@ -25,6 +25,9 @@ impl FieldError {
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// Withdrawn: the URL stays, with why it is gone.
+    #[error("gone: {0}")]
+    Gone(String),
     #[error("bad request: {detail}")]
     BadRequest {
         detail: String,
@@ -64,6 +67,7 @@ impl AppError {
     pub fn title_key(&self) -> &'static str {
         match self {
             AppError::NotFound => "error_not_found",
+            AppError::Gone(_) => "error_gone",
             AppError::BadRequest { .. } => "error_bad_request",
             AppError::Validation(_) => "error_validation",
             AppError::Unauthenticated => "error_unauthenticated",
@@ -101,6 +105,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,

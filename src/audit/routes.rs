@@ -115,7 +115,17 @@ async fn audit_page(page: Page, q: web::Query<AuditQuery>) -> AppResult<HttpResp
 
 async fn history_page(page: Page, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
     let (object_type, object_id) = path.into_inner();
-    if !store::is_public_object_type(&object_type) {
+    let public = store::is_public_object_type(&object_type) && {
+        // A dataset's history is public once the dataset is: a draft's
+        // changes are not.
+        let (kind, id) = (object_type.clone(), object_id.clone());
+        kind != "dataset"
+            || crate::db::run(&page.state.pool, move |c| {
+                crate::catalog::datasets::is_public(c, &id)
+            })
+            .await?
+    };
+    if !public {
         authorize(&page.identity, Permission::ViewAuditLog)?;
     }
     let filter = Filter {

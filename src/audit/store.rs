@@ -246,7 +246,7 @@ pub fn list(
 pub fn is_public_object_type(t: &str) -> bool {
     matches!(
         t,
-        "catalog" | "publisher" | "vocab_concept" | "strategy" | "goal" | "measure"
+        "catalog" | "publisher" | "vocab_concept" | "strategy" | "goal" | "measure" | "dataset"
     )
 }
 

@@ -64,5 +64,129 @@ pub struct HomeSummary {
     pub catalog_title_cs: String,
     pub catalog_title_en: Option<String>,
     pub publishers: i64,
+    /// Published datasets.
+    pub datasets: i64,
     pub strategies: Vec<crate::strategy::model::StrategySummary>,
+}
+
+pub const DATASET_STATUSES: [&str; 3] = ["draft", "published", "withdrawn"];
+
+/// DCAT-AP-CZ terms of use (`pu:` = https://data.gov.cz/slovník/podmínky-užití/):
+/// each of the four answers is a licence IRI or one of these fixed IRIs.
+pub mod terms {
+    pub const NO_AUTHOR_WORK: &str = "https://data.gov.cz/podmínky-užití/neobsahuje-autorská-díla/";
+    pub const NOT_AUTHOR_DATABASE: &str =
+        "https://data.gov.cz/podmínky-užití/není-autorskoprávně-chráněnou-databází/";
+    pub const NO_SUI_GENERIS: &str =
+        "https://data.gov.cz/podmínky-užití/není-chráněna-zvláštním-právem-pořizovatele-databáze/";
+    pub const NO_PERSONAL_DATA: &str =
+        "https://data.gov.cz/podmínky-užití/neobsahuje-osobní-údaje/";
+    pub const PERSONAL_DATA: &str = "https://data.gov.cz/podmínky-užití/obsahuje-osobní-údaje/";
+}
+
+pub const RUIAN_PREFIX: &str = "https://linked.cuzk.cz/resource/ruian/";
+
+#[derive(
+    Serialize, Deserialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset,
+)]
+#[diesel(table_name = crate::db::schema::datasets, treat_none_as_null = true)]
+pub struct Dataset {
+    pub id: String,
+    pub slug: String,
+    pub publisher_id: String,
+    pub status: String,
+    pub title_cs: String,
+    pub title_en: Option<String>,
+    pub description_cs: String,
+    pub description_en: Option<String>,
+    pub frequency_iri: String,
+    /// RÚIAN territory the data covers (DCAT-AP-CZ `prvek_rúian`).
+    pub spatial_iri: String,
+    /// ISO dates of the temporal coverage.
+    pub temporal_start: Option<String>,
+    pub temporal_end: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub documentation_url: Option<String>,
+    /// Seed content that shows what the catalog will hold, not real data yet.
+    pub is_example: bool,
+    pub withdrawn_reason: Option<String>,
+}
+
+#[derive(
+    Serialize, Deserialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset,
+)]
+#[diesel(table_name = crate::db::schema::distributions, treat_none_as_null = true)]
+pub struct Distribution {
+    pub id: String,
+    pub dataset_id: String,
+    pub position: i32,
+    pub title_cs: String,
+    pub title_en: Option<String>,
+    pub download_url: Option<String>,
+    pub access_url: String,
+    /// IANA media type, e.g. `text/csv`.
+    pub media_type: String,
+    pub format_iri: String,
+    pub byte_size: Option<i64>,
+    pub licence_iri: Option<String>,
+    pub tou_author_work: String,
+    pub tou_db_author_work: String,
+    pub tou_db_sui_generis: String,
+    pub tou_personal_data: String,
+}
+
+/// A dataset with everything that hangs off it: what is stored, audited and
+/// published as one unit.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct DatasetRecord {
+    #[serde(flatten)]
+    pub dataset: Dataset,
+    pub themes: Vec<String>,
+    pub keywords_cs: Vec<String>,
+    pub keywords_en: Vec<String>,
+    pub distributions: Vec<Distribution>,
+}
+
+/// What the list of datasets can be narrowed by; every value is optional.
+#[derive(Serialize, Deserialize, Debug, Clone, Default)]
+pub struct DatasetFilter {
+    pub publisher: Option<String>,
+    pub theme: Option<String>,
+    pub format: Option<String>,
+    pub keyword: Option<String>,
+    pub licence: Option<String>,
+}
+
+/// One row of the public list.
+#[derive(Serialize, Debug, Clone)]
+pub struct DatasetSummary {
+    pub slug: String,
+    pub title_cs: String,
+    pub title_en: Option<String>,
+    pub description_cs: String,
+    pub description_en: Option<String>,
+    pub publisher: String,
+    pub publisher_slug: String,
+    pub formats: Vec<String>,
+    pub themes: Vec<String>,
+    pub is_example: bool,
+}
+
+/// A value a filter can take, with how many published datasets have it.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct FacetValue {
+    pub value: String,
+    pub label_cs: String,
+    pub label_en: String,
+    pub count: i64,
+}
+
+#[derive(Serialize, Debug, Clone, Default)]
+pub struct Facets {
+    pub publishers: Vec<FacetValue>,
+    pub themes: Vec<FacetValue>,
+    pub formats: Vec<FacetValue>,
+    pub licences: Vec<FacetValue>,
+    pub keywords: Vec<FacetValue>,
 }

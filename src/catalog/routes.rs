@@ -1,21 +1,209 @@
-//! Public pages and API of the catalog's publishers and vocabularies.
+//! Public pages and API of the catalog: datasets, publishers, vocabularies.
+
+use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
 
-use super::store;
+use super::model::{DatasetFilter, DatasetRecord};
+use super::{datasets, store};
 use crate::AppState;
 use crate::error::{AppError, AppResult};
-use crate::web::Page;
+use crate::web::{Lang, Page};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/data", web::get().to(data_page))
+    cfg.route("/datasets", web::get().to(datasets_page))
+        .route("/datasets/{slug}", web::get().to(dataset_page))
+        .route("/data", web::get().to(data_page))
         .route("/publishers", web::get().to(publishers_page))
         .route("/publishers/{slug}", web::get().to(publisher_page))
+        .route("/api/v1/datasets", web::get().to(api_datasets))
+        .route("/api/v1/datasets/{slug}", web::get().to(api_dataset))
         .route("/api/v1/publishers", web::get().to(api_publishers))
         .route(
             "/api/v1/vocabularies/{scheme}",
             web::get().to(api_vocabulary),
         );
+}
+
+const PER_PAGE: i64 = 20;
+
+#[derive(Deserialize, Serialize, Default, Clone)]
+pub struct ListQuery {
+    publisher: Option<String>,
+    theme: Option<String>,
+    format: Option<String>,
+    keyword: Option<String>,
+    licence: Option<String>,
+    page: Option<i64>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> DatasetFilter {
+        let clean = |v: &Option<String>| {
+            v.as_ref()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        DatasetFilter {
+            publisher: clean(&self.publisher),
+            theme: clean(&self.theme),
+            format: clean(&self.format),
+            keyword: clean(&self.keyword),
+            licence: clean(&self.licence),
+        }
+    }
+
+    fn page(&self) -> AppResult<i64> {
+        match self.page {
+            None => Ok(1),
+            Some(p) if p >= 1 => Ok(p),
+            Some(_) => Err(AppError::bad_request(
+                "page must be 1 or more",
+                Some("page"),
+            )),
+        }
+    }
+}
+
+/// The query string of a filter, for paging links.
+fn query_string(f: &DatasetFilter) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            [
+                ("publisher", &f.publisher),
+                ("theme", &f.theme),
+                ("format", &f.format),
+                ("keyword", &f.keyword),
+                ("licence", &f.licence),
+            ]
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (*k, v.as_str()))),
+        )
+        .finish()
+}
+
+/// Labels of vocabulary IRIs in the page's language.
+async fn labels(page: &Page) -> AppResult<HashMap<String, String>> {
+    let lang = page.lang;
+    let concepts = crate::db::run(&page.state.pool, |c| store::concepts(c, None)).await?;
+    Ok(concepts
+        .into_iter()
+        .map(|c| {
+            let label = if lang == Lang::En {
+                c.label_en
+            } else {
+                c.label_cs
+            };
+            (c.iri, label)
+        })
+        .collect())
+}
+
+async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let filter = q.filter();
+    let page_no = q.page()?;
+    let f = filter.clone();
+    let ((items, total), facets) = crate::db::run(&page.state.pool, move |c| {
+        Ok::<_, diesel::result::Error>((
+            datasets::list(c, &f, page_no, PER_PAGE)?,
+            datasets::facets(c)?,
+        ))
+    })
+    .await?;
+    let mut ctx = page.context();
+    ctx.insert("items", &items);
+    ctx.insert("total", &total);
+    ctx.insert("facets", &facets);
+    ctx.insert("filter", &filter);
+    ctx.insert("page_no", &page_no);
+    ctx.insert("pages", &((total + PER_PAGE - 1) / PER_PAGE).max(1));
+    ctx.insert("query", &query_string(&filter));
+    ctx.insert("labels", &labels(&page).await?);
+    page.render("catalog/datasets.html", &ctx)
+}
+
+async fn load_public(state: &AppState, slug: String) -> AppResult<DatasetRecord> {
+    let rec = crate::db::run(&state.pool, move |c| datasets::record_by_slug(c, &slug))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match rec.dataset.status.as_str() {
+        "published" => Ok(rec),
+        "withdrawn" => Err(AppError::Gone(
+            rec.dataset
+                .withdrawn_reason
+                .clone()
+                .unwrap_or_else(|| rec.dataset.title_cs.clone()),
+        )),
+        // Drafts are not public yet.
+        _ => Err(AppError::NotFound),
+    }
+}
+
+async fn dataset_page(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
+    let slug = slug.into_inner();
+    let rec = match load_public(&page.state, slug.clone()).await {
+        Err(AppError::Gone(reason)) => {
+            let mut ctx = page.context();
+            ctx.insert("slug", &slug);
+            ctx.insert("reason", &reason);
+            return page.render_status(
+                actix_web::http::StatusCode::GONE,
+                "catalog/withdrawn.html",
+                &ctx,
+            );
+        }
+        other => other?,
+    };
+    let publisher_id = rec.dataset.publisher_id.clone();
+    let publisher = crate::db::run(&page.state.pool, move |c| {
+        use diesel::prelude::*;
+        crate::db::schema::publishers::table
+            .find(publisher_id)
+            .select(super::model::Publisher::as_select())
+            .first(c)
+    })
+    .await?;
+    let mut ctx = page.context();
+    ctx.insert("d", &rec);
+    ctx.insert("publisher", &publisher);
+    ctx.insert("labels", &labels(&page).await?);
+    ctx.insert("base_url", &page.state.config.base());
+    page.render("catalog/dataset.html", &ctx)
+}
+
+#[derive(Serialize)]
+struct ListResponse<T: Serialize> {
+    total: i64,
+    page: i64,
+    per_page: i64,
+    items: Vec<T>,
+}
+
+async fn api_datasets(
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let filter = q.filter();
+    let page = q.page()?;
+    let (items, total) = crate::db::run(&state.pool, move |c| {
+        datasets::list(c, &filter, page, PER_PAGE)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ListResponse {
+        total,
+        page,
+        per_page: PER_PAGE,
+        items,
+    }))
+}
+
+async fn api_dataset(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let rec = load_public(&state, slug.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(rec))
 }
 
 async fn data_page(page: Page) -> AppResult<HttpResponse> {

@@ -7,7 +7,10 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::model::{CatalogRecord, Concept, PUBLISHER_KINDS, Publisher, VOCAB_SCHEMES};
+use super::model::{
+    CatalogRecord, Concept, DATASET_STATUSES, Dataset, DatasetRecord, PUBLISHER_KINDS, Publisher,
+    RUIAN_PREFIX, VOCAB_SCHEMES,
+};
 use crate::audit::Actor;
 use crate::db::DbConnection;
 use crate::seed::{SeedError, SeedFile};
@@ -66,12 +69,46 @@ struct ConceptEntry {
     media_type: Option<String>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatasetFile {
+    dataset: DatasetEntry,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatasetEntry {
+    slug: Spanned<String>,
+    publisher: Spanned<String>,
+    status: Spanned<String>,
+    #[serde(default)]
+    example: bool,
+    title_cs: String,
+    title_en: Option<String>,
+    description_cs: String,
+    description_en: Option<String>,
+    /// EU data-theme codes, e.g. "ENVI".
+    themes: Spanned<Vec<String>>,
+    /// EU frequency code, e.g. "ANNUAL".
+    frequency: Spanned<String>,
+    /// RÚIAN IRI of the territory covered.
+    spatial: Spanned<String>,
+    keywords_cs: Spanned<Vec<String>>,
+    #[serde(default)]
+    keywords_en: Vec<String>,
+    contact_name: Option<String>,
+    contact_email: Option<String>,
+    documentation_url: Option<Spanned<String>>,
+}
+
 pub struct CatalogSeed {
     pub record: CatalogRecord,
     /// The catalog's publisher by slug; resolved to an id when applied.
     pub publisher_slug: String,
     pub publishers: Vec<Publisher>,
     pub concepts: Vec<Concept>,
+    /// Datasets with the slug of their publisher, resolved when applied.
+    pub datasets: Vec<(DatasetRecord, String)>,
 }
 
 impl CatalogSeed {
@@ -228,7 +265,10 @@ pub fn load(dir: &Path) -> Result<CatalogSeed, SeedError> {
         }
     }
 
+    let datasets = load_datasets(dir, &slugs, &concepts)?;
+
     Ok(CatalogSeed {
+        datasets,
         record: CatalogRecord {
             title_cs: c.title_cs,
             title_en: c.title_en,
@@ -242,6 +282,138 @@ pub fn load(dir: &Path) -> Result<CatalogSeed, SeedError> {
         publishers,
         concepts,
     })
+}
+
+/// `datasets/*.toml`, one dataset per file (the directory is optional).
+fn load_datasets(
+    dir: &Path,
+    publishers: &HashSet<String>,
+    concepts: &[Concept],
+) -> Result<Vec<(DatasetRecord, String)>, SeedError> {
+    let ddir = dir.join("datasets");
+    let mut files: Vec<_> = match std::fs::read_dir(&ddir) {
+        Ok(rd) => rd
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    let iri_of = |scheme: &str, code: &str| {
+        concepts
+            .iter()
+            .find(|c| c.scheme == scheme && c.code == code)
+            .map(|c| c.iri.clone())
+    };
+    let mut slugs = HashSet::new();
+    let mut out = Vec::new();
+    for path in files {
+        let file = SeedFile::read(&path)?;
+        let d: DatasetEntry = file.parse::<DatasetFile>()?.dataset;
+        let slug = d.slug.get_ref().clone();
+        if !valid_slug(&slug) {
+            return Err(file.error_at(
+                d.slug.span(),
+                "slug",
+                "use lowercase letters, digits and hyphens",
+            ));
+        }
+        if !slugs.insert(slug.clone()) {
+            return Err(file.error_at(
+                d.slug.span(),
+                "slug",
+                "another dataset file uses this slug",
+            ));
+        }
+        if !publishers.contains(d.publisher.get_ref()) {
+            return Err(file.error_at(
+                d.publisher.span(),
+                "publisher",
+                format!(
+                    "no publisher {:?} in publishers.toml",
+                    d.publisher.get_ref()
+                ),
+            ));
+        }
+        if !DATASET_STATUSES.contains(&d.status.get_ref().as_str()) {
+            return Err(file.error_at(
+                d.status.span(),
+                "status",
+                format!("one of {}", DATASET_STATUSES.join(", ")),
+            ));
+        }
+        let mut themes = Vec::new();
+        for code in d.themes.get_ref() {
+            match iri_of("theme", code) {
+                Some(iri) => themes.push(iri),
+                None => {
+                    return Err(file.error_at(
+                        d.themes.span(),
+                        "themes",
+                        format!("{code:?} is not an EU data theme of vocabularies/"),
+                    ));
+                }
+            }
+        }
+        if themes.is_empty() {
+            return Err(file.error_at(d.themes.span(), "themes", "at least one EU data theme"));
+        }
+        let frequency_iri = iri_of("frequency", d.frequency.get_ref()).ok_or_else(|| {
+            file.error_at(
+                d.frequency.span(),
+                "frequency",
+                format!(
+                    "{:?} is not an EU frequency of vocabularies/",
+                    d.frequency.get_ref()
+                ),
+            )
+        })?;
+        if !d.spatial.get_ref().starts_with(RUIAN_PREFIX) {
+            return Err(file.error_at(
+                d.spatial.span(),
+                "spatial",
+                format!("a RÚIAN IRI starting with {RUIAN_PREFIX}"),
+            ));
+        }
+        if d.keywords_cs.get_ref().iter().all(|k| k.trim().is_empty()) {
+            return Err(file.error_at(
+                d.keywords_cs.span(),
+                "keywords_cs",
+                "at least one Czech keyword",
+            ));
+        }
+        check_http_url(&file, &d.documentation_url, "documentation_url")?;
+        out.push((
+            DatasetRecord {
+                dataset: Dataset {
+                    id: crate::db::new_id(),
+                    slug,
+                    publisher_id: String::new(),
+                    status: d.status.into_inner(),
+                    title_cs: d.title_cs,
+                    title_en: d.title_en,
+                    description_cs: d.description_cs.trim().to_string(),
+                    description_en: d.description_en.map(|s| s.trim().to_string()),
+                    frequency_iri,
+                    spatial_iri: d.spatial.into_inner(),
+                    temporal_start: None,
+                    temporal_end: None,
+                    contact_name: d.contact_name,
+                    contact_email: d.contact_email,
+                    documentation_url: d.documentation_url.map(Spanned::into_inner),
+                    is_example: d.example,
+                    withdrawn_reason: None,
+                },
+                themes,
+                keywords_cs: d.keywords_cs.into_inner(),
+                keywords_en: d.keywords_en,
+                distributions: Vec::new(),
+            },
+            d.publisher.into_inner(),
+        ));
+    }
+    Ok(out)
 }
 
 /// Czech company number: 8 digits, weighted mod-11 check digit.
@@ -273,6 +445,14 @@ pub fn apply(
     super::store::upsert_catalog(conn, actor, &record)?;
     for c in &seed.concepts {
         super::store::upsert_concept(conn, actor, c)?;
+    }
+    for (rec, publisher_slug) in &seed.datasets {
+        let publisher_id = super::store::publisher_by_slug(conn, publisher_slug)?
+            .map(|p| p.id)
+            .ok_or(diesel::result::Error::NotFound)?;
+        let mut rec = rec.clone();
+        rec.dataset.publisher_id = publisher_id;
+        super::datasets::save_record(conn, actor, &rec)?;
     }
     Ok(())
 }

@@ -156,10 +156,15 @@ pub fn upsert_concept(conn: &mut DbConnection, actor: &Actor, c: &Concept) -> Qu
 pub fn home_summary(conn: &mut DbConnection) -> QueryResult<HomeSummary> {
     let cat = catalog(conn)?;
     let publishers: i64 = publishers::table.count().get_result(conn)?;
+    let datasets: i64 = crate::db::schema::datasets::table
+        .filter(crate::db::schema::datasets::status.eq("published"))
+        .count()
+        .get_result(conn)?;
     Ok(HomeSummary {
         catalog_title_cs: cat.as_ref().map(|c| c.title_cs.clone()).unwrap_or_default(),
         catalog_title_en: cat.and_then(|c| c.title_en),
         publishers,
+        datasets,
         strategies: crate::strategy::store::summaries(conn)?,
     })
 }

@@ -157,11 +157,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    datasets (id) {
+        id -> Text,
+        slug -> Text,
+        publisher_id -> Text,
+        status -> Text,
+        title_cs -> Text,
+        title_en -> Nullable<Text>,
+        description_cs -> Text,
+        description_en -> Nullable<Text>,
+        frequency_iri -> Text,
+        spatial_iri -> Text,
+        temporal_start -> Nullable<Text>,
+        temporal_end -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        documentation_url -> Nullable<Text>,
+        is_example -> Bool,
+        withdrawn_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dataset_themes (dataset_id, iri) {
+        dataset_id -> Text,
+        iri -> Text,
+    }
+}
+
+diesel::table! {
+    dataset_keywords (dataset_id, lang, keyword) {
+        dataset_id -> Text,
+        lang -> Text,
+        keyword -> Text,
+    }
+}
+
+diesel::table! {
+    distributions (id) {
+        id -> Text,
+        dataset_id -> Text,
+        position -> Integer,
+        title_cs -> Text,
+        title_en -> Nullable<Text>,
+        download_url -> Nullable<Text>,
+        access_url -> Text,
+        media_type -> Text,
+        format_iri -> Text,
+        byte_size -> Nullable<BigInt>,
+        licence_iri -> Nullable<Text>,
+        tou_author_work -> Text,
+        tou_db_author_work -> Text,
+        tou_db_sui_generis -> Text,
+        tou_personal_data -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(goals -> strategies (strategy_id));
 diesel::joinable!(measures -> goals (goal_id));
+diesel::joinable!(datasets -> publishers (publisher_id));
+diesel::joinable!(dataset_themes -> datasets (dataset_id));
+diesel::joinable!(dataset_keywords -> datasets (dataset_id));
+diesel::joinable!(distributions -> datasets (dataset_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -176,4 +241,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     strategies,
     goals,
     measures,
+    datasets,
+    dataset_themes,
+    dataset_keywords,
+    distributions,
 );

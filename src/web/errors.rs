@@ -46,7 +46,7 @@ fn describe(res: &ServiceResponse<BoxBody>) -> Described {
                 d.field = field.clone();
             }
             AppError::Validation(fields) => d.fields = fields.clone(),
-            AppError::Conflict(detail) => d.detail = Some(detail.clone()),
+            AppError::Conflict(detail) | AppError::Gone(detail) => d.detail = Some(detail.clone()),
             _ => {}
         }
     } else if let Some(json_err) = err.as_error::<JsonPayloadError>() {

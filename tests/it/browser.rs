@@ -200,9 +200,20 @@ async fn home_page_in_both_languages_is_accessible() {
     )
     .await;
     d.visit(&app.url("/data"), "data (en)").await;
+    d.visit(&app.url("/datasets"), "datasets (en)").await;
+    d.visit(&app.url("/datasets/kvalita-ovzdusi-pm10"), "dataset (en)")
+        .await;
     d.visit(&app.url("/lang/cs?next=/publishers"), "publishers (cs)")
         .await;
     d.visit(&app.url("/api"), "api").await;
+    d.visit(
+        &app.url("/datasets?keyword=senzory"),
+        "datasets filtered (cs)",
+    )
+    .await;
+    assert!(d.body_text().await.contains("Nalezené datové sady: 4"));
+    d.visit(&app.url("/datasets/pasport-zelene"), "dataset (cs)")
+        .await;
     d.visit(&app.url("/neexistuje"), "404 page").await;
     d.client.clone().close().await.expect("close");
 }

@@ -9,6 +9,7 @@ mod support;
 mod audit;
 mod auth;
 mod browser;
+mod catalog;
 mod cli;
 mod config;
 mod db;

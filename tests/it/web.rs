@@ -66,6 +66,8 @@ async fn every_template_renders_in_both_languages() {
             "/publishers/statutarni-mesto-chomutov",
             "/strategies",
             "/strategies/chomutov-ict-2020-2024",
+            "/datasets",
+            "/datasets/pasport-zelene",
             "/api",
             "/login",
             "/nic",

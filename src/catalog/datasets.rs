@@ -1,0 +1,363 @@
+//! Queries for datasets and their distributions. A dataset is saved as one
+//! record (dataset, themes, keywords, distributions) with one audit row.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::model::{
+    Dataset, DatasetFilter, DatasetRecord, DatasetSummary, Distribution, FacetValue, Facets,
+};
+use crate::audit::{self, Actor};
+use crate::db::schema::{
+    dataset_keywords, dataset_themes, datasets, distributions, publishers, vocab_concepts,
+};
+use crate::db::{DbConnection, now};
+
+type Backend = <DbConnection as Connection>::Backend;
+
+pub fn record_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<DatasetRecord>> {
+    let Some(dataset) = datasets::table
+        .filter(datasets::slug.eq(slug))
+        .select(Dataset::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut themes: Vec<String> = dataset_themes::table
+        .filter(dataset_themes::dataset_id.eq(&dataset.id))
+        .select(dataset_themes::iri)
+        .load(conn)?;
+    themes.sort();
+    let keywords: Vec<(String, String)> = dataset_keywords::table
+        .filter(dataset_keywords::dataset_id.eq(&dataset.id))
+        .order(dataset_keywords::keyword.asc())
+        .select((dataset_keywords::lang, dataset_keywords::keyword))
+        .load(conn)?;
+    let of_lang = |l: &str| {
+        keywords
+            .iter()
+            .filter(|(lang, _)| lang == l)
+            .map(|(_, k)| k.clone())
+            .collect::<Vec<_>>()
+    };
+    let distributions = distributions::table
+        .filter(distributions::dataset_id.eq(&dataset.id))
+        .order(distributions::position.asc())
+        .select(Distribution::as_select())
+        .load(conn)?;
+    Ok(Some(DatasetRecord {
+        themes,
+        keywords_cs: of_lang("cs"),
+        keywords_en: of_lang("en"),
+        distributions,
+        dataset,
+    }))
+}
+
+/// Whether the dataset with this id has ever been out in public (published
+/// now or withdrawn after publication).
+pub fn is_public(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    let status: Option<String> = datasets::table
+        .find(id)
+        .select(datasets::status)
+        .first(conn)
+        .optional()?;
+    Ok(matches!(status.as_deref(), Some("published" | "withdrawn")))
+}
+
+/// Inserts or updates the record by slug (ids of the dataset and of the
+/// distributions at the same positions are kept); audit row only on change.
+pub fn save_record(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    wanted: &DatasetRecord,
+) -> QueryResult<String> {
+    let existing = record_by_slug(conn, &wanted.dataset.slug)?;
+    let mut rec = wanted.clone();
+    rec.themes.sort();
+    rec.themes.dedup();
+    rec.keywords_cs.sort();
+    rec.keywords_cs.dedup();
+    rec.keywords_en.sort();
+    rec.keywords_en.dedup();
+    if let Some(old) = &existing {
+        rec.dataset.id = old.dataset.id.clone();
+    }
+    let id = rec.dataset.id.clone();
+    for (i, d) in rec.distributions.iter_mut().enumerate() {
+        d.position = i as i32 + 1;
+        d.dataset_id = id.clone();
+        if let Some(old) = existing
+            .as_ref()
+            .and_then(|o| o.distributions.iter().find(|x| x.position == d.position))
+        {
+            d.id = old.id.clone();
+        }
+    }
+    if existing.as_ref() == Some(&rec) {
+        return Ok(id);
+    }
+    let ts = now();
+    if existing.is_some() {
+        diesel::update(datasets::table.find(&id))
+            .set((&rec.dataset, datasets::updated_at.eq(ts)))
+            .execute(conn)?;
+        diesel::delete(dataset_themes::table.filter(dataset_themes::dataset_id.eq(&id)))
+            .execute(conn)?;
+        diesel::delete(dataset_keywords::table.filter(dataset_keywords::dataset_id.eq(&id)))
+            .execute(conn)?;
+        diesel::delete(distributions::table.filter(distributions::dataset_id.eq(&id)))
+            .execute(conn)?;
+    } else {
+        diesel::insert_into(datasets::table)
+            .values((
+                &rec.dataset,
+                datasets::created_at.eq(ts),
+                datasets::updated_at.eq(ts),
+            ))
+            .execute(conn)?;
+    }
+    for iri in &rec.themes {
+        diesel::insert_into(dataset_themes::table)
+            .values((
+                dataset_themes::dataset_id.eq(&id),
+                dataset_themes::iri.eq(iri),
+            ))
+            .execute(conn)?;
+    }
+    for (lang, words) in [("cs", &rec.keywords_cs), ("en", &rec.keywords_en)] {
+        for k in words {
+            diesel::insert_into(dataset_keywords::table)
+                .values((
+                    dataset_keywords::dataset_id.eq(&id),
+                    dataset_keywords::lang.eq(lang),
+                    dataset_keywords::keyword.eq(k),
+                ))
+                .execute(conn)?;
+        }
+    }
+    for d in &rec.distributions {
+        diesel::insert_into(distributions::table)
+            .values((
+                d,
+                distributions::created_at.eq(ts),
+                distributions::updated_at.eq(ts),
+            ))
+            .execute(conn)?;
+    }
+    audit::store::record_change(
+        conn,
+        actor,
+        "dataset",
+        &id,
+        &rec.dataset.title_cs,
+        existing.as_ref(),
+        Some(&rec),
+    )?;
+    Ok(id)
+}
+
+/// Published datasets narrowed by the filter, as a boxed query both the page
+/// and its count use.
+fn filtered(filter: &DatasetFilter) -> datasets::BoxedQuery<'static, Backend> {
+    let mut q = datasets::table
+        .filter(datasets::status.eq("published"))
+        .into_boxed();
+    if let Some(p) = &filter.publisher {
+        q = q.filter(
+            datasets::publisher_id.eq_any(
+                publishers::table
+                    .filter(publishers::slug.eq(p.clone()))
+                    .select(publishers::id),
+            ),
+        );
+    }
+    if let Some(t) = &filter.theme {
+        q = q.filter(
+            datasets::id.eq_any(
+                dataset_themes::table
+                    .filter(dataset_themes::iri.eq(t.clone()))
+                    .select(dataset_themes::dataset_id),
+            ),
+        );
+    }
+    if let Some(k) = &filter.keyword {
+        q = q.filter(
+            datasets::id.eq_any(
+                dataset_keywords::table
+                    .filter(dataset_keywords::keyword.eq(k.clone()))
+                    .select(dataset_keywords::dataset_id),
+            ),
+        );
+    }
+    if let Some(f) = &filter.format {
+        q = q.filter(
+            datasets::id.eq_any(
+                distributions::table
+                    .filter(distributions::format_iri.eq(f.clone()))
+                    .select(distributions::dataset_id),
+            ),
+        );
+    }
+    if let Some(l) = &filter.licence {
+        q = q.filter(
+            datasets::id.eq_any(
+                distributions::table
+                    .filter(distributions::licence_iri.eq(l.clone()))
+                    .select(distributions::dataset_id),
+            ),
+        );
+    }
+    q
+}
+
+/// One page of the public list (newest title order is alphabetical) and the
+/// total number of datasets the filter matches.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &DatasetFilter,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<(Vec<DatasetSummary>, i64)> {
+    let total: i64 = filtered(filter).count().get_result(conn)?;
+    let rows: Vec<Dataset> = filtered(filter)
+        .order(datasets::title_cs.asc())
+        .offset((page.max(1) - 1) * per_page)
+        .limit(per_page)
+        .select(Dataset::as_select())
+        .load(conn)?;
+    let ids: Vec<String> = rows.iter().map(|d| d.id.clone()).collect();
+    let publisher_names: HashMap<String, (String, String)> = publishers::table
+        .select((publishers::id, publishers::name_cs, publishers::slug))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, slug)| (id, (name, slug)))
+        .collect();
+    let formats: Vec<(String, String)> = distributions::table
+        .filter(distributions::dataset_id.eq_any(&ids))
+        .select((distributions::dataset_id, distributions::format_iri))
+        .load(conn)?;
+    let themes: Vec<(String, String)> = dataset_themes::table
+        .filter(dataset_themes::dataset_id.eq_any(&ids))
+        .select((dataset_themes::dataset_id, dataset_themes::iri))
+        .load(conn)?;
+    let pick = |pairs: &[(String, String)], id: &str| {
+        let mut v: Vec<String> = pairs
+            .iter()
+            .filter(|(d, _)| d == id)
+            .map(|(_, x)| x.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let items = rows
+        .into_iter()
+        .map(|d| {
+            let (publisher, publisher_slug) = publisher_names
+                .get(&d.publisher_id)
+                .cloned()
+                .unwrap_or_default();
+            DatasetSummary {
+                formats: pick(&formats, &d.id),
+                themes: pick(&themes, &d.id),
+                slug: d.slug,
+                title_cs: d.title_cs,
+                title_en: d.title_en,
+                description_cs: d.description_cs,
+                description_en: d.description_en,
+                publisher,
+                publisher_slug,
+                is_example: d.is_example,
+            }
+        })
+        .collect();
+    Ok((items, total))
+}
+
+/// The values each filter can take, counted over all published datasets.
+pub fn facets(conn: &mut DbConnection) -> QueryResult<Facets> {
+    let published = || {
+        datasets::table
+            .filter(datasets::status.eq("published"))
+            .select(datasets::id)
+    };
+    let labels: HashMap<String, (String, String)> = vocab_concepts::table
+        .select((
+            vocab_concepts::iri,
+            vocab_concepts::label_cs,
+            vocab_concepts::label_en,
+        ))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(iri, cs, en)| (iri, (cs, en)))
+        .collect();
+    let count_values = |values: Vec<String>| -> Vec<FacetValue> {
+        let mut counts: HashMap<String, i64> = HashMap::new();
+        for v in values {
+            *counts.entry(v).or_default() += 1;
+        }
+        let mut out: Vec<FacetValue> = counts
+            .into_iter()
+            .map(|(value, count)| {
+                let (label_cs, label_en) = labels
+                    .get(&value)
+                    .cloned()
+                    .unwrap_or_else(|| (value.clone(), value.clone()));
+                FacetValue {
+                    value,
+                    label_cs,
+                    label_en,
+                    count,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| b.count.cmp(&a.count).then(a.label_cs.cmp(&b.label_cs)));
+        out
+    };
+    let theme_values: Vec<String> = dataset_themes::table
+        .filter(dataset_themes::dataset_id.eq_any(published()))
+        .select(dataset_themes::iri)
+        .load(conn)?;
+    let keyword_values: Vec<String> = dataset_keywords::table
+        .filter(dataset_keywords::dataset_id.eq_any(published()))
+        .filter(dataset_keywords::lang.eq("cs"))
+        .select(dataset_keywords::keyword)
+        .load(conn)?;
+    // A dataset counts once per format or licence, however many files it has.
+    let mut format_pairs: Vec<(String, String)> = distributions::table
+        .filter(distributions::dataset_id.eq_any(published()))
+        .select((distributions::dataset_id, distributions::format_iri))
+        .load(conn)?;
+    format_pairs.sort();
+    format_pairs.dedup();
+    let mut licence_pairs: Vec<(String, Option<String>)> = distributions::table
+        .filter(distributions::dataset_id.eq_any(published()))
+        .select((distributions::dataset_id, distributions::licence_iri))
+        .load(conn)?;
+    licence_pairs.sort();
+    licence_pairs.dedup();
+    let publisher_rows: Vec<(String, String, Option<String>)> = datasets::table
+        .inner_join(publishers::table)
+        .filter(datasets::status.eq("published"))
+        .select((publishers::slug, publishers::name_cs, publishers::name_en))
+        .load(conn)?;
+    let mut publisher_facet = count_values(publisher_rows.iter().map(|p| p.0.clone()).collect());
+    for f in &mut publisher_facet {
+        if let Some((_, cs, en)) = publisher_rows.iter().find(|p| p.0 == f.value) {
+            f.label_cs = cs.clone();
+            f.label_en = en.clone().unwrap_or_else(|| cs.clone());
+        }
+    }
+    let mut keywords = count_values(keyword_values);
+    keywords.truncate(30);
+    Ok(Facets {
+        publishers: publisher_facet,
+        themes: count_values(theme_values),
+        formats: count_values(format_pairs.into_iter().map(|p| p.1).collect()),
+        licences: count_values(licence_pairs.into_iter().filter_map(|p| p.1).collect()),
+        keywords,
+    })
+}
