@@ -70,6 +70,9 @@ enum UserCommand {
         /// Display name (defaults to the e-mail address).
         #[arg(long)]
         name: Option<String>,
+        /// Slug of a publisher a curator acts for (repeatable).
+        #[arg(long = "publisher")]
+        publishers: Vec<String>,
     },
 }
 
@@ -166,6 +169,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     roles,
                     password_stdin,
                     name,
+                    publishers,
                 },
         } => {
             if !password_stdin {
@@ -193,6 +197,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 )
             })?;
             let mut conn = open_db(&cli)?;
+            for slug in publishers {
+                if radnice::catalog::store::publisher_by_slug(&mut conn, slug)?.is_none() {
+                    anyhow::bail!("no publisher {slug:?} (see catalog/publishers.toml)");
+                }
+            }
             let hash = password::hash(pw)?;
             let display = name.clone().unwrap_or_else(|| email.clone());
             let user = store::create_user(
@@ -203,6 +212,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     display_name: &display,
                     password_hash: &hash,
                     roles: &roles_parsed,
+                    publishers,
                 },
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -53,12 +53,15 @@ pub enum Permission {
     ViewAuditLog,
     /// Log out, change one's own password, create and revoke one's own tokens.
     ManageOwnAccount,
+    /// Create, edit, publish and withdraw datasets (of the publishers one acts for).
+    EditCatalog,
 }
 
 impl Permission {
     fn allowed_roles(self) -> Option<&'static [Role]> {
         match self {
             Permission::ManageUsers | Permission::ViewAuditLog => Some(&[Role::Admin]),
+            Permission::EditCatalog => Some(&[Role::Admin, Role::Curator]),
             // Any signed-in user, whatever the role.
             Permission::ManageOwnAccount => None,
         }

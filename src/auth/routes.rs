@@ -173,12 +173,47 @@ async fn render_users(
             &[],
         ),
     };
+    let chosen: &[String] = submitted
+        .map(|(f, _)| f.publishers.as_slice())
+        .unwrap_or(&[]);
     let mut ctx = page.context();
     ctx.insert("users", &users);
+    ctx.insert("publishers", &publisher_options(page, chosen).await?);
     ctx.insert("roles", &role_options(page, &selected));
     ctx.insert("form", &form);
     ctx.insert("errors", &field_map(page, errors));
     page.render_status(status_for(errors), "auth/users.html", &ctx)
+}
+
+/// Publisher checkboxes; unknown slugs in `selected` are reported by the caller.
+async fn publisher_options(page: &Page, selected: &[String]) -> AppResult<Vec<serde_json::Value>> {
+    let all = crate::db::run(&page.state.pool, crate::catalog::store::list_publishers).await?;
+    Ok(all
+        .into_iter()
+        .map(|p| {
+            serde_json::json!({
+                "value": p.slug,
+                "label": if page.lang == crate::web::Lang::En { p.name_en.unwrap_or(p.name_cs) } else { p.name_cs },
+                "checked": selected.contains(&p.slug),
+            })
+        })
+        .collect())
+}
+
+/// Refuses publisher slugs that do not exist.
+async fn check_publishers(
+    state: &AppState,
+    slugs: &[String],
+    errors: &mut Vec<FieldError>,
+) -> AppResult<()> {
+    if slugs.is_empty() {
+        return Ok(());
+    }
+    let known = crate::db::run(&state.pool, crate::catalog::store::list_publishers).await?;
+    if slugs.iter().any(|s| !known.iter().any(|p| &p.slug == s)) {
+        errors.push(FieldError::new("publishers", "user_publisher_unknown"));
+    }
+    Ok(())
 }
 
 async fn users_page(page: Page) -> AppResult<HttpResponse> {
@@ -194,6 +229,8 @@ pub struct UserForm {
     password: String,
     #[serde(default)]
     roles: Vec<String>,
+    #[serde(default)]
+    publishers: Vec<String>,
 }
 
 /// Field errors keyed by field, translated, for the templates.
@@ -239,9 +276,11 @@ async fn create_user(
     let mut errors = Vec::new();
     validate_new_user(&form.email, &form.display_name, &form.password, &mut errors);
     let roles = parse_roles(&form.roles, &mut errors);
+    check_publishers(&page.state, &form.publishers, &mut errors).await?;
     let result = if errors.is_empty() {
         let hash = password::hash(&form.password)?;
         let (email, name) = (form.email.clone(), form.display_name.clone());
+        let publishers = form.publishers.clone();
         crate::db::run(&page.state.pool, move |c| {
             store::create_user(
                 c,
@@ -251,6 +290,7 @@ async fn create_user(
                     display_name: &name,
                     password_hash: &hash,
                     roles: &roles,
+                    publishers: &publishers,
                 },
             )
         })
@@ -269,7 +309,7 @@ async fn create_user(
 async fn render_user(
     page: &Page,
     id: String,
-    submitted_roles: Option<&[Role]>,
+    submitted: Option<(&[Role], &[String])>,
     errors: &[FieldError],
 ) -> AppResult<HttpResponse> {
     let user = crate::db::run(&page.state.pool, move |c| {
@@ -281,10 +321,9 @@ async fn render_user(
     .await?
     .ok_or(AppError::NotFound)?;
     let mut ctx = page.context();
-    ctx.insert(
-        "roles",
-        &role_options(page, submitted_roles.unwrap_or(&user.roles)),
-    );
+    let (roles, publishers) = submitted.unwrap_or((&user.roles, &user.publishers));
+    ctx.insert("roles", &role_options(page, roles));
+    ctx.insert("publishers", &publisher_options(page, publishers).await?);
     ctx.insert("subject", &user);
     ctx.insert("errors", &field_map(page, errors));
     page.render_status(status_for(errors), "auth/user.html", &ctx)
@@ -312,6 +351,8 @@ pub struct UserUpdateForm {
     active: Option<String>,
     #[serde(default)]
     roles: Vec<String>,
+    #[serde(default)]
+    publishers: Vec<String>,
 }
 
 async fn update_user(
@@ -335,11 +376,13 @@ async fn update_user(
     if me.id == id && (!active || !roles.contains(&Role::Admin)) {
         errors.push(FieldError::new("roles", "user_cannot_demote_self"));
     }
+    check_publishers(&page.state, &form.publishers, &mut errors).await?;
     if !errors.is_empty() {
-        return render_user(&page, id, Some(&roles), &errors).await;
+        return render_user(&page, id, Some((&roles, &form.publishers)), &errors).await;
     }
     let target = id.clone();
     let name = form.display_name.clone();
+    let publishers = form.publishers.clone();
     crate::db::run(&page.state.pool, move |c| {
         store::update_user(
             c,
@@ -348,6 +391,7 @@ async fn update_user(
             store::UserUpdate {
                 display_name: &name,
                 roles: &roles,
+                publishers: &publishers,
                 active,
             },
         )
@@ -495,6 +539,8 @@ pub struct ApiNewUser {
     password: String,
     #[serde(default)]
     roles: Vec<String>,
+    #[serde(default)]
+    publishers: Vec<String>,
 }
 
 async fn api_create_user(
@@ -513,6 +559,7 @@ async fn api_create_user(
     let mut errors = Vec::new();
     validate_new_user(&body.email, &body.display_name, &body.password, &mut errors);
     let roles = parse_roles(&body.roles, &mut errors);
+    check_publishers(&state, &body.publishers, &mut errors).await?;
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -526,6 +573,7 @@ async fn api_create_user(
                 display_name: &body.display_name,
                 password_hash: &hash,
                 roles: &roles,
+                publishers: &body.publishers,
             },
         )
     })
@@ -536,7 +584,8 @@ async fn api_create_user(
 }
 
 /// HTML forms send repeated checkboxes (`roles=a&roles=b`), which
-/// `serde_urlencoded` cannot gather into a Vec; this adapter collects them.
+/// `serde_urlencoded` cannot gather into a Vec; this adapter collects the
+/// `roles` and `publishers` lists.
 pub mod serde_html_form_roles {
     use serde::de::DeserializeOwned;
 
@@ -547,15 +596,19 @@ pub mod serde_html_form_roles {
             use serde::de::Error;
             let pairs: Vec<(String, String)> = serde::Deserialize::deserialize(d)?;
             let mut map = serde_json::Map::new();
-            let mut roles = Vec::new();
+            let mut lists: [(&str, Vec<serde_json::Value>); 2] =
+                [("roles", Vec::new()), ("publishers", Vec::new())];
             for (k, v) in pairs {
-                if k == "roles" {
-                    roles.push(serde_json::Value::String(v));
-                } else {
-                    map.insert(k, serde_json::Value::String(v));
+                match lists.iter_mut().find(|(name, _)| *name == k) {
+                    Some((_, list)) => list.push(serde_json::Value::String(v)),
+                    None => {
+                        map.insert(k, serde_json::Value::String(v));
+                    }
                 }
             }
-            map.insert("roles".to_string(), serde_json::Value::Array(roles));
+            for (name, list) in lists {
+                map.insert(name.to_string(), serde_json::Value::Array(list));
+            }
             serde_json::from_value(serde_json::Value::Object(map))
                 .map(RolesForm)
                 .map_err(D::Error::custom)

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::Role;
 use crate::audit::{self, Actor};
-use crate::db::schema::{api_tokens, sessions, user_roles, users};
+use crate::db::schema::{api_tokens, publishers, sessions, user_publishers, user_roles, users};
 use crate::db::{DbConnection, new_id, now};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -30,6 +30,8 @@ pub struct UserView {
     pub display_name: String,
     pub active: bool,
     pub roles: Vec<Role>,
+    /// Slugs of the publishers a curator acts for.
+    pub publishers: Vec<String>,
 }
 
 pub fn normalize_email(email: &str) -> String {
@@ -84,7 +86,38 @@ pub fn view(conn: &mut DbConnection, user: &UserRow) -> QueryResult<UserView> {
         display_name: user.display_name.clone(),
         active: user.active,
         roles: roles_of(conn, &user.id)?,
+        publishers: publishers_of(conn, &user.id)?,
     })
+}
+
+/// Slugs of the publishers the user acts for, sorted.
+pub fn publishers_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
+    user_publishers::table
+        .inner_join(publishers::table)
+        .filter(user_publishers::user_id.eq(user_id))
+        .order(publishers::slug.asc())
+        .select(publishers::slug)
+        .load(conn)
+}
+
+/// Makes the user's publishers exactly these slugs (unknown slugs are the
+/// caller's to refuse; here they are skipped).
+fn set_publishers(conn: &mut DbConnection, user_id: &str, slugs: &[String]) -> QueryResult<()> {
+    diesel::delete(user_publishers::table.filter(user_publishers::user_id.eq(user_id)))
+        .execute(conn)?;
+    let ids: Vec<String> = publishers::table
+        .filter(publishers::slug.eq_any(slugs))
+        .select(publishers::id)
+        .load(conn)?;
+    for pid in ids {
+        diesel::insert_into(user_publishers::table)
+            .values((
+                user_publishers::user_id.eq(user_id),
+                user_publishers::publisher_id.eq(pid),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 pub fn list_users(conn: &mut DbConnection) -> QueryResult<Vec<UserView>> {
@@ -95,6 +128,11 @@ pub fn list_users(conn: &mut DbConnection) -> QueryResult<Vec<UserView>> {
     let all_roles: Vec<(String, String)> = user_roles::table
         .select((user_roles::user_id, user_roles::role))
         .load(conn)?;
+    let all_publishers: Vec<(String, String)> = user_publishers::table
+        .inner_join(publishers::table)
+        .order(publishers::slug.asc())
+        .select((user_publishers::user_id, publishers::slug))
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|u| {
@@ -104,7 +142,13 @@ pub fn list_users(conn: &mut DbConnection) -> QueryResult<Vec<UserView>> {
                 .filter_map(|(_, r)| Role::parse(r))
                 .collect();
             roles.sort();
+            let publishers = all_publishers
+                .iter()
+                .filter(|(id, _)| *id == u.id)
+                .map(|(_, slug)| slug.clone())
+                .collect();
             UserView {
+                publishers,
                 id: u.id,
                 email: u.email,
                 display_name: u.display_name,
@@ -130,6 +174,7 @@ pub struct NewUser<'a> {
     pub display_name: &'a str,
     pub password_hash: &'a str,
     pub roles: &'a [Role],
+    pub publishers: &'a [String],
 }
 
 pub fn create_user(
@@ -156,13 +201,9 @@ pub fn create_user(
             ))
             .execute(c)?;
         set_roles(c, &id, new.roles)?;
-        let view = UserView {
-            id: id.clone(),
-            email: email.clone(),
-            display_name: new.display_name.trim().to_string(),
-            active: true,
-            roles: roles_of(c, &id)?,
-        };
+        set_publishers(c, &id, new.publishers)?;
+        let row = find_by_id(c, &id)?.ok_or(UserError::NotFound)?;
+        let view = view(c, &row)?;
         audit::store::record_change(c, actor, "user", &id, &email, None, Some(&view))?;
         Ok(view)
     })
@@ -187,6 +228,7 @@ fn set_roles(conn: &mut DbConnection, user_id: &str, roles: &[Role]) -> QueryRes
 pub struct UserUpdate<'a> {
     pub display_name: &'a str,
     pub roles: &'a [Role],
+    pub publishers: &'a [String],
     pub active: bool,
 }
 
@@ -207,6 +249,7 @@ pub fn update_user(
             ))
             .execute(c)?;
         set_roles(c, id, upd.roles)?;
+        set_publishers(c, id, upd.publishers)?;
         if !upd.active {
             // A disabled account loses its sessions at once.
             diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(c)?;

@@ -56,6 +56,28 @@ pub fn record_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option
     }))
 }
 
+/// Whether the user may change datasets of this publisher: admins act for
+/// all, curators for the publishers assigned to them.
+pub fn can_act_for(
+    conn: &mut DbConnection,
+    user: &crate::auth::CurrentUser,
+    publisher_id: &str,
+) -> QueryResult<bool> {
+    use crate::db::schema::user_publishers;
+    if user.has(crate::auth::Role::Admin) {
+        return Ok(true);
+    }
+    if !user.has(crate::auth::Role::Curator) {
+        return Ok(false);
+    }
+    let n: i64 = user_publishers::table
+        .filter(user_publishers::user_id.eq(&user.id))
+        .filter(user_publishers::publisher_id.eq(publisher_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 /// Whether the dataset with this id has ever been out in public (published
 /// now or withdrawn after publication).
 pub fn is_public(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {

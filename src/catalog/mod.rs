@@ -2,6 +2,7 @@
 //! (Datasets and distributions arrive with the DCAT issue.)
 
 pub mod datasets;
+pub mod editing;
 pub mod model;
 pub mod routes;
 pub mod seed;

@@ -5,10 +5,12 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use super::editing::DatasetInput;
 use super::model::{DatasetFilter, DatasetRecord};
 use super::{datasets, store};
 use crate::AppState;
-use crate::error::{AppError, AppResult};
+use crate::auth::{CurrentUser, Identity, Permission, authorize};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::web::{Lang, Page};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -18,7 +20,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/publishers", web::get().to(publishers_page))
         .route("/publishers/{slug}", web::get().to(publisher_page))
         .route("/api/v1/datasets", web::get().to(api_datasets))
+        .route("/api/v1/datasets", web::post().to(api_create_dataset))
         .route("/api/v1/datasets/{slug}", web::get().to(api_dataset))
+        .route("/api/v1/datasets/{slug}", web::put().to(api_update_dataset))
+        .route(
+            "/api/v1/datasets/{slug}/publish",
+            web::post().to(api_publish_dataset),
+        )
+        .route(
+            "/api/v1/datasets/{slug}/withdraw",
+            web::post().to(api_withdraw_dataset),
+        )
         .route("/api/v1/publishers", web::get().to(api_publishers))
         .route(
             "/api/v1/vocabularies/{scheme}",
@@ -266,4 +278,168 @@ async fn api_vocabulary(
     }
     let concepts = crate::db::run(&state.pool, move |c| store::concepts(c, Some(&scheme))).await?;
     Ok(HttpResponse::Ok().json(concepts))
+}
+
+// --- curators' writes (JSON API; bearer token) ------------------------------
+
+/// The single check for dataset writes: the role, a bearer token (the JSON
+/// API is not for cookie sessions), and the right to act for the publisher.
+fn api_curator(identity: &Identity) -> AppResult<&CurrentUser> {
+    let user = authorize(identity, Permission::EditCatalog)?;
+    if !user.via_token {
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(user)
+}
+
+/// Validates `input` for `user`: resolves the publisher, checks the right to
+/// act for it and every field. Returns the record to store.
+async fn checked_record(
+    state: &AppState,
+    user: &CurrentUser,
+    input: DatasetInput,
+) -> AppResult<DatasetRecord> {
+    let user = user.clone();
+    crate::db::run(&state.pool, move |c| {
+        let publisher = store::publisher_by_slug(c, input.publisher.trim())?;
+        if let Some(p) = &publisher
+            && !datasets::can_act_for(c, &user, &p.id)?
+        {
+            return Err(AppError::Forbidden);
+        }
+        let concepts = store::concepts(c, None)?;
+        super::editing::validate(&input, publisher.as_ref().map(|p| p.id.as_str()), &concepts)
+            .map_err(AppError::Validation)
+    })
+    .await
+}
+
+async fn api_create_dataset(
+    identity: Identity,
+    state: web::Data<AppState>,
+    body: web::Json<DatasetInput>,
+) -> AppResult<HttpResponse> {
+    let user = api_curator(&identity)?;
+    let rec = checked_record(&state, user, body.into_inner()).await?;
+    let actor = user.actor();
+    let slug = rec.dataset.slug.clone();
+    let saved = crate::db::run(&state.pool, move |c| {
+        crate::audit::write_tx(c, |c| {
+            if datasets::record_by_slug(c, &rec.dataset.slug)?.is_some() {
+                return Err(AppError::Validation(vec![FieldError::new(
+                    "slug",
+                    "dataset_slug_taken",
+                )]));
+            }
+            datasets::save_record(c, &actor, &rec)?;
+            datasets::record_by_slug(c, &rec.dataset.slug)?.ok_or(AppError::NotFound)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/datasets/{slug}")))
+        .json(saved))
+}
+
+/// Loads a dataset the user may change, whatever its status.
+fn editable(
+    c: &mut crate::db::DbConnection,
+    user: &CurrentUser,
+    slug: &str,
+) -> Result<DatasetRecord, AppError> {
+    let rec = datasets::record_by_slug(c, slug)?.ok_or(AppError::NotFound)?;
+    if !datasets::can_act_for(c, user, &rec.dataset.publisher_id)? {
+        return Err(AppError::Forbidden);
+    }
+    Ok(rec)
+}
+
+async fn api_update_dataset(
+    identity: Identity,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Json<DatasetInput>,
+) -> AppResult<HttpResponse> {
+    let user = api_curator(&identity)?.clone();
+    let slug = slug.into_inner();
+    let input = body.into_inner();
+    if input.slug.trim() != slug {
+        // Public URLs and DCAT identifiers never change once given.
+        return Err(AppError::Validation(vec![FieldError::new(
+            "slug",
+            "dataset_slug_immutable",
+        )]));
+    }
+    let mut rec = checked_record(&state, &user, input).await?;
+    let actor = user.actor();
+    let saved = crate::db::run(&state.pool, move |c| {
+        crate::audit::write_tx(c, |c| {
+            let old = editable(c, &user, &slug)?;
+            rec.dataset.status = old.dataset.status;
+            rec.dataset.withdrawn_reason = old.dataset.withdrawn_reason;
+            datasets::save_record(c, &actor, &rec)?;
+            datasets::record_by_slug(c, &slug)?.ok_or(AppError::NotFound)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
+async fn api_publish_dataset(
+    identity: Identity,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    set_status(identity, state, slug.into_inner(), "published", None).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawInput {
+    reason: String,
+}
+
+async fn api_withdraw_dataset(
+    identity: Identity,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Json<WithdrawInput>,
+) -> AppResult<HttpResponse> {
+    let reason = body.into_inner().reason.trim().to_string();
+    if reason.is_empty() {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "reason",
+            "field_required",
+        )]));
+    }
+    set_status(
+        identity,
+        state,
+        slug.into_inner(),
+        "withdrawn",
+        Some(reason),
+    )
+    .await
+}
+
+async fn set_status(
+    identity: Identity,
+    state: web::Data<AppState>,
+    slug: String,
+    status: &'static str,
+    reason: Option<String>,
+) -> AppResult<HttpResponse> {
+    let user = api_curator(&identity)?.clone();
+    let actor = user.actor();
+    let saved = crate::db::run(&state.pool, move |c| {
+        crate::audit::write_tx(c, |c| {
+            let mut rec = editable(c, &user, &slug)?;
+            rec.dataset.status = status.to_string();
+            rec.dataset.withdrawn_reason = reason;
+            datasets::save_record(c, &actor, &rec)?;
+            datasets::record_by_slug(c, &slug)?.ok_or(AppError::NotFound)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(saved))
 }

@@ -218,6 +218,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_publishers (user_id, publisher_id) {
+        user_id -> Text,
+        publisher_id -> Text,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -227,6 +234,8 @@ diesel::joinable!(datasets -> publishers (publisher_id));
 diesel::joinable!(dataset_themes -> datasets (dataset_id));
 diesel::joinable!(dataset_keywords -> datasets (dataset_id));
 diesel::joinable!(distributions -> datasets (dataset_id));
+diesel::joinable!(user_publishers -> users (user_id));
+diesel::joinable!(user_publishers -> publishers (publisher_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -245,4 +254,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     dataset_themes,
     dataset_keywords,
     distributions,
+    user_publishers,
 );

@@ -29,6 +29,49 @@ async fn admin_logs_in_creates_a_user_who_can_log_in_and_out() {
         list.contains("pracovnik@chomutov.test"),
         "e-mail is stored lower-case"
     );
+    // The admin makes the user a curator of the zoo.
+    let id = radnice::auth::store::find_by_email(&mut app.conn(), "pracovnik@chomutov.test")
+        .expect("q")
+        .expect("u")
+        .id;
+    let token = admin.csrf(&format!("/admin/users/{id}")).await;
+    let res = admin
+        .post_form(
+            &format!("/admin/users/{id}"),
+            &[
+                ("csrf_token", &token),
+                ("display_name", "Jana Nováková"),
+                ("roles", "working_group"),
+                ("roles", "curator"),
+                ("publishers", "zoopark-chomutov"),
+                ("active", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        radnice::auth::store::publishers_of(&mut app.conn(), &id).expect("p"),
+        ["zoopark-chomutov"]
+    );
+    let res = admin
+        .post_form(
+            &format!("/admin/users/{id}"),
+            &[
+                ("csrf_token", &token),
+                ("display_name", "Jana"),
+                ("roles", "curator"),
+                ("publishers", "nikdo"),
+                ("active", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("Neznámý poskytovatel.")
+    );
     assert!(list.contains("Pracovní skupina") && list.contains("Kurátor dat"));
 
     let user = app.client();
@@ -504,6 +547,48 @@ async fn write_routes_by_role_matrix() {
             failures.push(format!(
                 "POST /api/v1/users as {name}: expected {want}, got {got}"
             ));
+        }
+        // Dataset writes: admins, and curators of the publisher (this curator
+        // acts for none, so 403 like the other roles).
+        let dataset_writes: [(&str, &str, Option<serde_json::Value>, u16); 3] = [
+            (
+                "POST /api/v1/datasets",
+                "/api/v1/datasets",
+                Some(serde_json::json!({
+                    "slug": format!("matice-{i}"), "publisher": "statutarni-mesto-chomutov",
+                    "title_cs": "T", "description_cs": "D",
+                    "themes": ["http://publications.europa.eu/resource/authority/data-theme/GOVE"],
+                    "frequency": "http://publications.europa.eu/resource/authority/frequency/ANNUAL",
+                    "spatial": "https://linked.cuzk.cz/resource/ruian/obec/562971",
+                    "keywords_cs": ["k"]
+                })),
+                expect(true, 201),
+            ),
+            (
+                "POST /api/v1/datasets/{slug}/publish",
+                "/api/v1/datasets/hriste/publish",
+                None,
+                expect(true, 200),
+            ),
+            (
+                "POST /api/v1/datasets/{slug}/withdraw",
+                "/api/v1/datasets/parkoviste/withdraw",
+                Some(serde_json::json!({"reason": "test"})),
+                expect(true, 200),
+            ),
+        ];
+        for (label, path, body, want) in dataset_writes {
+            let mut req = reqwest::Client::new().post(app.url(path));
+            if let Some(b) = &body {
+                req = req.json(b);
+            }
+            if let Some(b) = &bearer {
+                req = req.bearer_auth(b);
+            }
+            let got = req.send().await.expect("api").status().as_u16();
+            if got != want {
+                failures.push(format!("{label} as {name}: expected {want}, got {got}"));
+            }
         }
     }
     assert!(

@@ -309,3 +309,306 @@ async fn a_withdrawn_dataset_keeps_its_url_with_410_and_a_draft_is_not_public() 
     let v: serde_json::Value = c.get("/api/v1/datasets").await.json().await.expect("json");
     assert_eq!(v["total"], 8, "neither is listed");
 }
+
+fn dataset_json(slug: &str) -> serde_json::Value {
+    serde_json::json!({
+        "slug": slug,
+        "publisher": "statutarni-mesto-chomutov",
+        "title_cs": "Stromy ve správě města",
+        "title_en": "Trees managed by the city",
+        "description_cs": "Jednotlivé stromy ve správě města s druhem a obvodem kmene.",
+        "themes": ["http://publications.europa.eu/resource/authority/data-theme/ENVI"],
+        "frequency": "http://publications.europa.eu/resource/authority/frequency/ANNUAL",
+        "spatial": "https://linked.cuzk.cz/resource/ruian/obec/562971",
+        "keywords_cs": ["stromy", "zeleň"],
+        "keywords_en": ["trees"],
+        "temporal_start": "2024-01-01",
+        "contact_email": "podatelna@chomutov.cz",
+        "distributions": [{
+            "title_cs": "Stromy (CSV)",
+            "download_url": "https://data.example.cz/soubory/stromy.csv",
+            "format": CSV,
+            "licence": CC_BY,
+            "terms": {
+                "author_work": CC_BY,
+                "db_author_work": terms::NOT_AUTHOR_DATABASE,
+                "db_sui_generis": terms::NO_SUI_GENERIS,
+                "personal_data": terms::NO_PERSONAL_DATA
+            }
+        }]
+    })
+}
+
+/// A curator acting for the city, with a bearer token.
+fn curator(app: &TestApp, email: &str, publishers: &[&str]) -> String {
+    let hash = radnice::auth::password::hash(crate::support::PASSWORD).expect("hash");
+    let slugs: Vec<String> = publishers.iter().map(|s| s.to_string()).collect();
+    let u = radnice::auth::store::create_user(
+        &mut app.conn(),
+        &Actor::system("test"),
+        radnice::auth::store::NewUser {
+            email,
+            display_name: email,
+            password_hash: &hash,
+            roles: &[radnice::auth::Role::Curator],
+            publishers: &slugs,
+        },
+    )
+    .expect("user");
+    app.add_token(&u.id)
+}
+
+#[actix_web::test]
+async fn a_curator_creates_publishes_and_withdraws_a_dataset_through_the_api() {
+    let app = TestApp::start().await;
+    let token = curator(
+        &app,
+        "kurator@chomutov.test",
+        &["statutarni-mesto-chomutov"],
+    );
+    let http = reqwest::Client::new();
+    let res = http
+        .post(app.url("/api/v1/datasets"))
+        .bearer_auth(&token)
+        .json(&dataset_json("stromy"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 201);
+    assert_eq!(res.headers()["location"], "/api/v1/datasets/stromy");
+    let created: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(created["status"], "draft");
+    assert_eq!(
+        created["distributions"][0]["media_type"], "text/csv",
+        "media type from the file type"
+    );
+    assert_eq!(
+        created["distributions"][0]["access_url"],
+        "https://data.example.cz/soubory/stromy.csv"
+    );
+    // A draft is not public.
+    assert_eq!(
+        app.client().get("/datasets/stromy").await.status().as_u16(),
+        404
+    );
+
+    let res = http
+        .post(app.url("/api/v1/datasets/stromy/publish"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(res.status().as_u16(), 200);
+    let (status, html) = app.client().get_text("/datasets/stromy").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Stromy ve správě města") && html.contains("stromy.csv"));
+    assert!(
+        !html.contains("Ukázková datová sada"),
+        "a curator's dataset is not an example"
+    );
+
+    // An edit keeps the status; the slug cannot change.
+    let mut edited = dataset_json("stromy");
+    edited["title_cs"] = serde_json::json!("Stromy ve správě statutárního města");
+    let res = http
+        .put(app.url("/api/v1/datasets/stromy"))
+        .bearer_auth(&token)
+        .json(&edited)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status().as_u16(), 200);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["status"], "published");
+    let res = http
+        .put(app.url("/api/v1/datasets/stromy"))
+        .bearer_auth(&token)
+        .json(&dataset_json("jine-stromy"))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status().as_u16(), 422);
+
+    let res = http
+        .post(app.url("/api/v1/datasets/stromy/withdraw"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"reason": "Data přešla do pasportu zeleně."}))
+        .send()
+        .await
+        .expect("withdraw");
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        app.client().get("/datasets/stromy").await.status().as_u16(),
+        410
+    );
+
+    // Every step is in the dataset's history, with who did it.
+    let id = created["id"].as_str().expect("id");
+    let (status, hist) = app
+        .client()
+        .get_text(&format!("/history/dataset/{id}"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        hist.matches("kurator@chomutov.test").count(),
+        4,
+        "create, publish, edit, withdraw"
+    );
+    let report = radnice::audit::verify(&mut app.conn()).expect("verify");
+    assert!(report.ok());
+}
+
+#[actix_web::test]
+async fn only_curators_of_the_publisher_and_admins_may_write() {
+    let app = TestApp::start().await;
+    let other = curator(
+        &app,
+        "ts@chomutov.test",
+        &["technicke-sluzby-mesta-chomutova"],
+    );
+    let wg = app.add_user(
+        "ps@chomutov.test",
+        crate::support::PASSWORD,
+        &[radnice::auth::Role::WorkingGroup],
+    );
+    let wg_token = app.add_token(&wg.id);
+    let admin = app.add_user(
+        "admin@chomutov.test",
+        crate::support::PASSWORD,
+        &[radnice::auth::Role::Admin],
+    );
+    let admin_token = app.add_token(&admin.id);
+    let http = reqwest::Client::new();
+    let post = |token: Option<&str>, slug: &str| {
+        let mut req = http
+            .post(app.url("/api/v1/datasets"))
+            .json(&dataset_json(slug));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    assert_eq!(post(None, "a1").await.expect("post").status().as_u16(), 401);
+    assert_eq!(
+        post(Some(&wg_token), "a2")
+            .await
+            .expect("post")
+            .status()
+            .as_u16(),
+        403
+    );
+    assert_eq!(
+        post(Some(&other), "a3")
+            .await
+            .expect("post")
+            .status()
+            .as_u16(),
+        403,
+        "not this publisher's curator"
+    );
+    assert_eq!(
+        post(Some(&admin_token), "a4")
+            .await
+            .expect("post")
+            .status()
+            .as_u16(),
+        201
+    );
+    // The other publisher's curator can neither publish nor withdraw it.
+    let res = http
+        .post(app.url("/api/v1/datasets/a4/publish"))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .expect("p");
+    assert_eq!(res.status().as_u16(), 403);
+    // But may publish his own publisher's example.
+    let res = http
+        .post(app.url("/api/v1/datasets/verejne-osvetleni/publish"))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .expect("p");
+    assert_eq!(res.status().as_u16(), 200);
+}
+
+#[actix_web::test]
+async fn invalid_datasets_get_field_errors_and_nothing_is_stored() {
+    let app = TestApp::start().await;
+    let token = curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
+    let http = reqwest::Client::new();
+    let mut bad = dataset_json("Špatný slug");
+    bad["title_cs"] = serde_json::json!(" ");
+    bad["themes"] =
+        serde_json::json!(["http://publications.europa.eu/resource/authority/data-theme/NOPE"]);
+    bad["frequency"] = serde_json::json!("http://example.org/weekly");
+    bad["spatial"] = serde_json::json!("https://example.org/chomutov");
+    bad["keywords_cs"] = serde_json::json!([]);
+    bad["temporal_start"] = serde_json::json!("1. 1. 2024");
+    bad["distributions"][0]["format"] = serde_json::json!("http://example.org/csv");
+    bad["distributions"][0]["download_url"] = serde_json::json!("ftp://data.example.cz/x.csv");
+    bad["distributions"][0]["terms"]["personal_data"] = serde_json::json!("maybe");
+    let res = http
+        .post(app.url("/api/v1/datasets"))
+        .bearer_auth(&token)
+        .json(&bad)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 422);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let body: serde_json::Value = res.json().await.expect("json");
+    let mut fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("f"))
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "distributions[0].download_url",
+            "distributions[0].format",
+            "distributions[0].media_type",
+            "distributions[0].terms.personal_data",
+            "frequency",
+            "keywords_cs",
+            "slug",
+            "spatial",
+            "temporal_start",
+            "themes",
+            "title_cs",
+        ]
+    );
+    let v: serde_json::Value = app
+        .client()
+        .get("/api/v1/datasets")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["total"], 10, "nothing stored");
+
+    // A slug already in use, and a body that is not the right shape.
+    let res = http
+        .post(app.url("/api/v1/datasets"))
+        .bearer_auth(&token)
+        .json(&dataset_json("pasport-zelene"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 422);
+    let mut missing = dataset_json("x");
+    missing.as_object_mut().expect("obj").remove("frequency");
+    let res = http
+        .post(app.url("/api/v1/datasets"))
+        .bearer_auth(&token)
+        .json(&missing)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 400);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["field"], "frequency");
+}

@@ -66,6 +66,39 @@ fn user_add_token_create_and_audit_verify() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    // A curator for one publisher; an unknown publisher is refused.
+    let mut cmd = radnice(&db);
+    cmd.args([
+        "user",
+        "add",
+        "kurator@chomutov.test",
+        "--role",
+        "curator",
+        "--publisher",
+        "zoopark-chomutov",
+        "--password-stdin",
+    ]);
+    let out = run_with_stdin(cmd, "tajne-heslo-123\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut cmd = radnice(&db);
+    cmd.args([
+        "user",
+        "add",
+        "x@chomutov.test",
+        "--role",
+        "curator",
+        "--publisher",
+        "nikdo",
+        "--password-stdin",
+    ]);
+    let out = run_with_stdin(cmd, "tajne-heslo-123\n");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no publisher \"nikdo\""));
+
     let out = radnice(&db)
         .args(["token", "create", "admin@chomutov.test", "--name", "ci"])
         .output()

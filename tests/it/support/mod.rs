@@ -176,6 +176,7 @@ impl TestApp {
                 display_name: email,
                 password_hash: &hash,
                 roles,
+                publishers: &[],
             },
         )
         .expect("create user")

@@ -1,0 +1,267 @@
+//! What a curator sends to create or change a dataset, and the checks that
+//! turn it into a record: every field error at once, in the user's language
+//! (as i18n keys), nothing stored until all of it is valid.
+
+use serde::Deserialize;
+
+use super::model::{
+    Concept, DATASET_STATUSES, Dataset, DatasetRecord, Distribution, RUIAN_PREFIX, terms,
+};
+use super::seed::valid_slug;
+use crate::error::FieldError;
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetInput {
+    pub slug: String,
+    /// The publisher's slug.
+    pub publisher: String,
+    pub title_cs: String,
+    pub title_en: Option<String>,
+    pub description_cs: String,
+    pub description_en: Option<String>,
+    /// EU data-theme IRIs (at least one).
+    #[serde(default)]
+    pub themes: Vec<String>,
+    /// EU frequency IRI.
+    pub frequency: String,
+    /// RÚIAN IRI of the territory.
+    pub spatial: String,
+    #[serde(default)]
+    pub keywords_cs: Vec<String>,
+    #[serde(default)]
+    pub keywords_en: Vec<String>,
+    pub temporal_start: Option<String>,
+    pub temporal_end: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub documentation_url: Option<String>,
+    #[serde(default)]
+    pub distributions: Vec<DistributionInput>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionInput {
+    pub title_cs: String,
+    pub title_en: Option<String>,
+    pub download_url: Option<String>,
+    /// Defaults to the download URL.
+    pub access_url: Option<String>,
+    /// EU file-type IRI.
+    pub format: String,
+    /// IANA media type; defaults to the one the file type implies.
+    pub media_type: Option<String>,
+    pub byte_size: Option<i64>,
+    /// Licence IRI from the licence vocabulary.
+    pub licence: Option<String>,
+    pub terms: TermsInput,
+}
+
+/// DCAT-AP-CZ terms of use: each a licence IRI or the standard's "none" IRI.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct TermsInput {
+    pub author_work: String,
+    pub db_author_work: String,
+    pub db_sui_generis: String,
+    pub personal_data: String,
+}
+
+fn blank(s: &str) -> bool {
+    s.trim().is_empty()
+}
+
+fn https_url(s: &str) -> bool {
+    url::Url::parse(s).is_ok_and(|u| u.scheme() == "https" && u.host().is_some())
+}
+
+fn iso_date(s: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+fn opt(s: &Option<String>) -> Option<String> {
+    s.as_ref()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Checks the input against the vocabularies; `publisher_id` is the resolved
+/// publisher (the caller has checked that the user may act for it).
+pub fn validate(
+    input: &DatasetInput,
+    publisher_id: Option<&str>,
+    concepts: &[Concept],
+) -> Result<DatasetRecord, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let in_scheme =
+        |scheme: &str, iri: &str| concepts.iter().any(|c| c.scheme == scheme && c.iri == iri);
+    let err = |errors: &mut Vec<FieldError>, field: &str, key: &str| {
+        errors.push(FieldError::new(field, key))
+    };
+
+    if !valid_slug(input.slug.trim()) {
+        err(&mut errors, "slug", "dataset_slug_invalid");
+    }
+    if publisher_id.is_none() {
+        err(&mut errors, "publisher", "dataset_publisher_unknown");
+    }
+    if blank(&input.title_cs) {
+        err(&mut errors, "title_cs", "field_required");
+    }
+    if blank(&input.description_cs) {
+        err(&mut errors, "description_cs", "field_required");
+    }
+    if input.themes.is_empty() {
+        err(&mut errors, "themes", "dataset_theme_required");
+    } else if input.themes.iter().any(|t| !in_scheme("theme", t)) {
+        err(&mut errors, "themes", "vocabulary_unknown");
+    }
+    if !in_scheme("frequency", &input.frequency) {
+        err(&mut errors, "frequency", "vocabulary_unknown");
+    }
+    if !input.spatial.starts_with(RUIAN_PREFIX) || !https_url(&input.spatial) {
+        err(&mut errors, "spatial", "dataset_spatial_ruian");
+    }
+    let keywords_cs: Vec<String> = input
+        .keywords_cs
+        .iter()
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty())
+        .collect();
+    if keywords_cs.is_empty() {
+        err(&mut errors, "keywords_cs", "dataset_keyword_required");
+    }
+    let start = opt(&input.temporal_start);
+    let end = opt(&input.temporal_end);
+    let start_date = start.as_deref().map(iso_date);
+    let end_date = end.as_deref().map(iso_date);
+    if matches!(start_date, Some(None)) {
+        err(&mut errors, "temporal_start", "date_invalid");
+    }
+    if matches!(end_date, Some(None)) {
+        err(&mut errors, "temporal_end", "date_invalid");
+    }
+    if let (Some(Some(s)), Some(Some(e))) = (start_date, end_date)
+        && e < s
+    {
+        err(&mut errors, "temporal_end", "date_before_start");
+    }
+    if let Some(email) = opt(&input.contact_email)
+        && !crate::auth::store::valid_email(&email)
+    {
+        err(&mut errors, "contact_email", "user_email_invalid");
+    }
+    if let Some(doc) = opt(&input.documentation_url)
+        && !url::Url::parse(&doc).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+    {
+        err(&mut errors, "documentation_url", "url_invalid");
+    }
+
+    let mut distributions = Vec::new();
+    for (i, d) in input.distributions.iter().enumerate() {
+        let field = |name: &str| format!("distributions[{i}].{name}");
+        let mut bad = |name: &str, key: &str| errors.push(FieldError::new(&field(name), key));
+        if blank(&d.title_cs) {
+            bad("title_cs", "field_required");
+        }
+        let download = opt(&d.download_url);
+        if let Some(u) = &download
+            && !https_url(u)
+        {
+            bad("download_url", "url_https");
+        }
+        // The access URL defaults to the download URL, whose error is
+        // already reported above.
+        let explicit_access = opt(&d.access_url);
+        match (&explicit_access, &download) {
+            (Some(u), _) if !https_url(u) => bad("access_url", "url_https"),
+            (None, None) => bad("download_url", "distribution_url_required"),
+            _ => {}
+        }
+        let access = explicit_access.or_else(|| download.clone());
+        let format = concepts
+            .iter()
+            .find(|c| c.scheme == "file_type" && c.iri == d.format);
+        if format.is_none() {
+            bad("format", "vocabulary_unknown");
+        }
+        let media_type = opt(&d.media_type).or_else(|| format.and_then(|f| f.media_type.clone()));
+        if media_type.as_deref().is_none_or(|m| !m.contains('/')) {
+            bad("media_type", "media_type_invalid");
+        }
+        if d.byte_size.is_some_and(|n| n < 0) {
+            bad("byte_size", "number_negative");
+        }
+        if let Some(l) = &d.licence
+            && !in_scheme("licence", l)
+        {
+            bad("licence", "vocabulary_unknown");
+        }
+        let licence_or = |v: &str, none: &str| v == none || in_scheme("licence", v);
+        if !licence_or(&d.terms.author_work, terms::NO_AUTHOR_WORK) {
+            bad("terms.author_work", "terms_invalid");
+        }
+        if !licence_or(&d.terms.db_author_work, terms::NOT_AUTHOR_DATABASE) {
+            bad("terms.db_author_work", "terms_invalid");
+        }
+        if !licence_or(&d.terms.db_sui_generis, terms::NO_SUI_GENERIS) {
+            bad("terms.db_sui_generis", "terms_invalid");
+        }
+        if ![terms::NO_PERSONAL_DATA, terms::PERSONAL_DATA]
+            .contains(&d.terms.personal_data.as_str())
+        {
+            bad("terms.personal_data", "terms_invalid");
+        }
+        distributions.push(Distribution {
+            id: crate::db::new_id(),
+            dataset_id: String::new(),
+            position: i as i32 + 1,
+            title_cs: d.title_cs.trim().to_string(),
+            title_en: opt(&d.title_en),
+            download_url: download,
+            access_url: access.unwrap_or_default(),
+            media_type: media_type.unwrap_or_default(),
+            format_iri: d.format.clone(),
+            byte_size: d.byte_size,
+            licence_iri: d.licence.clone(),
+            tou_author_work: d.terms.author_work.clone(),
+            tou_db_author_work: d.terms.db_author_work.clone(),
+            tou_db_sui_generis: d.terms.db_sui_generis.clone(),
+            tou_personal_data: d.terms.personal_data.clone(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(DatasetRecord {
+        dataset: Dataset {
+            id: crate::db::new_id(),
+            slug: input.slug.trim().to_string(),
+            publisher_id: publisher_id.unwrap_or_default().to_string(),
+            status: DATASET_STATUSES[0].to_string(),
+            title_cs: input.title_cs.trim().to_string(),
+            title_en: opt(&input.title_en),
+            description_cs: input.description_cs.trim().to_string(),
+            description_en: opt(&input.description_en),
+            frequency_iri: input.frequency.clone(),
+            spatial_iri: input.spatial.clone(),
+            temporal_start: start,
+            temporal_end: end,
+            contact_name: opt(&input.contact_name),
+            contact_email: opt(&input.contact_email),
+            documentation_url: opt(&input.documentation_url),
+            is_example: false,
+            withdrawn_reason: None,
+        },
+        themes: input.themes.clone(),
+        keywords_cs,
+        keywords_en: input
+            .keywords_en
+            .iter()
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty())
+            .collect(),
+        distributions,
+    })
+}
