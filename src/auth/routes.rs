@@ -8,6 +8,7 @@ use super::identity::SESSION_COOKIE;
 use super::{Identity, Permission, Role, authorize, csrf, password, store};
 use crate::AppState;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::web::forms::Multi;
 use crate::web::{Page, safe_next, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -268,7 +269,7 @@ fn validate_new_user(email: &str, display_name: &str, pw: &str, errors: &mut Vec
 async fn create_user(
     req: HttpRequest,
     page: Page,
-    form: web::Form<serde_html_form_roles::RolesForm<UserForm>>,
+    form: web::Form<Multi<UserForm>>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner().0;
     csrf::verify(&req, &form.csrf_token)?;
@@ -359,7 +360,7 @@ async fn update_user(
     req: HttpRequest,
     page: Page,
     id: web::Path<String>,
-    form: web::Form<serde_html_form_roles::RolesForm<UserUpdateForm>>,
+    form: web::Form<Multi<UserUpdateForm>>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner().0;
     csrf::verify(&req, &form.csrf_token)?;
@@ -581,37 +582,4 @@ async fn api_create_user(
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/users/{}", created.id)))
         .json(created))
-}
-
-/// HTML forms send repeated checkboxes (`roles=a&roles=b`), which
-/// `serde_urlencoded` cannot gather into a Vec; this adapter collects the
-/// `roles` and `publishers` lists.
-pub mod serde_html_form_roles {
-    use serde::de::DeserializeOwned;
-
-    pub struct RolesForm<T>(pub T);
-
-    impl<'de, T: DeserializeOwned> serde::Deserialize<'de> for RolesForm<T> {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            use serde::de::Error;
-            let pairs: Vec<(String, String)> = serde::Deserialize::deserialize(d)?;
-            let mut map = serde_json::Map::new();
-            let mut lists: [(&str, Vec<serde_json::Value>); 2] =
-                [("roles", Vec::new()), ("publishers", Vec::new())];
-            for (k, v) in pairs {
-                match lists.iter_mut().find(|(name, _)| *name == k) {
-                    Some((_, list)) => list.push(serde_json::Value::String(v)),
-                    None => {
-                        map.insert(k, serde_json::Value::String(v));
-                    }
-                }
-            }
-            for (name, list) in lists {
-                map.insert(name.to_string(), serde_json::Value::Array(list));
-            }
-            serde_json::from_value(serde_json::Value::Object(map))
-                .map(RolesForm)
-                .map_err(D::Error::custom)
-        }
-    }
 }

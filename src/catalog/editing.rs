@@ -100,7 +100,8 @@ pub fn validate(
         errors.push(FieldError::new(field, key))
     };
 
-    if !valid_slug(input.slug.trim()) {
+    // `new` names the form page `/datasets/new`.
+    if !valid_slug(input.slug.trim()) || input.slug.trim() == "new" {
         err(&mut errors, "slug", "dataset_slug_invalid");
     }
     if publisher_id.is_none() {
@@ -264,4 +265,179 @@ pub fn validate(
             .collect(),
         distributions,
     })
+}
+
+/// The HTML form of a dataset (keywords comma-separated, themes as a
+/// checkbox group); distributions have their own form.
+#[derive(Deserialize, Debug, Clone, Default, serde::Serialize)]
+pub struct DatasetForm {
+    #[serde(default, skip_serializing)]
+    pub csrf_token: String,
+    #[serde(default)]
+    pub slug: String,
+    #[serde(default)]
+    pub publisher: String,
+    #[serde(default)]
+    pub title_cs: String,
+    #[serde(default)]
+    pub title_en: String,
+    #[serde(default)]
+    pub description_cs: String,
+    #[serde(default)]
+    pub description_en: String,
+    #[serde(default)]
+    pub themes: Vec<String>,
+    #[serde(default)]
+    pub frequency: String,
+    #[serde(default)]
+    pub spatial: String,
+    #[serde(default)]
+    pub keywords_cs: String,
+    #[serde(default)]
+    pub keywords_en: String,
+    #[serde(default)]
+    pub temporal_start: String,
+    #[serde(default)]
+    pub temporal_end: String,
+    #[serde(default)]
+    pub contact_name: String,
+    #[serde(default)]
+    pub contact_email: String,
+    #[serde(default)]
+    pub documentation_url: String,
+}
+
+fn some(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+fn split_keywords(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty())
+        .collect()
+}
+
+impl DatasetForm {
+    pub fn to_input(&self, distributions: Vec<DistributionInput>) -> DatasetInput {
+        DatasetInput {
+            slug: self.slug.trim().to_string(),
+            publisher: self.publisher.trim().to_string(),
+            title_cs: self.title_cs.clone(),
+            title_en: some(&self.title_en),
+            description_cs: self.description_cs.clone(),
+            description_en: some(&self.description_en),
+            themes: self.themes.clone(),
+            frequency: self.frequency.clone(),
+            spatial: self.spatial.trim().to_string(),
+            keywords_cs: split_keywords(&self.keywords_cs),
+            keywords_en: split_keywords(&self.keywords_en),
+            temporal_start: some(&self.temporal_start),
+            temporal_end: some(&self.temporal_end),
+            contact_name: some(&self.contact_name),
+            contact_email: some(&self.contact_email),
+            documentation_url: some(&self.documentation_url),
+            distributions,
+        }
+    }
+
+    /// The form filled with a stored record, for editing.
+    pub fn from_record(rec: &DatasetRecord, publisher_slug: &str) -> DatasetForm {
+        let d = &rec.dataset;
+        DatasetForm {
+            csrf_token: String::new(),
+            slug: d.slug.clone(),
+            publisher: publisher_slug.to_string(),
+            title_cs: d.title_cs.clone(),
+            title_en: d.title_en.clone().unwrap_or_default(),
+            description_cs: d.description_cs.clone(),
+            description_en: d.description_en.clone().unwrap_or_default(),
+            themes: rec.themes.clone(),
+            frequency: d.frequency_iri.clone(),
+            spatial: d.spatial_iri.clone(),
+            keywords_cs: rec.keywords_cs.join(", "),
+            keywords_en: rec.keywords_en.join(", "),
+            temporal_start: d.temporal_start.clone().unwrap_or_default(),
+            temporal_end: d.temporal_end.clone().unwrap_or_default(),
+            contact_name: d.contact_name.clone().unwrap_or_default(),
+            contact_email: d.contact_email.clone().unwrap_or_default(),
+            documentation_url: d.documentation_url.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// A stored distribution as input again, so an edit re-validates everything.
+pub fn distribution_input(d: &Distribution) -> DistributionInput {
+    DistributionInput {
+        title_cs: d.title_cs.clone(),
+        title_en: d.title_en.clone(),
+        download_url: d.download_url.clone(),
+        access_url: Some(d.access_url.clone()),
+        format: d.format_iri.clone(),
+        media_type: Some(d.media_type.clone()),
+        byte_size: d.byte_size,
+        licence: d.licence_iri.clone(),
+        terms: TermsInput {
+            author_work: d.tou_author_work.clone(),
+            db_author_work: d.tou_db_author_work.clone(),
+            db_sui_generis: d.tou_db_sui_generis.clone(),
+            personal_data: d.tou_personal_data.clone(),
+        },
+    }
+}
+
+/// The HTML form of one distribution.
+#[derive(Deserialize, Debug, Clone, Default, serde::Serialize)]
+pub struct DistributionForm {
+    #[serde(default, skip_serializing)]
+    pub csrf_token: String,
+    #[serde(default)]
+    pub title_cs: String,
+    #[serde(default)]
+    pub title_en: String,
+    #[serde(default)]
+    pub download_url: String,
+    #[serde(default)]
+    pub format: String,
+    #[serde(default)]
+    pub byte_size: String,
+    #[serde(default)]
+    pub licence: String,
+    #[serde(default)]
+    pub author_work: String,
+    #[serde(default)]
+    pub db_author_work: String,
+    #[serde(default)]
+    pub db_sui_generis: String,
+    #[serde(default)]
+    pub personal_data: String,
+}
+
+impl DistributionForm {
+    /// `Err` names the field whose text is not a number.
+    pub fn to_input(&self) -> Result<DistributionInput, FieldError> {
+        let byte_size = match self.byte_size.trim() {
+            "" => None,
+            n => Some(
+                n.parse::<i64>()
+                    .map_err(|_| FieldError::new("byte_size", "number_invalid"))?,
+            ),
+        };
+        Ok(DistributionInput {
+            title_cs: self.title_cs.clone(),
+            title_en: some(&self.title_en),
+            download_url: some(&self.download_url),
+            access_url: None,
+            format: self.format.clone(),
+            media_type: None,
+            byte_size,
+            licence: some(&self.licence),
+            terms: TermsInput {
+                author_work: self.author_work.clone(),
+                db_author_work: self.db_author_work.clone(),
+                db_sui_generis: self.db_sui_generis.clone(),
+                personal_data: self.personal_data.clone(),
+            },
+        })
+    }
 }

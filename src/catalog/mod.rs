@@ -1,6 +1,7 @@
 //! The open data catalog: catalog record, publishers, vocabularies.
 //! (Datasets and distributions arrive with the DCAT issue.)
 
+pub mod curation;
 pub mod datasets;
 pub mod editing;
 pub mod model;

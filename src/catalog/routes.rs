@@ -14,6 +14,8 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::web::{Lang, Page};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // Before `/datasets/{slug}`: `/datasets/new` is a page, not a dataset.
+    super::curation::routes(cfg);
     cfg.route("/datasets", web::get().to(datasets_page))
         .route("/datasets/{slug}", web::get().to(dataset_page))
         .route("/data", web::get().to(data_page))
@@ -132,6 +134,13 @@ async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppResult<HttpRe
     ctx.insert("pages", &((total + PER_PAGE - 1) / PER_PAGE).max(1));
     ctx.insert("query", &query_string(&filter));
     ctx.insert("labels", &labels(&page).await?);
+    ctx.insert(
+        "can_curate",
+        &page
+            .identity
+            .user()
+            .is_some_and(|u| u.has(crate::auth::Role::Curator) || u.has(crate::auth::Role::Admin)),
+    );
     page.render("catalog/datasets.html", &ctx)
 }
 
@@ -154,19 +163,36 @@ async fn load_public(state: &AppState, slug: String) -> AppResult<DatasetRecord>
 
 async fn dataset_page(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
-    let rec = match load_public(&page.state, slug.clone()).await {
-        Err(AppError::Gone(reason)) => {
+    let user = page.identity.user().cloned();
+    let s2 = slug.clone();
+    let (rec, can_edit) = crate::db::run(&page.state.pool, move |c| {
+        let rec = datasets::record_by_slug(c, &s2)?;
+        let can_edit = match (&rec, &user) {
+            (Some(r), Some(u)) => datasets::can_act_for(c, u, &r.dataset.publisher_id)?,
+            _ => false,
+        };
+        Ok::<_, diesel::result::Error>((rec, can_edit))
+    })
+    .await?;
+    let rec = rec.ok_or(AppError::NotFound)?;
+    match rec.dataset.status.as_str() {
+        "withdrawn" => {
             let mut ctx = page.context();
             ctx.insert("slug", &slug);
-            ctx.insert("reason", &reason);
+            ctx.insert(
+                "reason",
+                &rec.dataset.withdrawn_reason.clone().unwrap_or_default(),
+            );
             return page.render_status(
                 actix_web::http::StatusCode::GONE,
                 "catalog/withdrawn.html",
                 &ctx,
             );
         }
-        other => other?,
-    };
+        // A draft is seen only by those who may edit it.
+        "draft" if !can_edit => return Err(AppError::NotFound),
+        _ => {}
+    }
     let publisher_id = rec.dataset.publisher_id.clone();
     let publisher = crate::db::run(&page.state.pool, move |c| {
         use diesel::prelude::*;
@@ -178,6 +204,7 @@ async fn dataset_page(page: Page, slug: web::Path<String>) -> AppResult<HttpResp
     .await?;
     let mut ctx = page.context();
     ctx.insert("d", &rec);
+    ctx.insert("can_edit", &can_edit);
     ctx.insert("publisher", &publisher);
     ctx.insert("labels", &labels(&page).await?);
     ctx.insert("base_url", &page.state.config.base());

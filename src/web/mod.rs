@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod errors;
+pub mod forms;
 pub mod headers;
 pub mod i18n;
 pub mod pages;

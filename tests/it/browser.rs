@@ -306,3 +306,150 @@ async fn admin_logs_in_creates_a_user_and_logs_out() {
     assert!(d.body_text().await.contains("Řídící výbor"));
     d.client.clone().close().await.expect("close");
 }
+
+#[actix_web::test]
+async fn a_curator_publishes_a_dataset_and_a_citizen_finds_it() {
+    let Some(d) = driver().await else { return };
+    let app = TestApp::start().await;
+    let hash = radnice::auth::password::hash(PASSWORD).expect("hash");
+    radnice::auth::store::create_user(
+        &mut app.conn(),
+        &radnice::audit::Actor::system("test"),
+        radnice::auth::store::NewUser {
+            email: "kurator@chomutov.test",
+            display_name: "Kurátorka",
+            password_hash: &hash,
+            roles: &[Role::Curator],
+            publishers: &["statutarni-mesto-chomutov".to_string()],
+        },
+    )
+    .expect("curator");
+
+    d.visit(&app.url("/login"), "login").await;
+    d.fill("#email", "kurator@chomutov.test").await;
+    d.fill("#password", PASSWORD).await;
+    d.client
+        .find(Locator::Css("main button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    d.wait_for_text("Odhlásit se").await;
+
+    d.visit(&app.url("/datasets/new"), "new dataset form").await;
+    d.fill("#slug", "lavicky").await;
+    d.fill("#title_cs", "Lavičky v parcích").await;
+    d.fill(
+        "#description_cs",
+        "Umístění a stav laviček v městských parcích.",
+    )
+    .await;
+    d.fill("#keywords_cs", "lavičky, parky").await;
+    d.client
+        .find(Locator::Css("#theme-REGI"))
+        .await
+        .expect("theme")
+        .click()
+        .await
+        .expect("check");
+    // Forgot the frequency: the form comes back with the field error.
+    d.client
+        .find(Locator::Css("main form button[type=submit]"))
+        .await
+        .expect("b")
+        .click()
+        .await
+        .expect("c");
+    d.wait_for_text("Hodnota není v číselníku.").await;
+    d.assert_accessible("dataset form with errors").await;
+    d.client
+        .find(Locator::Css("#frequency option[value$='/ANNUAL']"))
+        .await
+        .expect("annual")
+        .click()
+        .await
+        .expect("select");
+    d.client
+        .find(Locator::Css("main form button[type=submit]"))
+        .await
+        .expect("b")
+        .click()
+        .await
+        .expect("c");
+    d.wait_for_text("Koncept: datová sada zatím není zveřejněna")
+        .await;
+    d.assert_accessible("draft dataset").await;
+
+    d.visit(
+        &app.url("/datasets/lavicky/distributions/new"),
+        "distribution form",
+    )
+    .await;
+    d.fill("#title_cs", "Lavičky (CSV)").await;
+    d.fill(
+        "#download_url",
+        "https://data.example.cz/soubory/lavicky.csv",
+    )
+    .await;
+    d.client
+        .find(Locator::Css("#format option[value$='/file-type/CSV']"))
+        .await
+        .expect("csv")
+        .click()
+        .await
+        .expect("select");
+    d.client
+        .find(Locator::Css("main form button[type=submit]"))
+        .await
+        .expect("b")
+        .click()
+        .await
+        .expect("c");
+    d.wait_for_text("Lavičky (CSV)").await;
+    d.client
+        .find(Locator::Css(
+            "form[action='/datasets/lavicky/publish'] button",
+        ))
+        .await
+        .expect("publish")
+        .click()
+        .await
+        .expect("click");
+    d.wait_for_text("Stáhnout").await;
+    d.assert_accessible("published dataset").await;
+    d.client
+        .find(Locator::Css(".site-tools button[type=submit]"))
+        .await
+        .expect("logout")
+        .click()
+        .await
+        .expect("click");
+    d.wait_for_text("Přihlásit se").await;
+
+    // A citizen finds it by keyword and reaches its download.
+    d.visit(&app.url("/datasets?keyword=lavi%C4%8Dky"), "list")
+        .await;
+    d.client
+        .find(Locator::LinkText("Lavičky v parcích"))
+        .await
+        .expect("in the list")
+        .click()
+        .await
+        .expect("open");
+    d.wait_for_text("Jak citovat").await;
+    let href = d
+        .client
+        .find(Locator::Css("a.gov-button[href$='lavicky.csv']"))
+        .await
+        .expect("download button")
+        .attr("href")
+        .await
+        .expect("attr");
+    assert_eq!(
+        href.as_deref(),
+        Some("https://data.example.cz/soubory/lavicky.csv")
+    );
+    d.assert_accessible("dataset as a citizen sees it").await;
+    d.client.clone().close().await.expect("close");
+}

@@ -1,0 +1,358 @@
+//! Curators' pages: dataset and distribution forms, publish and withdraw.
+//! Every handler: CSRF (on POST) -> authorise -> validate -> one transaction
+//! with its audit row -> 303, or the form again with its field errors (422).
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::editing::{DatasetForm, DistributionForm, distribution_input};
+use super::model::{Concept, DatasetRecord, Publisher, terms};
+use super::{datasets, store};
+use crate::auth::{CurrentUser, Permission, authorize, csrf};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::web::forms::Multi;
+use crate::web::{Page, see_other};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/datasets/new", web::get().to(new_form))
+        .route("/datasets/new", web::post().to(create))
+        .route("/datasets/{slug}/edit", web::get().to(edit_form))
+        .route("/datasets/{slug}/edit", web::post().to(update))
+        .route(
+            "/datasets/{slug}/distributions/new",
+            web::get().to(new_distribution_form),
+        )
+        .route(
+            "/datasets/{slug}/distributions/new",
+            web::post().to(add_distribution),
+        )
+        .route("/datasets/{slug}/publish", web::post().to(publish))
+        .route("/datasets/{slug}/withdraw", web::post().to(withdraw));
+}
+
+/// Publishers the user may act for, and the vocabularies the forms offer.
+async fn choices(page: &Page, user: &CurrentUser) -> AppResult<(Vec<Publisher>, Vec<Concept>)> {
+    let user = user.clone();
+    crate::db::run(&page.state.pool, move |c| {
+        let mut mine = Vec::new();
+        for p in store::list_publishers(c)? {
+            if datasets::can_act_for(c, &user, &p.id)? {
+                mine.push(p);
+            }
+        }
+        Ok::<_, diesel::result::Error>((mine, store::concepts(c, None)?))
+    })
+    .await
+}
+
+fn errors_map(page: &Page, errors: &[FieldError]) -> HashMap<String, String> {
+    errors
+        .iter()
+        .map(|e| {
+            let field = e.field.rsplit('.').next().unwrap_or(&e.field).to_string();
+            let field = if e.field.starts_with("distributions[") && !e.field.contains('.') {
+                e.field.clone()
+            } else {
+                field
+            };
+            (field, page.t(&e.message).to_string())
+        })
+        .collect()
+}
+
+async fn render_dataset_form(
+    page: &Page,
+    user: &CurrentUser,
+    form: &DatasetForm,
+    editing: Option<&str>,
+    errors: &[FieldError],
+) -> AppResult<HttpResponse> {
+    let (publishers, concepts) = choices(page, user).await?;
+    let by = |s: &str| {
+        concepts
+            .iter()
+            .filter(|c| c.scheme == s)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let mut ctx = page.context();
+    ctx.insert("form", form);
+    ctx.insert("editing", &editing);
+    ctx.insert("publishers", &publishers);
+    ctx.insert("themes", &by("theme"));
+    ctx.insert("frequencies", &by("frequency"));
+    ctx.insert("errors", &errors_map(page, errors));
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    page.render_status(status, "catalog/dataset_form.html", &ctx)
+}
+
+async fn new_form(page: Page) -> AppResult<HttpResponse> {
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    let form = DatasetForm {
+        spatial: "https://linked.cuzk.cz/resource/ruian/obec/562971".to_string(),
+        ..DatasetForm::default()
+    };
+    render_dataset_form(&page, &user, &form, None, &[]).await
+}
+
+/// Validates and stores; `Err(errors)` when the form must be shown again.
+async fn save(
+    page: &Page,
+    user: &CurrentUser,
+    input: super::editing::DatasetInput,
+    creating: bool,
+) -> AppResult<Result<String, Vec<FieldError>>> {
+    let user = user.clone();
+    let actor = user.actor();
+    crate::db::run(&page.state.pool, move |c| {
+        crate::audit::write_tx(c, |c| {
+            let publisher = store::publisher_by_slug(c, input.publisher.trim())?;
+            if let Some(p) = &publisher
+                && !datasets::can_act_for(c, &user, &p.id)?
+            {
+                return Err(AppError::Forbidden);
+            }
+            let existing = datasets::record_by_slug(c, input.slug.trim())?;
+            if let Some(old) = &existing {
+                if creating {
+                    return Ok(Err(vec![FieldError::new("slug", "dataset_slug_taken")]));
+                }
+                if !datasets::can_act_for(c, &user, &old.dataset.publisher_id)? {
+                    return Err(AppError::Forbidden);
+                }
+            } else if !creating {
+                return Err(AppError::NotFound);
+            }
+            let concepts = store::concepts(c, None)?;
+            let mut rec = match super::editing::validate(
+                &input,
+                publisher.as_ref().map(|p| p.id.as_str()),
+                &concepts,
+            ) {
+                Ok(rec) => rec,
+                Err(errors) => return Ok(Err(errors)),
+            };
+            if let Some(old) = existing {
+                rec.dataset.status = old.dataset.status;
+                rec.dataset.withdrawn_reason = old.dataset.withdrawn_reason;
+                rec.dataset.is_example = old.dataset.is_example;
+            }
+            datasets::save_record(c, &actor, &rec)?;
+            Ok(Ok(rec.dataset.slug))
+        })
+    })
+    .await
+}
+
+async fn create(
+    req: HttpRequest,
+    page: Page,
+    form: web::Form<Multi<DatasetForm>>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner().into_inner();
+    csrf::verify(&req, &form.csrf_token)?;
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    match save(&page, &user, form.to_input(Vec::new()), true).await? {
+        Ok(slug) => Ok(see_other(&format!("/datasets/{slug}"))),
+        Err(errors) => render_dataset_form(&page, &user, &form, None, &errors).await,
+    }
+}
+
+/// The record and its publisher's slug, if the user may change it.
+async fn editable(
+    page: &Page,
+    user: &CurrentUser,
+    slug: String,
+) -> AppResult<(DatasetRecord, String)> {
+    let user = user.clone();
+    crate::db::run(&page.state.pool, move |c| {
+        let rec = datasets::record_by_slug(c, &slug)?.ok_or(AppError::NotFound)?;
+        if !datasets::can_act_for(c, &user, &rec.dataset.publisher_id)? {
+            return Err(AppError::Forbidden);
+        }
+        let publisher: String = {
+            use crate::db::schema::publishers;
+            use diesel::prelude::*;
+            publishers::table
+                .find(&rec.dataset.publisher_id)
+                .select(publishers::slug)
+                .first(c)?
+        };
+        Ok((rec, publisher))
+    })
+    .await
+}
+
+async fn edit_form(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    let (rec, publisher) = editable(&page, &user, slug.into_inner()).await?;
+    let form = DatasetForm::from_record(&rec, &publisher);
+    render_dataset_form(&page, &user, &form, Some(&rec.dataset.slug), &[]).await
+}
+
+async fn update(
+    req: HttpRequest,
+    page: Page,
+    slug: web::Path<String>,
+    form: web::Form<Multi<DatasetForm>>,
+) -> AppResult<HttpResponse> {
+    let mut form = form.into_inner().into_inner();
+    csrf::verify(&req, &form.csrf_token)?;
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    let (rec, _) = editable(&page, &user, slug.into_inner()).await?;
+    // The address never changes; the form does not offer it.
+    form.slug = rec.dataset.slug.clone();
+    let kept = rec.distributions.iter().map(distribution_input).collect();
+    match save(&page, &user, form.to_input(kept), false).await? {
+        Ok(slug) => Ok(see_other(&format!("/datasets/{slug}"))),
+        Err(errors) => {
+            render_dataset_form(&page, &user, &form, Some(&rec.dataset.slug), &errors).await
+        }
+    }
+}
+
+async fn render_distribution_form(
+    page: &Page,
+    user: &CurrentUser,
+    slug: &str,
+    form: &DistributionForm,
+    errors: &[FieldError],
+) -> AppResult<HttpResponse> {
+    let (_, concepts) = choices(page, user).await?;
+    let by = |s: &str| {
+        concepts
+            .iter()
+            .filter(|c| c.scheme == s)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let mut ctx = page.context();
+    ctx.insert("slug", slug);
+    ctx.insert("form", form);
+    ctx.insert("file_types", &by("file_type"));
+    ctx.insert("licences", &by("licence"));
+    ctx.insert(
+        "tou",
+        &serde_json::json!({
+            "author_work": terms::NO_AUTHOR_WORK,
+            "db_author_work": terms::NOT_AUTHOR_DATABASE,
+            "db_sui_generis": terms::NO_SUI_GENERIS,
+            "no_personal_data": terms::NO_PERSONAL_DATA,
+            "personal_data": terms::PERSONAL_DATA,
+        }),
+    );
+    ctx.insert("errors", &errors_map(page, errors));
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    page.render_status(status, "catalog/distribution_form.html", &ctx)
+}
+
+async fn new_distribution_form(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    let (rec, _) = editable(&page, &user, slug.into_inner()).await?;
+    let form = DistributionForm {
+        author_work: terms::NO_AUTHOR_WORK.to_string(),
+        db_author_work: terms::NOT_AUTHOR_DATABASE.to_string(),
+        db_sui_generis: terms::NO_SUI_GENERIS.to_string(),
+        personal_data: terms::NO_PERSONAL_DATA.to_string(),
+        ..DistributionForm::default()
+    };
+    render_distribution_form(&page, &user, &rec.dataset.slug, &form, &[]).await
+}
+
+async fn add_distribution(
+    req: HttpRequest,
+    page: Page,
+    slug: web::Path<String>,
+    form: web::Form<DistributionForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    csrf::verify(&req, &form.csrf_token)?;
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    let (rec, publisher) = editable(&page, &user, slug.into_inner()).await?;
+    let new = match form.to_input() {
+        Ok(d) => d,
+        Err(e) => {
+            return render_distribution_form(&page, &user, &rec.dataset.slug, &form, &[e]).await;
+        }
+    };
+    let mut distributions: Vec<_> = rec.distributions.iter().map(distribution_input).collect();
+    let index = distributions.len();
+    distributions.push(new);
+    let input = DatasetForm::from_record(&rec, &publisher).to_input(distributions);
+    match save(&page, &user, input, false).await? {
+        Ok(slug) => Ok(see_other(&format!("/datasets/{slug}"))),
+        Err(errors) => {
+            // Only the new distribution's fields can be wrong here.
+            let prefix = format!("distributions[{index}].");
+            let mine: Vec<FieldError> = errors
+                .into_iter()
+                .map(|e| FieldError::new(e.field.trim_start_matches(&prefix), &e.message))
+                .collect();
+            render_distribution_form(&page, &user, &rec.dataset.slug, &form, &mine).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    csrf_token: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn change_status(
+    req: HttpRequest,
+    page: Page,
+    slug: String,
+    form: StatusForm,
+    status: &'static str,
+) -> AppResult<HttpResponse> {
+    csrf::verify(&req, &form.csrf_token)?;
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    let reason = form.reason.trim().to_string();
+    if status == "withdrawn" && reason.is_empty() {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "reason",
+            "field_required",
+        )]));
+    }
+    let (mut rec, _) = editable(&page, &user, slug).await?;
+    rec.dataset.status = status.to_string();
+    rec.dataset.withdrawn_reason = (status == "withdrawn").then_some(reason);
+    let actor = user.actor();
+    let slug = rec.dataset.slug.clone();
+    crate::db::run(&page.state.pool, move |c| {
+        crate::audit::write_tx(c, |c| datasets::save_record(c, &actor, &rec))
+    })
+    .await?;
+    Ok(see_other(&format!("/datasets/{slug}")))
+}
+
+async fn publish(
+    req: HttpRequest,
+    page: Page,
+    slug: web::Path<String>,
+    form: web::Form<StatusForm>,
+) -> AppResult<HttpResponse> {
+    change_status(req, page, slug.into_inner(), form.into_inner(), "published").await
+}
+
+async fn withdraw(
+    req: HttpRequest,
+    page: Page,
+    slug: web::Path<String>,
+    form: web::Form<StatusForm>,
+) -> AppResult<HttpResponse> {
+    change_status(req, page, slug.into_inner(), form.into_inner(), "withdrawn").await
+}
