@@ -51,13 +51,9 @@ async fn choices(page: &Page, user: &CurrentUser) -> AppResult<(Vec<Publisher>, 
 fn errors_map(page: &Page, errors: &[FieldError]) -> HashMap<String, String> {
     errors
         .iter()
+        // `terms.author_work` is the form's `author_work`.
         .map(|e| {
             let field = e.field.rsplit('.').next().unwrap_or(&e.field).to_string();
-            let field = if e.field.starts_with("distributions[") && !e.field.contains('.') {
-                e.field.clone()
-            } else {
-                field
-            };
             (field, page.t(&e.message).to_string())
         })
         .collect()
@@ -102,7 +98,8 @@ async fn new_form(page: Page) -> AppResult<HttpResponse> {
     render_dataset_form(&page, &user, &form, None, &[]).await
 }
 
-/// Validates and stores; `Err(errors)` when the form must be shown again.
+/// Validates and stores in one transaction; `Ok(Err(errors))` when the form
+/// must be shown again.
 async fn save(
     page: &Page,
     user: &CurrentUser,
@@ -110,43 +107,8 @@ async fn save(
     creating: bool,
 ) -> AppResult<Result<String, Vec<FieldError>>> {
     let user = user.clone();
-    let actor = user.actor();
     crate::db::run(&page.state.pool, move |c| {
-        crate::audit::write_tx(c, |c| {
-            let publisher = store::publisher_by_slug(c, input.publisher.trim())?;
-            if let Some(p) = &publisher
-                && !datasets::can_act_for(c, &user, &p.id)?
-            {
-                return Err(AppError::Forbidden);
-            }
-            let existing = datasets::record_by_slug(c, input.slug.trim())?;
-            if let Some(old) = &existing {
-                if creating {
-                    return Ok(Err(vec![FieldError::new("slug", "dataset_slug_taken")]));
-                }
-                if !datasets::can_act_for(c, &user, &old.dataset.publisher_id)? {
-                    return Err(AppError::Forbidden);
-                }
-            } else if !creating {
-                return Err(AppError::NotFound);
-            }
-            let concepts = store::concepts(c, None)?;
-            let mut rec = match super::editing::validate(
-                &input,
-                publisher.as_ref().map(|p| p.id.as_str()),
-                &concepts,
-            ) {
-                Ok(rec) => rec,
-                Err(errors) => return Ok(Err(errors)),
-            };
-            if let Some(old) = existing {
-                rec.dataset.status = old.dataset.status;
-                rec.dataset.withdrawn_reason = old.dataset.withdrawn_reason;
-                rec.dataset.is_example = old.dataset.is_example;
-            }
-            datasets::save_record(c, &actor, &rec)?;
-            Ok(Ok(rec.dataset.slug))
-        })
+        super::editing::save(c, &user, &input, creating)
     })
     .await
 }
@@ -173,19 +135,9 @@ async fn editable(
 ) -> AppResult<(DatasetRecord, String)> {
     let user = user.clone();
     crate::db::run(&page.state.pool, move |c| {
-        let rec = datasets::record_by_slug(c, &slug)?.ok_or(AppError::NotFound)?;
-        if !datasets::can_act_for(c, &user, &rec.dataset.publisher_id)? {
-            return Err(AppError::Forbidden);
-        }
-        let publisher: String = {
-            use crate::db::schema::publishers;
-            use diesel::prelude::*;
-            publishers::table
-                .find(&rec.dataset.publisher_id)
-                .select(publishers::slug)
-                .first(c)?
-        };
-        Ok((rec, publisher))
+        let rec = super::editing::editable(c, &user, &slug)?;
+        let publisher = store::publishers_slug_of(c, &rec.dataset.publisher_id)?;
+        Ok::<_, AppError>((rec, publisher))
     })
     .await
 }
@@ -320,23 +272,12 @@ async fn change_status(
 ) -> AppResult<HttpResponse> {
     csrf::verify(&req, &form.csrf_token)?;
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
-    let reason = form.reason.trim().to_string();
-    if status == "withdrawn" && reason.is_empty() {
-        return Err(AppError::Validation(vec![FieldError::new(
-            "reason",
-            "field_required",
-        )]));
-    }
-    let (mut rec, _) = editable(&page, &user, slug).await?;
-    rec.dataset.status = status.to_string();
-    rec.dataset.withdrawn_reason = (status == "withdrawn").then_some(reason);
-    let actor = user.actor();
-    let slug = rec.dataset.slug.clone();
-    crate::db::run(&page.state.pool, move |c| {
-        crate::audit::write_tx(c, |c| datasets::save_record(c, &actor, &rec))
+    let reason = (status == "withdrawn").then_some(form.reason);
+    let saved = crate::db::run(&page.state.pool, move |c| {
+        super::editing::set_status(c, &user, &slug, status, reason)
     })
     .await?;
-    Ok(see_other(&format!("/datasets/{slug}")))
+    Ok(see_other(&format!("/datasets/{}", saved.dataset.slug)))
 }
 
 async fn publish(

@@ -8,7 +8,10 @@ use super::model::{
     Concept, DATASET_STATUSES, Dataset, DatasetRecord, Distribution, RUIAN_PREFIX, terms,
 };
 use super::seed::valid_slug;
-use crate::error::FieldError;
+use super::{datasets, store};
+use crate::auth::CurrentUser;
+use crate::db::DbConnection;
+use crate::error::{AppError, FieldError};
 
 #[derive(Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
@@ -440,4 +443,87 @@ impl DistributionForm {
             },
         })
     }
+}
+
+/// The one write path for a curator's dataset, for the forms and the API
+/// alike, in one transaction with its audit row: the right to act for the
+/// publisher (old and new), the slug (free when creating, existing when
+/// editing), every field; an edit keeps the status and the example mark.
+/// `Ok(Err(errors))` are field errors; nothing was stored.
+pub fn save(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    input: &DatasetInput,
+    creating: bool,
+) -> Result<Result<String, Vec<FieldError>>, AppError> {
+    let actor = user.actor();
+    crate::audit::write_tx(conn, |c| {
+        let publisher = store::publisher_by_slug(c, input.publisher.trim())?;
+        if let Some(p) = &publisher
+            && !datasets::can_act_for(c, user, &p.id)?
+        {
+            return Err(AppError::Forbidden);
+        }
+        let existing = datasets::record_by_slug(c, input.slug.trim())?;
+        match (&existing, creating) {
+            (Some(_), true) => {
+                return Ok(Err(vec![FieldError::new("slug", "dataset_slug_taken")]));
+            }
+            (Some(old), false) if !datasets::can_act_for(c, user, &old.dataset.publisher_id)? => {
+                return Err(AppError::Forbidden);
+            }
+            (None, false) => return Err(AppError::NotFound),
+            _ => {}
+        }
+        let concepts = store::concepts(c, None)?;
+        let mut rec = match validate(input, publisher.as_ref().map(|p| p.id.as_str()), &concepts) {
+            Ok(rec) => rec,
+            Err(errors) => return Ok(Err(errors)),
+        };
+        if let Some(old) = existing {
+            rec.dataset.status = old.dataset.status;
+            rec.dataset.withdrawn_reason = old.dataset.withdrawn_reason;
+            rec.dataset.is_example = old.dataset.is_example;
+        }
+        datasets::save_record(c, &actor, &rec)?;
+        Ok(Ok(rec.dataset.slug))
+    })
+}
+
+/// A dataset the user may change, whatever its status.
+pub fn editable(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    slug: &str,
+) -> Result<DatasetRecord, AppError> {
+    let rec = datasets::record_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
+    if !datasets::can_act_for(conn, user, &rec.dataset.publisher_id)? {
+        return Err(AppError::Forbidden);
+    }
+    Ok(rec)
+}
+
+/// Publishes or withdraws (a withdrawal carries its reason), with its audit
+/// row, for the forms and the API alike.
+pub fn set_status(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    slug: &str,
+    status: &str,
+    reason: Option<String>,
+) -> Result<DatasetRecord, AppError> {
+    if status == "withdrawn" && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "reason",
+            "field_required",
+        )]));
+    }
+    let actor = user.actor();
+    crate::audit::write_tx(conn, |c| {
+        let mut rec = editable(c, user, slug)?;
+        rec.dataset.status = status.to_string();
+        rec.dataset.withdrawn_reason = reason.map(|r| r.trim().to_string());
+        datasets::save_record(c, &actor, &rec)?;
+        datasets::record_by_slug(c, slug)?.ok_or(AppError::NotFound)
+    })
 }

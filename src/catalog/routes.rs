@@ -319,24 +319,19 @@ fn api_curator(identity: &Identity) -> AppResult<&CurrentUser> {
     Ok(user)
 }
 
-/// Validates `input` for `user`: resolves the publisher, checks the right to
-/// act for it and every field. Returns the record to store.
-async fn checked_record(
+/// Saves through the curators' one write path and answers with the stored
+/// record; field errors become a 422 problem.
+async fn api_save(
     state: &AppState,
     user: &CurrentUser,
     input: DatasetInput,
+    creating: bool,
 ) -> AppResult<DatasetRecord> {
     let user = user.clone();
     crate::db::run(&state.pool, move |c| {
-        let publisher = store::publisher_by_slug(c, input.publisher.trim())?;
-        if let Some(p) = &publisher
-            && !datasets::can_act_for(c, &user, &p.id)?
-        {
-            return Err(AppError::Forbidden);
-        }
-        let concepts = store::concepts(c, None)?;
-        super::editing::validate(&input, publisher.as_ref().map(|p| p.id.as_str()), &concepts)
-            .map_err(AppError::Validation)
+        let slug =
+            super::editing::save(c, &user, &input, creating)?.map_err(AppError::Validation)?;
+        datasets::record_by_slug(c, &slug)?.ok_or(AppError::NotFound)
     })
     .await
 }
@@ -347,38 +342,13 @@ async fn api_create_dataset(
     body: web::Json<DatasetInput>,
 ) -> AppResult<HttpResponse> {
     let user = api_curator(&identity)?;
-    let rec = checked_record(&state, user, body.into_inner()).await?;
-    let actor = user.actor();
-    let slug = rec.dataset.slug.clone();
-    let saved = crate::db::run(&state.pool, move |c| {
-        crate::audit::write_tx(c, |c| {
-            if datasets::record_by_slug(c, &rec.dataset.slug)?.is_some() {
-                return Err(AppError::Validation(vec![FieldError::new(
-                    "slug",
-                    "dataset_slug_taken",
-                )]));
-            }
-            datasets::save_record(c, &actor, &rec)?;
-            datasets::record_by_slug(c, &rec.dataset.slug)?.ok_or(AppError::NotFound)
-        })
-    })
-    .await?;
+    let saved = api_save(&state, user, body.into_inner(), true).await?;
     Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/datasets/{slug}")))
+        .insert_header((
+            "Location",
+            format!("/api/v1/datasets/{}", saved.dataset.slug),
+        ))
         .json(saved))
-}
-
-/// Loads a dataset the user may change, whatever its status.
-fn editable(
-    c: &mut crate::db::DbConnection,
-    user: &CurrentUser,
-    slug: &str,
-) -> Result<DatasetRecord, AppError> {
-    let rec = datasets::record_by_slug(c, slug)?.ok_or(AppError::NotFound)?;
-    if !datasets::can_act_for(c, user, &rec.dataset.publisher_id)? {
-        return Err(AppError::Forbidden);
-    }
-    Ok(rec)
 }
 
 async fn api_update_dataset(
@@ -387,28 +357,16 @@ async fn api_update_dataset(
     slug: web::Path<String>,
     body: web::Json<DatasetInput>,
 ) -> AppResult<HttpResponse> {
-    let user = api_curator(&identity)?.clone();
-    let slug = slug.into_inner();
+    let user = api_curator(&identity)?;
     let input = body.into_inner();
-    if input.slug.trim() != slug {
+    if input.slug.trim() != slug.as_str() {
         // Public URLs and DCAT identifiers never change once given.
         return Err(AppError::Validation(vec![FieldError::new(
             "slug",
             "dataset_slug_immutable",
         )]));
     }
-    let mut rec = checked_record(&state, &user, input).await?;
-    let actor = user.actor();
-    let saved = crate::db::run(&state.pool, move |c| {
-        crate::audit::write_tx(c, |c| {
-            let old = editable(c, &user, &slug)?;
-            rec.dataset.status = old.dataset.status;
-            rec.dataset.withdrawn_reason = old.dataset.withdrawn_reason;
-            datasets::save_record(c, &actor, &rec)?;
-            datasets::record_by_slug(c, &slug)?.ok_or(AppError::NotFound)
-        })
-    })
-    .await?;
+    let saved = api_save(&state, user, input, false).await?;
     Ok(HttpResponse::Ok().json(saved))
 }
 
@@ -432,13 +390,7 @@ async fn api_withdraw_dataset(
     slug: web::Path<String>,
     body: web::Json<WithdrawInput>,
 ) -> AppResult<HttpResponse> {
-    let reason = body.into_inner().reason.trim().to_string();
-    if reason.is_empty() {
-        return Err(AppError::Validation(vec![FieldError::new(
-            "reason",
-            "field_required",
-        )]));
-    }
+    let reason = body.into_inner().reason;
     set_status(
         identity,
         state,
@@ -457,15 +409,8 @@ async fn set_status(
     reason: Option<String>,
 ) -> AppResult<HttpResponse> {
     let user = api_curator(&identity)?.clone();
-    let actor = user.actor();
     let saved = crate::db::run(&state.pool, move |c| {
-        crate::audit::write_tx(c, |c| {
-            let mut rec = editable(c, &user, &slug)?;
-            rec.dataset.status = status.to_string();
-            rec.dataset.withdrawn_reason = reason;
-            datasets::save_record(c, &actor, &rec)?;
-            datasets::record_by_slug(c, &slug)?.ok_or(AppError::NotFound)
-        })
+        super::editing::set_status(c, &user, &slug, status, reason)
     })
     .await?;
     Ok(HttpResponse::Ok().json(saved))

@@ -21,6 +21,14 @@ pub fn publisher_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Opt
         .optional()
 }
 
+/// The slug of the publisher with this id.
+pub fn publishers_slug_of(conn: &mut DbConnection, id: &str) -> QueryResult<String> {
+    publishers::table
+        .find(id)
+        .select(publishers::slug)
+        .first(conn)
+}
+
 /// Inserts or updates by slug; writes an audit row only when it changed.
 pub fn upsert_publisher(
     conn: &mut DbConnection,

@@ -612,3 +612,37 @@ async fn invalid_datasets_get_field_errors_and_nothing_is_stored() {
     let body: serde_json::Value = res.json().await.expect("json");
     assert_eq!(body["field"], "frequency");
 }
+
+#[actix_web::test]
+async fn editing_an_example_through_the_api_keeps_its_status_and_example_mark() {
+    let app = TestApp::start().await;
+    let token = curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
+    let mut body = dataset_json("hriste");
+    body["title_cs"] = serde_json::json!("Dětská hřiště");
+    body["distributions"] = serde_json::json!([]);
+    let res = reqwest::Client::new()
+        .put(app.url("/api/v1/datasets/hriste"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status().as_u16(), 200);
+    let rec: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(rec["title_cs"], "Dětská hřiště");
+    assert_eq!(rec["status"], "published");
+    assert_eq!(rec["is_example"], true);
+    // Withdrawing needs a reason.
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/datasets/hriste/withdraw"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"reason": "  "}))
+        .send()
+        .await
+        .expect("withdraw");
+    assert_eq!(res.status().as_u16(), 422);
+    assert_eq!(
+        app.client().get("/datasets/hriste").await.status().as_u16(),
+        200
+    );
+}
