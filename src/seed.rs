@@ -124,6 +124,31 @@ fn backticked(msg: &str) -> Option<String> {
     Some(msg[start..end].to_string())
 }
 
+/// The `*.toml` files of a seed subdirectory, sorted; none when it is absent
+/// (unless `required`, when a missing directory is the error).
+pub fn toml_files(dir: &Path, required: bool) -> Result<Vec<PathBuf>, SeedError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(_) if !required => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(SeedError {
+                file: dir.to_path_buf(),
+                line: None,
+                column: None,
+                field: None,
+                message: format!("cannot list: {e}"),
+            });
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 /// Everything the seed directory holds, parsed and checked.
 pub struct SeedSet {
     pub catalog: crate::catalog::seed::CatalogSeed,

@@ -9,7 +9,7 @@ use super::{Identity, Permission, Role, authorize, csrf, password, store};
 use crate::AppState;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::web::forms::Multi;
-use crate::web::{Page, safe_next, see_other};
+use crate::web::{Page, form_status, safe_next, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_form))
@@ -183,7 +183,7 @@ async fn render_users(
     ctx.insert("roles", &role_options(page, &selected));
     ctx.insert("form", &form);
     ctx.insert("errors", &field_map(page, errors));
-    page.render_status(status_for(errors), "auth/users.html", &ctx)
+    page.render_status(form_status(errors), "auth/users.html", &ctx)
 }
 
 /// Publisher checkboxes; unknown slugs in `selected` are reported by the caller.
@@ -327,16 +327,7 @@ async fn render_user(
     ctx.insert("publishers", &publisher_options(page, publishers).await?);
     ctx.insert("subject", &user);
     ctx.insert("errors", &field_map(page, errors));
-    page.render_status(status_for(errors), "auth/user.html", &ctx)
-}
-
-/// 200 for a page, 422 for a form shown again with its errors.
-fn status_for(errors: &[FieldError]) -> actix_web::http::StatusCode {
-    if errors.is_empty() {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
-    }
+    page.render_status(form_status(errors), "auth/user.html", &ctx)
 }
 
 async fn user_page(page: Page, id: web::Path<String>) -> AppResult<HttpResponse> {
@@ -427,7 +418,7 @@ async fn account_page(
     ctx.insert("tokens", &tokens);
     ctx.insert("new_token", &new_token);
     ctx.insert("errors", &field_map(page, errors));
-    page.render_status(status_for(errors), "auth/account.html", &ctx)
+    page.render_status(form_status(errors), "auth/account.html", &ctx)
 }
 
 async fn account(page: Page) -> AppResult<HttpResponse> {

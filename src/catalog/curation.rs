@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
@@ -14,7 +13,7 @@ use super::{datasets, store};
 use crate::auth::{CurrentUser, Permission, authorize, csrf};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::web::forms::Multi;
-use crate::web::{Page, see_other};
+use crate::web::{Page, form_status, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/datasets/new", web::get().to(new_form))
@@ -81,12 +80,7 @@ async fn render_dataset_form(
     ctx.insert("themes", &by("theme"));
     ctx.insert("frequencies", &by("frequency"));
     ctx.insert("errors", &errors_map(page, errors));
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    page.render_status(status, "catalog/dataset_form.html", &ctx)
+    page.render_status(form_status(errors), "catalog/dataset_form.html", &ctx)
 }
 
 async fn new_form(page: Page) -> AppResult<HttpResponse> {
@@ -201,12 +195,7 @@ async fn render_distribution_form(
         }),
     );
     ctx.insert("errors", &errors_map(page, errors));
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    page.render_status(status, "catalog/distribution_form.html", &ctx)
+    page.render_status(form_status(errors), "catalog/distribution_form.html", &ctx)
 }
 
 async fn new_distribution_form(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {

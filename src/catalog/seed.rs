@@ -219,20 +219,7 @@ pub fn load(dir: &Path) -> Result<CatalogSeed, SeedError> {
     check_http_url(&cat_file, &c.homepage, "homepage")?;
 
     let mut concepts = Vec::new();
-    let vocab_dir = dir.join("vocabularies");
-    let mut files: Vec<_> = std::fs::read_dir(&vocab_dir)
-        .map_err(|e| SeedError {
-            file: vocab_dir.clone(),
-            line: None,
-            column: None,
-            field: None,
-            message: format!("cannot list: {e}"),
-        })?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
+    let files = crate::seed::toml_files(&dir.join("vocabularies"), true)?;
     let mut iris = HashSet::new();
     for path in files {
         let file = SeedFile::read(&path)?;
@@ -290,16 +277,7 @@ fn load_datasets(
     publishers: &HashSet<String>,
     concepts: &[Concept],
 ) -> Result<Vec<(DatasetRecord, String)>, SeedError> {
-    let ddir = dir.join("datasets");
-    let mut files: Vec<_> = match std::fs::read_dir(&ddir) {
-        Ok(rd) => rd
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    files.sort();
+    let files = crate::seed::toml_files(&dir.join("datasets"), false)?;
     let iri_of = |scheme: &str, code: &str| {
         concepts
             .iter()

@@ -61,16 +61,7 @@ pub struct StrategySeed {
 }
 
 pub fn load(dir: &Path, catalog: &CatalogSeed) -> Result<Vec<StrategySeed>, SeedError> {
-    let sdir = dir.join("strategies");
-    let mut files: Vec<_> = match std::fs::read_dir(&sdir) {
-        Ok(rd) => rd
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    files.sort();
+    let files = crate::seed::toml_files(&dir.join("strategies"), false)?;
     let mut out = Vec::new();
     let mut slugs = HashSet::new();
     for path in files {

@@ -128,6 +128,15 @@ impl Page {
     }
 }
 
+/// 200 for a form page, 422 for a form shown again with its field errors.
+pub fn form_status(errors: &[crate::error::FieldError]) -> actix_web::http::StatusCode {
+    if errors.is_empty() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 /// A local path to return to after a redirect; anything else goes home.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
