@@ -92,6 +92,21 @@ async fn the_home_page_is_czech_and_the_switch_remembers_english() {
     let (status, html) = c.get_text("/").await;
     assert_eq!(status, 200);
     assert!(html.contains("<html lang=\"cs\""));
+    // The header navigation: Data, Senzory, Strategie, API.
+    let nav = &html[html.find("<nav class=\"site-nav\"").expect("nav")..];
+    let nav = &nav[..nav.find("</nav>").expect("end")];
+    let order: Vec<usize> = [">Data<", ">Senzory<", ">Strategie<", ">API<"]
+        .iter()
+        .map(|l| {
+            nav.find(l)
+                .unwrap_or_else(|| panic!("{l} missing in {nav}"))
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{nav}");
+    // Senzory leads to the catalog's sensor datasets.
+    let (status, sensors) = c.get_text("/datasets?keyword=senzory").await;
+    assert_eq!(status, 200);
+    assert!(sensors.contains("Nalezené datové sady: 4") && sensors.contains("Kvalita ovzduší"));
     assert!(html.contains("Otevřená data a ICT strategie města"));
     let res = c.get("/lang/en?next=/strategies").await;
     assert_eq!(res.status().as_u16(), 303);
