@@ -36,13 +36,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 async fn choices(page: &Page, user: &CurrentUser) -> AppResult<(Vec<Publisher>, Vec<Concept>)> {
     let user = user.clone();
     crate::db::run(&page.state.pool, move |c| {
-        let mut mine = Vec::new();
-        for p in store::list_publishers(c)? {
-            if datasets::can_act_for(c, &user, &p.id)? {
-                mine.push(p);
-            }
-        }
-        Ok::<_, diesel::result::Error>((mine, store::concepts(c, None)?))
+        Ok::<_, diesel::result::Error>((
+            datasets::publishers_for(c, &user)?,
+            store::concepts(c, None)?,
+        ))
     })
     .await
 }
@@ -130,7 +127,7 @@ async fn editable(
     let user = user.clone();
     crate::db::run(&page.state.pool, move |c| {
         let rec = super::editing::editable(c, &user, &slug)?;
-        let publisher = store::publishers_slug_of(c, &rec.dataset.publisher_id)?;
+        let publisher = store::publisher_by_id(c, &rec.dataset.publisher_id)?.slug;
         Ok::<_, AppError>((rec, publisher))
     })
     .await

@@ -6,12 +6,11 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use super::model::{
-    Dataset, DatasetFilter, DatasetRecord, DatasetSummary, Distribution, FacetValue, Facets,
+    Concept, Dataset, DatasetFilter, DatasetRecord, DatasetSummary, Distribution, FacetValue,
+    Facets,
 };
 use crate::audit::{self, Actor};
-use crate::db::schema::{
-    dataset_keywords, dataset_themes, datasets, distributions, publishers, vocab_concepts,
-};
+use crate::db::schema::{dataset_keywords, dataset_themes, datasets, distributions, publishers};
 use crate::db::{DbConnection, now};
 
 type Backend = <DbConnection as Connection>::Backend;
@@ -76,6 +75,31 @@ pub fn can_act_for(
         .count()
         .get_result(conn)?;
     Ok(n > 0)
+}
+
+/// The publishers the user may act for, in list order (one query).
+pub fn publishers_for(
+    conn: &mut DbConnection,
+    user: &crate::auth::CurrentUser,
+) -> QueryResult<Vec<super::model::Publisher>> {
+    use crate::db::schema::user_publishers;
+    if user.has(crate::auth::Role::Admin) {
+        return super::store::list_publishers(conn);
+    }
+    if !user.has(crate::auth::Role::Curator) {
+        return Ok(Vec::new());
+    }
+    publishers::table
+        .filter(
+            publishers::id.eq_any(
+                user_publishers::table
+                    .filter(user_publishers::user_id.eq(&user.id))
+                    .select(user_publishers::publisher_id),
+            ),
+        )
+        .order((publishers::position.asc(), publishers::name_cs.asc()))
+        .select(super::model::Publisher::as_select())
+        .load(conn)
 }
 
 /// Whether the dataset with this id has ever been out in public (published
@@ -251,7 +275,9 @@ pub fn list(
         .select(Dataset::as_select())
         .load(conn)?;
     let ids: Vec<String> = rows.iter().map(|d| d.id.clone()).collect();
+    let publisher_ids: Vec<&String> = rows.iter().map(|d| &d.publisher_id).collect();
     let publisher_names: HashMap<String, (String, String)> = publishers::table
+        .filter(publishers::id.eq_any(publisher_ids))
         .select((publishers::id, publishers::name_cs, publishers::slug))
         .load::<(String, String, String)>(conn)?
         .into_iter()
@@ -299,39 +325,29 @@ pub fn list(
     Ok((items, total))
 }
 
-/// The values each filter can take, counted over all published datasets.
-pub fn facets(conn: &mut DbConnection) -> QueryResult<Facets> {
+/// The values each filter can take, counted over all published datasets in
+/// SQL (GROUP BY), so the work does not grow with rows sent to the server.
+/// `concepts` give the labels of vocabulary IRIs.
+pub fn facets(conn: &mut DbConnection, concepts: &[Concept]) -> QueryResult<Facets> {
+    use diesel::dsl::{count, count_star};
     let published = || {
         datasets::table
             .filter(datasets::status.eq("published"))
             .select(datasets::id)
     };
-    let labels: HashMap<String, (String, String)> = vocab_concepts::table
-        .select((
-            vocab_concepts::iri,
-            vocab_concepts::label_cs,
-            vocab_concepts::label_en,
-        ))
-        .load::<(String, String, String)>(conn)?
-        .into_iter()
-        .map(|(iri, cs, en)| (iri, (cs, en)))
-        .collect();
-    let count_values = |values: Vec<String>| -> Vec<FacetValue> {
-        let mut counts: HashMap<String, i64> = HashMap::new();
-        for v in values {
-            *counts.entry(v).or_default() += 1;
-        }
-        let mut out: Vec<FacetValue> = counts
+    let labelled = |rows: Vec<(String, i64)>| -> Vec<FacetValue> {
+        let mut out: Vec<FacetValue> = rows
             .into_iter()
             .map(|(value, count)| {
-                let (label_cs, label_en) = labels
-                    .get(&value)
-                    .cloned()
-                    .unwrap_or_else(|| (value.clone(), value.clone()));
+                let c = concepts.iter().find(|c| c.iri == value);
                 FacetValue {
+                    label_cs: c
+                        .map(|c| c.label_cs.clone())
+                        .unwrap_or_else(|| value.clone()),
+                    label_en: c
+                        .map(|c| c.label_en.clone())
+                        .unwrap_or_else(|| value.clone()),
                     value,
-                    label_cs,
-                    label_en,
                     count,
                 }
             })
@@ -339,47 +355,67 @@ pub fn facets(conn: &mut DbConnection) -> QueryResult<Facets> {
         out.sort_by(|a, b| b.count.cmp(&a.count).then(a.label_cs.cmp(&b.label_cs)));
         out
     };
-    let theme_values: Vec<String> = dataset_themes::table
+    let themes = dataset_themes::table
         .filter(dataset_themes::dataset_id.eq_any(published()))
-        .select(dataset_themes::iri)
+        .group_by(dataset_themes::iri)
+        .select((dataset_themes::iri, count_star()))
         .load(conn)?;
-    let keyword_values: Vec<String> = dataset_keywords::table
+    let keywords = dataset_keywords::table
         .filter(dataset_keywords::dataset_id.eq_any(published()))
         .filter(dataset_keywords::lang.eq("cs"))
-        .select(dataset_keywords::keyword)
+        .group_by(dataset_keywords::keyword)
+        .select((dataset_keywords::keyword, count_star()))
         .load(conn)?;
     // A dataset counts once per format or licence, however many files it has.
-    let mut format_pairs: Vec<(String, String)> = distributions::table
+    let formats = distributions::table
         .filter(distributions::dataset_id.eq_any(published()))
-        .select((distributions::dataset_id, distributions::format_iri))
+        .group_by(distributions::format_iri)
+        .select((
+            distributions::format_iri,
+            count(distributions::dataset_id).aggregate_distinct(),
+        ))
         .load(conn)?;
-    format_pairs.sort();
-    format_pairs.dedup();
-    let mut licence_pairs: Vec<(String, Option<String>)> = distributions::table
+    let licences: Vec<(Option<String>, i64)> = distributions::table
         .filter(distributions::dataset_id.eq_any(published()))
-        .select((distributions::dataset_id, distributions::licence_iri))
+        .group_by(distributions::licence_iri)
+        .select((
+            distributions::licence_iri,
+            count(distributions::dataset_id).aggregate_distinct(),
+        ))
         .load(conn)?;
-    licence_pairs.sort();
-    licence_pairs.dedup();
-    let publisher_rows: Vec<(String, String, Option<String>)> = datasets::table
+    let publisher_rows: Vec<(String, String, Option<String>, i64)> = datasets::table
         .inner_join(publishers::table)
         .filter(datasets::status.eq("published"))
-        .select((publishers::slug, publishers::name_cs, publishers::name_en))
+        .group_by((publishers::slug, publishers::name_cs, publishers::name_en))
+        .select((
+            publishers::slug,
+            publishers::name_cs,
+            publishers::name_en,
+            count_star(),
+        ))
         .load(conn)?;
-    let mut publisher_facet = count_values(publisher_rows.iter().map(|p| p.0.clone()).collect());
-    for f in &mut publisher_facet {
-        if let Some((_, cs, en)) = publisher_rows.iter().find(|p| p.0 == f.value) {
-            f.label_cs = cs.clone();
-            f.label_en = en.clone().unwrap_or_else(|| cs.clone());
-        }
-    }
-    let mut keywords = count_values(keyword_values);
+    let mut publisher_facet: Vec<FacetValue> = publisher_rows
+        .into_iter()
+        .map(|(slug, cs, en, count)| FacetValue {
+            value: slug,
+            label_en: en.unwrap_or_else(|| cs.clone()),
+            label_cs: cs,
+            count,
+        })
+        .collect();
+    publisher_facet.sort_by(|a, b| b.count.cmp(&a.count).then(a.label_cs.cmp(&b.label_cs)));
+    let mut keywords = labelled(keywords);
     keywords.truncate(30);
     Ok(Facets {
         publishers: publisher_facet,
-        themes: count_values(theme_values),
-        formats: count_values(format_pairs.into_iter().map(|p| p.1).collect()),
-        licences: count_values(licence_pairs.into_iter().filter_map(|p| p.1).collect()),
+        themes: labelled(themes),
+        formats: labelled(formats),
+        licences: labelled(
+            licences
+                .into_iter()
+                .filter_map(|(l, n)| l.map(|l| (l, n)))
+                .collect(),
+        ),
         keywords,
     })
 }

@@ -98,30 +98,30 @@ fn query_string(f: &DatasetFilter) -> String {
 }
 
 /// Labels of vocabulary IRIs in the page's language.
-async fn labels(page: &Page) -> AppResult<HashMap<String, String>> {
-    let lang = page.lang;
-    let concepts = crate::db::run(&page.state.pool, |c| store::concepts(c, None)).await?;
-    Ok(concepts
-        .into_iter()
+fn labels(concepts: &[super::model::Concept], lang: Lang) -> HashMap<String, String> {
+    concepts
+        .iter()
         .map(|c| {
             let label = if lang == Lang::En {
-                c.label_en
+                &c.label_en
             } else {
-                c.label_cs
+                &c.label_cs
             };
-            (c.iri, label)
+            (c.iri.clone(), label.clone())
         })
-        .collect())
+        .collect()
 }
 
 async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let filter = q.filter();
     let page_no = q.page()?;
     let f = filter.clone();
-    let ((items, total), facets) = crate::db::run(&page.state.pool, move |c| {
+    let ((items, total), facets, concepts) = crate::db::run(&page.state.pool, move |c| {
+        let concepts = store::concepts(c, None)?;
         Ok::<_, diesel::result::Error>((
             datasets::list(c, &f, page_no, PER_PAGE)?,
-            datasets::facets(c)?,
+            datasets::facets(c, &concepts)?,
+            concepts,
         ))
     })
     .await?;
@@ -133,7 +133,7 @@ async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppResult<HttpRe
     ctx.insert("page_no", &page_no);
     ctx.insert("pages", &((total + PER_PAGE - 1) / PER_PAGE).max(1));
     ctx.insert("query", &query_string(&filter));
-    ctx.insert("labels", &labels(&page).await?);
+    ctx.insert("labels", &labels(&concepts, page.lang));
     ctx.insert(
         "can_curate",
         &page
@@ -165,16 +165,19 @@ async fn dataset_page(page: Page, slug: web::Path<String>) -> AppResult<HttpResp
     let slug = slug.into_inner();
     let user = page.identity.user().cloned();
     let s2 = slug.clone();
-    let (rec, can_edit) = crate::db::run(&page.state.pool, move |c| {
-        let rec = datasets::record_by_slug(c, &s2)?;
-        let can_edit = match (&rec, &user) {
-            (Some(r), Some(u)) => datasets::can_act_for(c, u, &r.dataset.publisher_id)?,
-            _ => false,
+    let found = crate::db::run(&page.state.pool, move |c| {
+        let Some(rec) = datasets::record_by_slug(c, &s2)? else {
+            return Ok::<_, diesel::result::Error>(None);
         };
-        Ok::<_, diesel::result::Error>((rec, can_edit))
+        let can_edit = match &user {
+            Some(u) => datasets::can_act_for(c, u, &rec.dataset.publisher_id)?,
+            None => false,
+        };
+        let publisher = store::publisher_by_id(c, &rec.dataset.publisher_id)?;
+        Ok(Some((rec, can_edit, publisher, store::concepts(c, None)?)))
     })
     .await?;
-    let rec = rec.ok_or(AppError::NotFound)?;
+    let (rec, can_edit, publisher, concepts) = found.ok_or(AppError::NotFound)?;
     match rec.dataset.status.as_str() {
         "withdrawn" => {
             let mut ctx = page.context();
@@ -193,20 +196,11 @@ async fn dataset_page(page: Page, slug: web::Path<String>) -> AppResult<HttpResp
         "draft" if !can_edit => return Err(AppError::NotFound),
         _ => {}
     }
-    let publisher_id = rec.dataset.publisher_id.clone();
-    let publisher = crate::db::run(&page.state.pool, move |c| {
-        use diesel::prelude::*;
-        crate::db::schema::publishers::table
-            .find(publisher_id)
-            .select(super::model::Publisher::as_select())
-            .first(c)
-    })
-    .await?;
     let mut ctx = page.context();
     ctx.insert("d", &rec);
     ctx.insert("can_edit", &can_edit);
     ctx.insert("publisher", &publisher);
-    ctx.insert("labels", &labels(&page).await?);
+    ctx.insert("labels", &labels(&concepts, page.lang));
     ctx.insert("base_url", &page.state.config.base());
     page.render("catalog/dataset.html", &ctx)
 }

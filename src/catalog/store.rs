@@ -21,11 +21,10 @@ pub fn publisher_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Opt
         .optional()
 }
 
-/// The slug of the publisher with this id.
-pub fn publishers_slug_of(conn: &mut DbConnection, id: &str) -> QueryResult<String> {
+pub fn publisher_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Publisher> {
     publishers::table
         .find(id)
-        .select(publishers::slug)
+        .select(Publisher::as_select())
         .first(conn)
 }
 
