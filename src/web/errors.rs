@@ -155,24 +155,17 @@ pub fn finish(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
             .content_type("application/problem+json")
             .body(body.to_string())
     } else {
-        let mut ctx = tera::Context::new();
-        ctx.insert_value("t", state.i18n.value(lang));
-        ctx.insert("lang", lang.code());
-        ctx.insert("other_lang", lang.other().code());
-        ctx.insert("csrf_token", &crate::auth::csrf::token_of(&req));
-        ctx.insert("path", req.path());
-        // The header still shows who is signed in, when the request got that far.
-        let user = req
+        // The layout's variables as every page has them; the header still
+        // shows who is signed in when the request got that far.
+        let identity = req
             .extensions()
             .get::<crate::auth::Identity>()
-            .and_then(|i| i.user().cloned());
-        ctx.insert(
-            "is_admin",
-            &user
-                .as_ref()
-                .is_some_and(|u| u.has(crate::auth::Role::Admin)),
-        );
-        ctx.insert("user", &user);
+            .cloned()
+            .unwrap_or_default();
+        let mut ctx = match super::Page::build(&req, identity) {
+            Ok(page) => page.context(),
+            Err(_) => tera::Context::new(),
+        };
         ctx.insert("status", &status.as_u16());
         ctx.insert("title", &title);
         ctx.insert("detail", &described.detail);
