@@ -6,6 +6,7 @@ pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod db;
+pub mod dcat;
 pub mod error;
 pub mod seed;
 pub mod strategy;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub throttle: auth::throttle::LoginThrottle,
     /// The home page's figures, recomputed only after a change.
     pub home_summary: db::VersionedCache<catalog::model::HomeSummary>,
+    /// The catalog as RDF, following the database (see `dcat::projection`).
+    pub rdf: dcat::Projection,
 }
 
 impl AppState {
@@ -40,6 +43,7 @@ impl AppState {
             i18n: web::i18n::I18n::load()?,
             throttle: auth::throttle::LoginThrottle::new(config.login_attempts_per_minute),
             home_summary: db::VersionedCache::default(),
+            rdf: dcat::Projection::new(&config.base())?,
             pool,
             config,
         })

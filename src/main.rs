@@ -40,6 +40,8 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Rebuild the RDF projection from the database; running servers follow.
+    Reindex,
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -143,6 +145,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     dir.display()
                 );
             }
+            // Built before the first request, so harvesters never wait on it.
+            let mut conn = state.pool.get()?;
+            let report = state
+                .rdf
+                .rebuild(&mut conn)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            log::info!(
+                "RDF projection: {} datasets, {} triples in {} ms",
+                report.datasets,
+                report.triples,
+                report.millis
+            );
+            drop(conn);
             actix_web::rt::System::new().block_on(radnice::serve(state))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -160,6 +175,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let dir = dir.clone().unwrap_or_else(radnice::default_seed_dir);
             let n = seed::run(&mut conn, &dir)?;
             println!("seed loaded from {}: {n} changes", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reindex => {
+            let config = load_config(&cli, None)?;
+            let mut conn = open_db(&cli)?;
+            let report = radnice::dcat::projection::reindex(
+                &mut conn,
+                &config.base(),
+                &radnice::audit::Actor::system("radnice reindex"),
+            )?;
+            println!(
+                "RDF projection rebuilt: {} datasets, {} triples in {} ms",
+                report.datasets, report.triples, report.millis
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::User {

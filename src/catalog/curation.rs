@@ -98,8 +98,9 @@ async fn save(
     creating: bool,
 ) -> AppResult<Result<String, Vec<FieldError>>> {
     let user = user.clone();
+    let state = page.state.clone();
     crate::db::run(&page.state.pool, move |c| {
-        super::editing::save(c, &user, &input, creating)
+        super::editing::save(c, &state.rdf, &user, &input, creating)
     })
     .await
 }
@@ -259,8 +260,9 @@ async fn change_status(
     csrf::verify(&req, &form.csrf_token)?;
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
     let reason = (status == "withdrawn").then_some(form.reason);
+    let state = page.state.clone();
     let saved = crate::db::run(&page.state.pool, move |c| {
-        super::editing::set_status(c, &user, &slug, status, reason)
+        super::editing::set_status(c, &state.rdf, &user, &slug, status, reason)
     })
     .await?;
     Ok(see_other(&format!("/datasets/{}", saved.dataset.slug)))

@@ -130,6 +130,10 @@ pub fn save_record(
     rec.keywords_en.dedup();
     if let Some(old) = &existing {
         rec.dataset.id = old.dataset.id.clone();
+        rec.dataset.published_at = rec.dataset.published_at.or(old.dataset.published_at);
+    }
+    if rec.dataset.status == "published" && rec.dataset.published_at.is_none() {
+        rec.dataset.published_at = Some(now());
     }
     let id = rec.dataset.id.clone();
     for (i, d) in rec.distributions.iter_mut().enumerate() {
@@ -418,4 +422,94 @@ pub fn facets(conn: &mut DbConnection, concepts: &[Concept]) -> QueryResult<Face
         ),
         keywords,
     })
+}
+
+/// Published datasets ordered by id, `limit` after `after`, each with its
+/// last change: the projection and the dump walk the catalog in such pages
+/// (four queries a page), never holding it all.
+pub fn published_page(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<(DatasetRecord, chrono::NaiveDateTime)>> {
+    let mut q = datasets::table
+        .filter(datasets::status.eq("published"))
+        .into_boxed();
+    if let Some(after) = after {
+        q = q.filter(datasets::id.gt(after.to_string()));
+    }
+    let rows: Vec<(Dataset, chrono::NaiveDateTime)> = q
+        .order(datasets::id.asc())
+        .limit(limit)
+        .select((Dataset::as_select(), datasets::updated_at))
+        .load(conn)?;
+    with_children(conn, rows)
+}
+
+/// The dataset with this id and its last change, whatever its status.
+pub fn record_by_id(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<(DatasetRecord, chrono::NaiveDateTime)>> {
+    let rows: Vec<(Dataset, chrono::NaiveDateTime)> = datasets::table
+        .filter(datasets::id.eq(id))
+        .select((Dataset::as_select(), datasets::updated_at))
+        .load(conn)?;
+    Ok(with_children(conn, rows)?.into_iter().next())
+}
+
+fn with_children(
+    conn: &mut DbConnection,
+    rows: Vec<(Dataset, chrono::NaiveDateTime)>,
+) -> QueryResult<Vec<(DatasetRecord, chrono::NaiveDateTime)>> {
+    let ids: Vec<&String> = rows.iter().map(|(d, _)| &d.id).collect();
+    let mut themes: HashMap<String, Vec<String>> = HashMap::new();
+    for (id, iri) in dataset_themes::table
+        .filter(dataset_themes::dataset_id.eq_any(&ids))
+        .order((dataset_themes::dataset_id, dataset_themes::iri))
+        .select((dataset_themes::dataset_id, dataset_themes::iri))
+        .load::<(String, String)>(conn)?
+    {
+        themes.entry(id).or_default().push(iri);
+    }
+    let mut keywords: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for (id, lang, k) in dataset_keywords::table
+        .filter(dataset_keywords::dataset_id.eq_any(&ids))
+        .order((dataset_keywords::dataset_id, dataset_keywords::keyword))
+        .select((
+            dataset_keywords::dataset_id,
+            dataset_keywords::lang,
+            dataset_keywords::keyword,
+        ))
+        .load::<(String, String, String)>(conn)?
+    {
+        keywords.entry((id, lang)).or_default().push(k);
+    }
+    let mut dists: HashMap<String, Vec<Distribution>> = HashMap::new();
+    for d in distributions::table
+        .filter(distributions::dataset_id.eq_any(&ids))
+        .order((distributions::dataset_id, distributions::position))
+        .select(Distribution::as_select())
+        .load(conn)?
+    {
+        dists.entry(d.dataset_id.clone()).or_default().push(d);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(dataset, modified)| {
+            let id = dataset.id.clone();
+            let rec = DatasetRecord {
+                themes: themes.remove(&id).unwrap_or_default(),
+                keywords_cs: keywords
+                    .remove(&(id.clone(), "cs".into()))
+                    .unwrap_or_default(),
+                keywords_en: keywords
+                    .remove(&(id.clone(), "en".into()))
+                    .unwrap_or_default(),
+                distributions: dists.remove(&id).unwrap_or_default(),
+                dataset,
+            };
+            (rec, modified)
+        })
+        .collect())
 }

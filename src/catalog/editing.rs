@@ -11,6 +11,7 @@ use super::seed::valid_slug;
 use super::{datasets, store};
 use crate::auth::CurrentUser;
 use crate::db::DbConnection;
+use crate::dcat::Projection;
 use crate::error::{AppError, FieldError};
 
 #[derive(Deserialize, Debug, Clone)]
@@ -257,6 +258,9 @@ pub fn validate(
             documentation_url: opt(&input.documentation_url),
             is_example: false,
             withdrawn_reason: None,
+            published_at: None,
+            origin_iri: None,
+            harvest_source_id: None,
         },
         themes: input.themes.clone(),
         keywords_cs,
@@ -452,12 +456,13 @@ impl DistributionForm {
 /// `Ok(Err(errors))` are field errors; nothing was stored.
 pub fn save(
     conn: &mut DbConnection,
+    rdf: &Projection,
     user: &CurrentUser,
     input: &DatasetInput,
     creating: bool,
 ) -> Result<Result<String, Vec<FieldError>>, AppError> {
     let actor = user.actor();
-    crate::audit::write_tx(conn, |c| {
+    let saved = crate::audit::write_tx(conn, |c| {
         let publisher = store::publisher_by_slug(c, input.publisher.trim())?;
         if let Some(p) = &publisher
             && !datasets::can_act_for(c, user, &p.id)?
@@ -484,10 +489,23 @@ pub fn save(
             rec.dataset.status = old.dataset.status;
             rec.dataset.withdrawn_reason = old.dataset.withdrawn_reason;
             rec.dataset.is_example = old.dataset.is_example;
+            rec.dataset.origin_iri = old.dataset.origin_iri;
+            rec.dataset.harvest_source_id = old.dataset.harvest_source_id;
         }
         datasets::save_record(c, &actor, &rec)?;
         Ok(Ok(rec.dataset.slug))
-    })
+    })?;
+    follow(conn, rdf);
+    Ok(saved)
+}
+
+/// Brings the RDF projection up to the write just committed, in the same
+/// request. The write stands whatever happens here: a failure is logged and
+/// the next RDF request catches up.
+fn follow(conn: &mut DbConnection, rdf: &Projection) {
+    if let Err(e) = rdf.catch_up(conn) {
+        log::error!("RDF projection did not follow a catalog write: {e}");
+    }
 }
 
 /// A dataset the user may change, whatever its status.
@@ -507,6 +525,7 @@ pub fn editable(
 /// row, for the forms and the API alike.
 pub fn set_status(
     conn: &mut DbConnection,
+    rdf: &Projection,
     user: &CurrentUser,
     slug: &str,
     status: &str,
@@ -519,11 +538,13 @@ pub fn set_status(
         )]));
     }
     let actor = user.actor();
-    crate::audit::write_tx(conn, |c| {
+    let saved = crate::audit::write_tx(conn, |c| {
         let mut rec = editable(c, user, slug)?;
         rec.dataset.status = status.to_string();
         rec.dataset.withdrawn_reason = reason.map(|r| r.trim().to_string());
         datasets::save_record(c, &actor, &rec)?;
         datasets::record_by_slug(c, slug)?.ok_or(AppError::NotFound)
-    })
+    })?;
+    follow(conn, rdf);
+    Ok(saved)
 }

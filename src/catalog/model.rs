@@ -111,6 +111,11 @@ pub struct Dataset {
     /// Seed content that shows what the catalog will hold, not real data yet.
     pub is_example: bool,
     pub withdrawn_reason: Option<String>,
+    /// First publication (`dct:issued`); kept through withdrawal.
+    pub published_at: Option<chrono::NaiveDateTime>,
+    /// The dataset's IRI in the catalog it was harvested from.
+    pub origin_iri: Option<String>,
+    pub harvest_source_id: Option<String>,
 }
 
 #[derive(

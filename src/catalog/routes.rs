@@ -161,8 +161,16 @@ async fn load_public(state: &AppState, slug: String) -> AppResult<DatasetRecord>
     }
 }
 
-async fn dataset_page(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
+async fn dataset_page(
+    req: actix_web::HttpRequest,
+    page: Page,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
+    // The page's URL is the dataset's IRI: RDF clients get its document.
+    if let Some(f) = crate::dcat::format::negotiate(&req) {
+        return crate::dcat::routes::dataset_document(page.state.clone(), slug, f).await;
+    }
     let user = page.identity.user().cloned();
     let s2 = slug.clone();
     let found = crate::db::run(&page.state.pool, move |c| {
@@ -203,6 +211,7 @@ async fn dataset_page(page: Page, slug: web::Path<String>) -> AppResult<HttpResp
     ctx.insert("labels", &labels(&concepts, page.lang));
     ctx.insert("base_url", &page.state.config.base());
     page.render("catalog/dataset.html", &ctx)
+        .map(crate::dcat::routes::open)
 }
 
 #[derive(Serialize)]
@@ -316,15 +325,16 @@ fn api_curator(identity: &Identity) -> AppResult<&CurrentUser> {
 /// Saves through the curators' one write path and answers with the stored
 /// record; field errors become a 422 problem.
 async fn api_save(
-    state: &AppState,
+    state: &web::Data<AppState>,
     user: &CurrentUser,
     input: DatasetInput,
     creating: bool,
 ) -> AppResult<DatasetRecord> {
     let user = user.clone();
+    let st = state.clone();
     crate::db::run(&state.pool, move |c| {
-        let slug =
-            super::editing::save(c, &user, &input, creating)?.map_err(AppError::Validation)?;
+        let slug = super::editing::save(c, &st.rdf, &user, &input, creating)?
+            .map_err(AppError::Validation)?;
         datasets::record_by_slug(c, &slug)?.ok_or(AppError::NotFound)
     })
     .await
@@ -403,8 +413,9 @@ async fn set_status(
     reason: Option<String>,
 ) -> AppResult<HttpResponse> {
     let user = api_curator(&identity)?.clone();
+    let st = state.clone();
     let saved = crate::db::run(&state.pool, move |c| {
-        super::editing::set_status(c, &user, &slug, status, reason)
+        super::editing::set_status(c, &st.rdf, &user, &slug, status, reason)
     })
     .await?;
     Ok(HttpResponse::Ok().json(saved))

@@ -178,6 +178,20 @@ diesel::table! {
         withdrawn_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+        origin_iri -> Nullable<Text>,
+        harvest_source_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    harvest_sources (id) {
+        id -> Text,
+        location -> Text,
+        publisher_id -> Text,
+        created_at -> Timestamp,
+        last_harvested_at -> Nullable<Timestamp>,
+        last_report -> Nullable<Text>,
     }
 }
 
@@ -255,4 +269,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     dataset_keywords,
     distributions,
     user_publishers,
+    harvest_sources,
 );

@@ -169,7 +169,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/favicon.ico", web::get().to(assets::favicon));
     crate::auth::routes::routes(cfg);
     crate::audit::routes::routes(cfg);
+    // Before the catalog's pages: `/datasets/{slug}.ttl` is a document.
+    crate::dcat::routes::routes(cfg);
     crate::catalog::routes::routes(cfg);
+    crate::dcat::routes::late_routes(cfg);
     crate::strategy::routes::routes(cfg);
 }
 

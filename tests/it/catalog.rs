@@ -4,12 +4,12 @@ use radnice::catalog::model::{DatasetRecord, Distribution, terms};
 
 use crate::support::TestApp;
 
-const CSV: &str = "http://publications.europa.eu/resource/authority/file-type/CSV";
+pub const CSV: &str = "http://publications.europa.eu/resource/authority/file-type/CSV";
 const GEOJSON: &str = "http://publications.europa.eu/resource/authority/file-type/GEOJSON";
-const CC_BY: &str = "https://creativecommons.org/licenses/by/4.0/";
+pub const CC_BY: &str = "https://creativecommons.org/licenses/by/4.0/";
 const CC0: &str = "https://creativecommons.org/publicdomain/zero/1.0/";
 
-fn distribution(format: &str, media: &str, licence: &str) -> Distribution {
+pub fn distribution(format: &str, media: &str, licence: &str) -> Distribution {
     Distribution {
         id: radnice::db::new_id(),
         dataset_id: String::new(),
@@ -33,7 +33,7 @@ fn distribution(format: &str, media: &str, licence: &str) -> Distribution {
 }
 
 /// Gives a seeded dataset real distributions, as a curator would.
-fn add_distributions(app: &TestApp, slug: &str, dists: Vec<Distribution>) -> DatasetRecord {
+pub fn add_distributions(app: &TestApp, slug: &str, dists: Vec<Distribution>) -> DatasetRecord {
     let mut conn = app.conn();
     let mut rec = datasets::record_by_slug(&mut conn, slug)
         .expect("q")
@@ -310,7 +310,7 @@ async fn a_withdrawn_dataset_keeps_its_url_with_410_and_a_draft_is_not_public() 
     assert_eq!(v["total"], 8, "neither is listed");
 }
 
-fn dataset_json(slug: &str) -> serde_json::Value {
+pub fn dataset_json(slug: &str) -> serde_json::Value {
     serde_json::json!({
         "slug": slug,
         "publisher": "statutarni-mesto-chomutov",
@@ -340,7 +340,7 @@ fn dataset_json(slug: &str) -> serde_json::Value {
 }
 
 /// A curator acting for the city, with a bearer token.
-fn curator(app: &TestApp, email: &str, publishers: &[&str]) -> String {
+pub fn curator(app: &TestApp, email: &str, publishers: &[&str]) -> String {
     let hash = radnice::auth::password::hash(crate::support::PASSWORD).expect("hash");
     let slugs: Vec<String> = publishers.iter().map(|s| s.to_string()).collect();
     let u = radnice::auth::store::create_user(

@@ -13,6 +13,7 @@ mod catalog;
 mod cli;
 mod config;
 mod db;
+mod dcat;
 mod seed;
 mod strategy;
 mod web;

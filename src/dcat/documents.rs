@@ -1,0 +1,207 @@
+//! The RDF documents the catalog serves, read from the projection: the
+//! catalog (paged), one dataset with its distributions, and the full dump.
+
+use std::io::Write;
+
+use oxigraph::io::RdfSerializer;
+use oxigraph::model::vocab::xsd;
+use oxigraph::model::{
+    GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Term, Triple,
+};
+use oxigraph::store::Store;
+
+use super::format::Format;
+use super::graph::Iris;
+use super::ns::{DCAT, DCT, HYDRA, PREFIXES, RDF};
+use crate::error::AppError;
+
+/// Oxigraph's store keeps `xsd:nonNegativeInteger` as `xsd:integer` (it
+/// stores integers natively); DCAT-AP wants the former for byte sizes.
+fn restore(t: Triple) -> Triple {
+    match &t.object {
+        Term::Literal(l) if l.datatype() == xsd::INTEGER && t.predicate.as_str() == BYTE_SIZE => {
+            let value = Literal::new_typed_literal(l.value(), xsd::NON_NEGATIVE_INTEGER);
+            Triple::new(t.subject, t.predicate, value)
+        }
+        _ => t,
+    }
+}
+
+const BYTE_SIZE: &str = "http://www.w3.org/ns/dcat#byteSize";
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("RDF document: {e}"))
+}
+
+fn named(iri: &str) -> Result<NamedNode, AppError> {
+    NamedNode::new(iri).map_err(internal)
+}
+
+/// Every triple about `subject` in `graph` (or in any graph).
+fn about(store: &Store, subject: NamedNodeRef<'_>, graph: Option<GraphNameRef<'_>>) -> Vec<Triple> {
+    store
+        .quads_for_pattern(Some(NamedOrBlankNodeRef::from(subject)), None, None, graph)
+        .filter_map(Result::ok)
+        .map(|q| restore(Triple::from(q)))
+        .collect()
+}
+
+/// The dataset's graph (dataset, distributions, their nodes) plus its
+/// publisher's name, so one request gives a harvester the whole record.
+/// `None` when the projection has no such published dataset.
+pub fn dataset(store: &Store, iris: &Iris, slug: &str) -> Result<Option<Vec<Triple>>, AppError> {
+    let iri = named(&iris.dataset(slug))?;
+    let graph = GraphNameRef::NamedNode(iri.as_ref());
+    let mut triples: Vec<Triple> = store
+        .quads_for_pattern(None, None, None, Some(graph))
+        .filter_map(Result::ok)
+        .map(|q| restore(Triple::from(q)))
+        .collect();
+    if triples.is_empty() {
+        return Ok(None);
+    }
+    let publisher = named(&format!("{DCT}publisher"))?;
+    let catalog_graph = named(&iris.catalog())?;
+    let agents: Vec<NamedNode> = triples
+        .iter()
+        .filter(|t| t.predicate == publisher)
+        .filter_map(|t| match &t.object {
+            Term::NamedNode(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect();
+    for agent in agents {
+        triples.extend(about(
+            store,
+            agent.as_ref(),
+            Some(GraphNameRef::NamedNode(catalog_graph.as_ref())),
+        ));
+    }
+    Ok(Some(triples))
+}
+
+/// One page of the catalog: the catalog graph (catalog, publishers, the
+/// concepts it uses) and the IRIs of its datasets on that page, with a hydra
+/// view to the neighbouring pages when the catalog has more than one.
+pub struct CatalogPage {
+    pub triples: Vec<Triple>,
+    pub datasets: Vec<String>,
+    pub page: usize,
+    pub pages: usize,
+}
+
+pub fn catalog(
+    store: &Store,
+    iris: &Iris,
+    page: usize,
+    per_page: usize,
+    document_url: &str,
+) -> Result<CatalogPage, AppError> {
+    let cat = named(&iris.catalog())?;
+    let mut triples: Vec<Triple> = store
+        .quads_for_pattern(
+            None,
+            None,
+            None,
+            Some(GraphNameRef::NamedNode(cat.as_ref())),
+        )
+        .filter_map(Result::ok)
+        .map(|q| restore(Triple::from(q)))
+        .collect();
+    let has_dataset = named(&format!("{DCAT}dataset"))?;
+    let mut all: Vec<String> = store
+        .quads_for_pattern(
+            Some(NamedOrBlankNodeRef::from(cat.as_ref())),
+            Some(has_dataset.as_ref()),
+            None,
+            None,
+        )
+        .filter_map(Result::ok)
+        .filter_map(|q| match q.object {
+            Term::NamedNode(n) => Some(n.into_string()),
+            _ => None,
+        })
+        .collect();
+    all.sort_unstable();
+    let pages = all.len().div_ceil(per_page).max(1);
+    let page = page.clamp(1, pages);
+    let datasets: Vec<String> = all
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .collect();
+    for d in &datasets {
+        triples.push(Triple::new(cat.clone(), has_dataset.clone(), named(d)?));
+    }
+    if pages > 1 {
+        let view = named(&page_url(document_url, page, per_page))?;
+        let typ = named(&format!("{RDF}type"))?;
+        let hydra = |local: &str| named(&format!("{HYDRA}{local}"));
+        triples.push(Triple::new(
+            view.clone(),
+            typ,
+            hydra("PartialCollectionView")?,
+        ));
+        triples.push(Triple::new(cat.clone(), hydra("view")?, view.clone()));
+        let mut link = |rel: &str, p: usize| -> Result<(), AppError> {
+            triples.push(Triple::new(
+                view.clone(),
+                hydra(rel)?,
+                named(&page_url(document_url, p, per_page))?,
+            ));
+            Ok(())
+        };
+        link("first", 1)?;
+        link("last", pages)?;
+        if page > 1 {
+            link("previous", page - 1)?;
+        }
+        if page < pages {
+            link("next", page + 1)?;
+        }
+    }
+    Ok(CatalogPage {
+        triples,
+        datasets,
+        page,
+        pages,
+    })
+}
+
+pub fn page_url(document_url: &str, page: usize, per_page: usize) -> String {
+    format!("{document_url}?page={page}&per_page={per_page}")
+}
+
+/// Writes triples with the usual prefixes (Turtle, RDF/XML) or plainly.
+pub fn write(format: Format, triples: &[Triple], out: impl Write) -> Result<(), AppError> {
+    let mut serializer = RdfSerializer::from_format(format.rdf_format());
+    for (prefix, iri) in PREFIXES {
+        serializer = serializer.with_prefix(prefix, iri).map_err(internal)?;
+    }
+    let mut w = serializer.for_writer(out);
+    for t in triples {
+        w.serialize_triple(t).map_err(internal)?;
+    }
+    w.finish().map_err(internal)?;
+    Ok(())
+}
+
+/// Streams every triple of the projection into `out` (the dump): the store
+/// is read quad by quad, so the document is never whole in memory.
+pub fn dump(store: &Store, format: Format, out: impl Write) -> std::io::Result<u64> {
+    let mut serializer = RdfSerializer::from_format(format.rdf_format());
+    for (prefix, iri) in PREFIXES {
+        serializer = serializer
+            .with_prefix(prefix, iri)
+            .map_err(std::io::Error::other)?;
+    }
+    let mut w = serializer.for_writer(out);
+    let mut n = 0;
+    for q in store.iter() {
+        let q = q.map_err(std::io::Error::other)?;
+        w.serialize_triple(&restore(Triple::from(q)))?;
+        n += 1;
+    }
+    w.finish()?;
+    Ok(n)
+}

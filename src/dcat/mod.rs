@@ -1,0 +1,13 @@
+//! The catalog as linked data: the DCAT-AP 3.0 / DCAT-AP-CZ projection in
+//! Oxigraph, its documents and serialisations, content negotiation, the
+//! SPARQL endpoint and harvesting of other catalogs.
+
+pub mod documents;
+pub mod format;
+pub mod graph;
+pub mod jsonld;
+pub mod ns;
+pub mod projection;
+pub mod routes;
+
+pub use projection::Projection;

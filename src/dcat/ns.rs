@@ -1,0 +1,29 @@
+//! The vocabularies the DCAT-AP projection speaks, as IRI prefixes.
+
+pub const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+pub const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
+pub const DCAT: &str = "http://www.w3.org/ns/dcat#";
+pub const DCT: &str = "http://purl.org/dc/terms/";
+pub const FOAF: &str = "http://xmlns.com/foaf/0.1/";
+pub const VCARD: &str = "http://www.w3.org/2006/vcard/ns#";
+pub const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
+pub const HYDRA: &str = "http://www.w3.org/ns/hydra/core#";
+/// DCAT-AP-CZ terms of use ("podmínky užití").
+pub const PU: &str = "https://data.gov.cz/slovník/podmínky-užití/";
+/// Where the projection's media type IRIs point, as DCAT-AP-CZ requires.
+pub const IANA_MEDIA_TYPES: &str = "http://www.iana.org/assignments/media-types/";
+
+/// Prefixes for Turtle and RDF/XML output, so documents read like the
+/// standard's examples.
+pub const PREFIXES: [(&str, &str); 10] = [
+    ("rdf", RDF),
+    ("xsd", XSD),
+    ("dcat", DCAT),
+    ("dct", DCT),
+    ("foaf", FOAF),
+    ("vcard", VCARD),
+    ("skos", SKOS),
+    ("hydra", HYDRA),
+    ("pu", PU),
+    ("adms", "http://www.w3.org/ns/adms#"),
+];

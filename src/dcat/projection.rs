@@ -1,0 +1,263 @@
+//! The catalog's RDF projection in Oxigraph's in-memory store: one named
+//! graph per published dataset (its IRI) and one for the catalog itself
+//! (catalog, publishers, vocabularies). SPARQL sees the union.
+//!
+//! The projection follows the audit log: every change to catalog data writes
+//! an audit row in its transaction, so the rows after the last one applied say
+//! exactly which graphs to redo. That keeps the projection in step after a
+//! write in this request, after a write by another process (the CLI, another
+//! server on the same PostgreSQL), and after `radnice reindex`, with one
+//! mechanism and one primary-key read per request when nothing changed.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, RwLock};
+use std::time::Instant;
+
+use diesel::prelude::*;
+use oxigraph::model::{GraphName, NamedNode, Quad};
+use oxigraph::store::Store;
+
+use super::graph::{self, Iris, Triples};
+use crate::catalog::{datasets, store as catalog_store};
+use crate::db::DbConnection;
+use crate::db::schema::audit_log;
+use crate::error::AppError;
+
+/// Audit object types whose change redoes the catalog graph.
+const CATALOG_TYPES: [&str; 3] = ["catalog", "publisher", "vocab_concept"];
+/// The audit object type `radnice reindex` writes to make every server rebuild.
+pub const REINDEX_TYPE: &str = "rdf_projection";
+/// Past this many changed datasets, one rebuild is cheaper than redoing each.
+const REBUILD_ABOVE: usize = 2_000;
+/// Datasets loaded per round trip while rebuilding.
+const PAGE: i64 = 2_000;
+
+pub struct Projection {
+    iris: Iris,
+    /// Swapped whole on a rebuild, so readers never see a half-built store.
+    store: RwLock<Store>,
+    /// The audit sequence number the store reflects; 0 = never built.
+    seen: AtomicI64,
+    /// One catch-up at a time; readers do not wait for it.
+    writer: Mutex<()>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RebuildReport {
+    pub datasets: usize,
+    pub triples: usize,
+    pub millis: u128,
+}
+
+impl Projection {
+    pub fn new(base_url: &str) -> anyhow::Result<Projection> {
+        Ok(Projection {
+            iris: Iris::new(base_url),
+            store: RwLock::new(Store::new()?),
+            seen: AtomicI64::new(0),
+            writer: Mutex::new(()),
+        })
+    }
+
+    pub fn iris(&self) -> &Iris {
+        &self.iris
+    }
+
+    /// The current store (a cheap handle), caught up with the database.
+    pub fn current(&self, conn: &mut DbConnection) -> Result<Store, AppError> {
+        self.catch_up(conn)?;
+        Ok(self.snapshot())
+    }
+
+    fn snapshot(&self) -> Store {
+        match self.store.read() {
+            Ok(s) => s.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Applies the changes the audit log shows since the last call.
+    pub fn catch_up(&self, conn: &mut DbConnection) -> Result<(), AppError> {
+        let head = crate::db::data_version(conn)?;
+        if head == self.seen.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let _one = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let seen = self.seen.load(Ordering::Acquire);
+        if head == seen {
+            return Ok(());
+        }
+        let changes: Vec<(String, String)> = if seen == 0 || head < seen {
+            Vec::new()
+        } else {
+            audit_log::table
+                .filter(audit_log::seq.gt(seen))
+                .filter(audit_log::seq.le(head))
+                .select((audit_log::object_type, audit_log::object_id))
+                .load(conn)?
+        };
+        let dataset_ids: BTreeSet<&str> = changes
+            .iter()
+            .filter(|(t, _)| t == "dataset")
+            .map(|(_, id)| id.as_str())
+            .collect();
+        let full = seen == 0
+            || head < seen
+            || dataset_ids.len() > REBUILD_ABOVE
+            || changes.iter().any(|(t, _)| t == REINDEX_TYPE);
+        if full {
+            self.rebuild_locked(conn)?;
+        } else {
+            let store = self.snapshot();
+            if changes
+                .iter()
+                .any(|(t, _)| CATALOG_TYPES.contains(&t.as_str()))
+            {
+                self.redo_catalog_graph(conn, &store)?;
+            }
+            for id in dataset_ids {
+                self.redo_dataset(conn, &store, id)?;
+            }
+        }
+        self.seen.store(head, Ordering::Release);
+        Ok(())
+    }
+
+    /// Builds the whole projection from the database into a new store and
+    /// swaps it in.
+    pub fn rebuild(&self, conn: &mut DbConnection) -> Result<RebuildReport, AppError> {
+        let _one = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        self.rebuild_locked(conn)
+    }
+
+    fn rebuild_locked(&self, conn: &mut DbConnection) -> Result<RebuildReport, AppError> {
+        let started = Instant::now();
+        // Read the head first: a change landing during the rebuild is
+        // applied again by the next catch-up, which is harmless.
+        let head = crate::db::data_version(conn)?;
+        let store = Store::new().map_err(internal)?;
+        self.redo_catalog_graph(conn, &store)?;
+        let publishers = publisher_map(conn)?;
+        let mut after: Option<String> = None;
+        let mut count = 0;
+        loop {
+            let page = datasets::published_page(conn, after.as_deref(), PAGE)?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some(last.dataset.id.clone());
+            count += page.len();
+            let mut quads = Vec::new();
+            for (rec, modified) in &page {
+                let Some(p) = publishers.get(&rec.dataset.publisher_id) else {
+                    continue;
+                };
+                let t = graph::dataset(&self.iris, rec, p, modified);
+                quads.extend(in_graph(t, &self.iris.dataset(&rec.dataset.slug)));
+            }
+            store.extend(quads).map_err(internal)?;
+        }
+        let triples = store.len().map_err(internal)?;
+        match self.store.write() {
+            Ok(mut s) => *s = store,
+            Err(poisoned) => *poisoned.into_inner() = store,
+        }
+        self.seen.store(head, Ordering::Release);
+        Ok(RebuildReport {
+            datasets: count,
+            triples,
+            millis: started.elapsed().as_millis(),
+        })
+    }
+
+    fn redo_catalog_graph(&self, conn: &mut DbConnection, store: &Store) -> Result<(), AppError> {
+        let Some(record) = catalog_store::catalog(conn)? else {
+            return Ok(());
+        };
+        let publishers = catalog_store::list_publishers(conn)?;
+        let concepts = catalog_store::concepts(conn, None)?;
+        let t = graph::catalog(&self.iris, &record, &publishers, &concepts);
+        replace_graph(store, &self.iris.catalog(), t)
+    }
+
+    fn redo_dataset(
+        &self,
+        conn: &mut DbConnection,
+        store: &Store,
+        id: &str,
+    ) -> Result<(), AppError> {
+        let Some((rec, modified)) = datasets::record_by_id(conn, id)? else {
+            return Ok(());
+        };
+        let name = self.iris.dataset(&rec.dataset.slug);
+        if rec.dataset.status != "published" {
+            return replace_graph(store, &name, Triples::default());
+        }
+        let publisher = catalog_store::publisher_by_id(conn, &rec.dataset.publisher_id)?;
+        let t = graph::dataset(&self.iris, &rec, &publisher, &modified);
+        replace_graph(store, &name, t)
+    }
+}
+
+fn publisher_map(
+    conn: &mut DbConnection,
+) -> QueryResult<HashMap<String, crate::catalog::model::Publisher>> {
+    Ok(catalog_store::list_publishers(conn)?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect())
+}
+
+fn in_graph(t: Triples, graph: &str) -> impl Iterator<Item = Quad> {
+    let g = GraphName::NamedNode(NamedNode::new_unchecked(graph));
+    t.0.into_iter().map(move |t| t.in_graph(g.clone()))
+}
+
+/// Swaps a graph's content in one transaction, so a reader sees the old
+/// dataset or the new one, never neither.
+fn replace_graph(store: &Store, graph: &str, t: Triples) -> Result<(), AppError> {
+    let name = NamedNode::new(graph).map_err(internal)?;
+    let mut tx = store.start_transaction().map_err(internal)?;
+    tx.clear_graph(&name).map_err(internal)?;
+    for q in in_graph(t, graph) {
+        tx.insert(&q);
+    }
+    tx.commit().map_err(internal)
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("RDF projection: {e}"))
+}
+
+/// `radnice reindex`: rebuilds a projection from the database here (which
+/// proves it can be built and says how long it takes), then writes an audit
+/// row that makes every running server rebuild its own on its next request.
+pub fn reindex(
+    conn: &mut DbConnection,
+    base_url: &str,
+    actor: &crate::audit::Actor,
+) -> anyhow::Result<RebuildReport> {
+    let projection = Projection::new(base_url)?;
+    let report = projection
+        .rebuild(conn)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let summary = serde_json::json!({
+        "datasets": report.datasets,
+        "triples": report.triples,
+        "millis": report.millis as u64,
+    });
+    crate::audit::write_tx(conn, |c| {
+        crate::audit::record(
+            c,
+            actor,
+            crate::audit::Entry {
+                action: "rebuild",
+                object_type: REINDEX_TYPE,
+                object_id: "catalog",
+                object_label: "RDF",
+                before: None,
+                after: Some(summary),
+            },
+        )
+    })?;
+    Ok(report)
+}

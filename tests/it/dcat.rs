@@ -1,0 +1,553 @@
+//! The catalog as linked data: serialisations, content negotiation, the
+//! DCAT-AP-CZ JSON-LD, the projection following writes, the dump, and the
+//! official DCAT-AP 3.0.1 SHACL shapes.
+
+use std::collections::{BTreeSet, HashSet};
+
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::{NamedOrBlankNode, Term, Triple};
+use radnice::audit::Actor;
+use radnice::catalog::datasets;
+
+use crate::catalog::{CC_BY, CSV, add_distributions, curator, dataset_json, distribution};
+use crate::support::{TestApp, in_ci, manifest_dir};
+
+const BASE: &str = "https://data.example.cz";
+
+async fn fetch(app: &TestApp, path: &str, accept: Option<&str>) -> (u16, String, String) {
+    let mut req = reqwest::Client::new().get(app.url(path));
+    if let Some(a) = accept {
+        req = req.header("Accept", a);
+    }
+    let res = req.send().await.expect("GET");
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().expect("ascii").to_string())
+        .unwrap_or_default();
+    (status, ct, res.text().await.expect("body"))
+}
+
+fn parse(format: RdfFormat, body: &str) -> HashSet<Triple> {
+    RdfParser::from_format(format)
+        .for_slice(body.as_bytes())
+        .map(|q| Triple::from(q.expect("the document parses")))
+        .collect()
+}
+
+/// Expands our DCAT-AP-CZ JSON-LD with the term table as the context (the
+/// standard's URL is not reachable from a test machine).
+fn parse_jsonld(body: &str) -> HashSet<Triple> {
+    let context = serde_json::to_vec(&radnice::dcat::jsonld::context_document()).expect("json");
+    RdfParser::from_format(RdfFormat::JsonLd {
+        profile: oxigraph::io::JsonLdProfileSet::empty(),
+    })
+    .for_slice(body.as_bytes())
+    .with_document_loader(move |url| {
+        assert_eq!(
+            url,
+            radnice::dcat::jsonld::CONTEXT,
+            "only the standard's context"
+        );
+        Ok(oxigraph::io::LoadedDocument {
+            url: url.to_string(),
+            content: context.clone(),
+            format: RdfFormat::JsonLd {
+                profile: oxigraph::io::JsonLdProfile::Context.into(),
+            },
+        })
+    })
+    .map(|q| Triple::from(q.expect("the JSON-LD expands")))
+    .collect()
+}
+
+fn has(triples: &HashSet<Triple>, s: &str, p: &str, o: &str) -> bool {
+    triples.iter().any(|t| {
+        t.subject.to_string() == format!("<{s}>")
+            && t.predicate.as_str() == p
+            && match &t.object {
+                Term::NamedNode(n) => n.as_str() == o,
+                Term::Literal(l) => l.value() == o,
+                _ => false,
+            }
+    })
+}
+
+const DCAT: &str = "http://www.w3.org/ns/dcat#";
+const DCT: &str = "http://purl.org/dc/terms/";
+const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+
+#[actix_web::test]
+async fn the_catalog_comes_in_four_serialisations_with_the_same_triples() {
+    let app = TestApp::start().await;
+    let mut graphs = Vec::new();
+    for (ext, ct, format) in [
+        ("ttl", "text/turtle", RdfFormat::Turtle),
+        ("nt", "application/n-triples", RdfFormat::NTriples),
+        ("rdf", "application/rdf+xml", RdfFormat::RdfXml),
+    ] {
+        let (status, content_type, body) = fetch(&app, &format!("/catalog.{ext}"), None).await;
+        assert_eq!(status, 200, "/catalog.{ext}");
+        assert!(content_type.starts_with(ct), "{ext}: {content_type}");
+        graphs.push(parse(format, &body));
+    }
+    assert_eq!(graphs[0], graphs[1]);
+    assert_eq!(graphs[0], graphs[2]);
+    let cat = format!("{BASE}/catalog");
+    let datasets: Vec<&Triple> = graphs[0]
+        .iter()
+        .filter(|t| t.predicate.as_str() == format!("{DCAT}dataset"))
+        .collect();
+    assert_eq!(datasets.len(), 10, "every published seed dataset is listed");
+    assert!(has(&graphs[0], &cat, RDF_TYPE, &format!("{DCAT}Catalog")));
+    assert!(has(
+        &graphs[0],
+        &cat,
+        &format!("{DCT}publisher"),
+        "https://rpp-opendata.egon.gov.cz/odrpp/zdroj/orgán-veřejné-moci/00261891"
+    ));
+
+    // The JSON-LD is the DCAT-AP-CZ catalog document with the same links.
+    let (status, ct, body) = fetch(&app, "/catalog.jsonld", None).await;
+    assert_eq!(status, 200);
+    assert!(ct.starts_with("application/ld+json"));
+    let doc: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(doc["@context"], radnice::dcat::jsonld::CONTEXT);
+    assert_eq!(doc["iri"], cat);
+    assert_eq!(doc["typ"], "Katalog");
+    assert!(doc["název"]["cs"].is_string() && doc["popis"]["cs"].is_string());
+    let listed = doc["datová_sada"].as_array().expect("datasets");
+    assert_eq!(listed.len(), 10);
+    assert!(listed.iter().all(|d| {
+        d.as_str()
+            .expect("iri")
+            .starts_with("https://data.example.cz/datasets/")
+    }));
+    let expanded = parse_jsonld(&body);
+    for t in datasets {
+        assert!(expanded.contains(t), "JSON-LD lacks {t}");
+    }
+}
+
+#[actix_web::test]
+async fn dataset_iris_negotiate_between_the_page_and_rdf() {
+    let app = TestApp::start().await;
+    let path = "/datasets/pasport-zelene";
+    let (status, ct, body) = fetch(&app, path, Some("text/html,*/*;q=0.8")).await;
+    assert_eq!((status, ct.starts_with("text/html")), (200, true));
+    assert!(body.contains("Pasport zeleně"));
+    for (accept, expected) in [
+        ("text/turtle", "text/turtle"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("application/n-triples", "application/n-triples"),
+        (
+            "text/turtle;q=0.5, application/ld+json;q=0.9",
+            "application/ld+json",
+        ),
+        // NKOD sends no Accept; lkod-validator's fetch sends */*.
+        ("*/*", "application/ld+json"),
+    ] {
+        let (status, ct, _) = fetch(&app, path, Some(accept)).await;
+        assert_eq!(status, 200, "{accept}");
+        assert!(ct.starts_with(expected), "{accept} gave {ct}");
+    }
+    let (_, ct, _) = fetch(&app, path, None).await;
+    assert!(ct.starts_with("application/ld+json"), "no Accept gave {ct}");
+    let res = reqwest::Client::new()
+        .get(app.url("/datasets/pasport-zelene.ttl"))
+        .header("Origin", "https://datagov-cz.github.io")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    assert_eq!(res.headers()["vary"], "Accept");
+    // The catalog's IRI gives its document too, and a browser the list.
+    let (_, ct, _) = fetch(&app, "/catalog", None).await;
+    assert!(ct.starts_with("application/ld+json"));
+    let res = app.client().get("/catalog").await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers()["location"], "/datasets");
+    // Unknown datasets and formats are 404.
+    assert_eq!(fetch(&app, "/datasets/nic.ttl", None).await.0, 404);
+    assert_eq!(fetch(&app, "/catalog.xls", None).await.0, 404);
+}
+
+#[actix_web::test]
+async fn a_dataset_document_is_a_complete_dcat_ap_cz_record_without_blank_nodes() {
+    let app = TestApp::start().await;
+    let mut pdf = distribution(
+        "http://publications.europa.eu/resource/authority/file-type/PDF",
+        "application/pdf",
+        radnice::catalog::model::terms::NO_AUTHOR_WORK,
+    );
+    pdf.licence_iri = None;
+    let rec = add_distributions(
+        &app,
+        "pasport-zelene",
+        vec![distribution(CSV, "text/csv", CC_BY), pdf],
+    );
+    let iri = format!("{BASE}/datasets/pasport-zelene");
+    let (status, _, body) = fetch(&app, "/datasets/pasport-zelene.jsonld", None).await;
+    assert_eq!(status, 200);
+    let doc: serde_json::Value = serde_json::from_str(&body).expect("json");
+    // The keys and shapes the national JSON Schema (datová-sada.json) requires.
+    assert_eq!(doc["@context"], radnice::dcat::jsonld::CONTEXT);
+    assert_eq!(
+        doc["iri"], iri,
+        "the document is about the IRI it is served at"
+    );
+    assert_eq!(doc["typ"], "Datová sada");
+    assert_eq!(doc["název"]["cs"], "Pasport zeleně");
+    assert!(doc["popis"]["cs"].is_string());
+    assert!(
+        doc["poskytovatel"]
+            .as_str()
+            .expect("publisher")
+            .starts_with("https://rpp-opendata.egon.gov.cz/odrpp/zdroj/orgán-veřejné-moci/")
+    );
+    assert!(doc["téma"].as_array().expect("themes").iter().any(|t| {
+        t.as_str()
+            .expect("iri")
+            .starts_with("http://publications.europa.eu/resource/authority/data-theme/")
+    }));
+    assert!(
+        doc["periodicita_aktualizace"]
+            .as_str()
+            .expect("frequency")
+            .starts_with("http://publications.europa.eu/resource/authority/frequency/")
+    );
+    assert!(
+        doc["klíčové_slovo"]["cs"]
+            .as_array()
+            .is_some_and(|k| !k.is_empty())
+    );
+    assert_eq!(
+        doc["prvek_rúian"],
+        serde_json::json!(["https://linked.cuzk.cz/resource/ruian/obec/562971"])
+    );
+    let dists = doc["distribuce"].as_array().expect("distributions");
+    assert_eq!(dists.len(), 2);
+    let by_iri = |id: &str| {
+        let want = format!("{iri}/distributions/{id}");
+        dists
+            .iter()
+            .find(|d| d["iri"] == want)
+            .unwrap_or_else(|| panic!("no distribution {want}"))
+    };
+    let csv = by_iri(&rec.distributions[0].id);
+    let pdf = by_iri(&rec.distributions[1].id);
+    assert_eq!(csv["typ"], "Distribuce");
+    assert_eq!(
+        csv["typ_média"],
+        "http://www.iana.org/assignments/media-types/text/csv"
+    );
+    assert_eq!(csv["formát"], CSV);
+    for key in ["přístupové_url", "soubor_ke_stažení"] {
+        assert!(
+            csv[key].as_str().expect(key).starts_with("https://"),
+            "{key}"
+        );
+    }
+    let tou = &csv["podmínky_užití"];
+    assert_eq!(tou["typ"], "Specifikace podmínek užití");
+    assert_eq!(tou["autorské_dílo"], CC_BY);
+    assert_eq!(
+        tou["autor"]["cs"], "Statutární město Chomutov",
+        "a CC BY work names its author"
+    );
+    for key in [
+        "databáze_jako_autorské_dílo",
+        "databáze_chráněná_zvláštními_právy",
+        "osobní_údaje",
+    ] {
+        assert!(
+            tou[key]
+                .as_str()
+                .expect(key)
+                .starts_with("https://data.gov.cz/podmínky-užití/")
+        );
+    }
+    assert_eq!(csv["http://purl.org/dc/terms/license"]["@id"], CC_BY);
+    assert!(pdf.get("http://purl.org/dc/terms/license").is_none());
+    assert!(pdf["podmínky_užití"].get("autor").is_none());
+    assert_eq!(
+        csv["http://www.w3.org/ns/dcat#byteSize"],
+        serde_json::json!({"@value": "1234", "@type": "http://www.w3.org/2001/XMLSchema#nonNegativeInteger"})
+    );
+
+    // The Turtle says the same, plus the typing of what it points to, and
+    // every node has an IRI.
+    let (_, _, ttl) = fetch(&app, "/datasets/pasport-zelene.ttl", None).await;
+    let turtle = parse(RdfFormat::Turtle, &ttl);
+    let expanded = parse_jsonld(&body);
+    for t in &expanded {
+        assert!(turtle.contains(t), "JSON-LD says what Turtle does not: {t}");
+    }
+    for t in &turtle {
+        assert!(
+            !matches!(t.subject, NamedOrBlankNode::BlankNode(_))
+                && !matches!(t.object, Term::BlankNode(_)),
+            "blank node in {t}"
+        );
+        let described = expanded.iter().any(|e| e.subject == t.subject);
+        if described && t.predicate.as_str() != RDF_TYPE {
+            assert!(expanded.contains(t), "JSON-LD lacks {t}");
+        }
+    }
+    assert!(has(
+        &turtle,
+        "https://linked.cuzk.cz/resource/ruian/obec/562971",
+        RDF_TYPE,
+        &format!("{DCT}Location")
+    ));
+    assert!(has(
+        &turtle,
+        "http://www.iana.org/assignments/media-types/text/csv",
+        RDF_TYPE,
+        &format!("{DCT}MediaType")
+    ));
+    // The distribution's IRI leads to the same record.
+    let dist_path = format!(
+        "/datasets/pasport-zelene/distributions/{}",
+        rec.distributions[0].id
+    );
+    let (status, _, again) = fetch(&app, &dist_path, Some("text/turtle")).await;
+    assert_eq!((status, parse(RdfFormat::Turtle, &again)), (200, turtle));
+    let res = app.client().get(&dist_path).await;
+    assert_eq!(res.status().as_u16(), 303);
+}
+
+#[actix_web::test]
+async fn the_projection_follows_every_write_in_the_same_request() {
+    let app = TestApp::start().await;
+    let token = curator(
+        &app,
+        "kurator@chomutov.test",
+        &["statutarni-mesto-chomutov"],
+    );
+    let http = reqwest::Client::new();
+    let iri = format!("{BASE}/datasets/stromy");
+    let listed = |ttl: &str| {
+        has(
+            &parse(RdfFormat::Turtle, ttl),
+            &format!("{BASE}/catalog"),
+            &format!("{DCAT}dataset"),
+            &iri,
+        )
+    };
+
+    let res = http
+        .post(app.url("/api/v1/datasets"))
+        .bearer_auth(&token)
+        .json(&dataset_json("stromy"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 201);
+    assert_eq!(
+        fetch(&app, "/datasets/stromy.ttl", None).await.0,
+        404,
+        "a draft is not published"
+    );
+    assert!(!listed(&fetch(&app, "/catalog.ttl", None).await.2));
+
+    let res = http
+        .post(app.url("/api/v1/datasets/stromy/publish"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(res.status().as_u16(), 200);
+    let (status, _, ttl) = fetch(&app, "/datasets/stromy.ttl", None).await;
+    assert_eq!(status, 200);
+    let g = parse(RdfFormat::Turtle, &ttl);
+    assert!(has(
+        &g,
+        &iri,
+        &format!("{DCT}title"),
+        "Stromy ve správě města"
+    ));
+    assert!(
+        g.iter()
+            .any(|t| t.predicate.as_str() == format!("{DCT}issued"))
+    );
+    assert!(listed(&fetch(&app, "/catalog.ttl", None).await.2));
+
+    let mut edited = dataset_json("stromy");
+    edited["title_cs"] = serde_json::json!("Stromy ve správě statutárního města");
+    let res = http
+        .put(app.url("/api/v1/datasets/stromy"))
+        .bearer_auth(&token)
+        .json(&edited)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status().as_u16(), 200);
+    let g = parse(
+        RdfFormat::Turtle,
+        &fetch(&app, "/datasets/stromy.ttl", None).await.2,
+    );
+    assert!(has(
+        &g,
+        &iri,
+        &format!("{DCT}title"),
+        "Stromy ve správě statutárního města"
+    ));
+    assert!(!has(
+        &g,
+        &iri,
+        &format!("{DCT}title"),
+        "Stromy ve správě města"
+    ));
+
+    let res = http
+        .post(app.url("/api/v1/datasets/stromy/withdraw"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"reason": "Data přešla do pasportu zeleně."}))
+        .send()
+        .await
+        .expect("withdraw");
+    assert_eq!(res.status().as_u16(), 200);
+    let (status, _, body) = fetch(&app, "/datasets/stromy.ttl", None).await;
+    assert_eq!(status, 410);
+    assert!(body.contains("Data přešla do pasportu zeleně."));
+    assert!(!listed(&fetch(&app, "/catalog.ttl", None).await.2));
+}
+
+#[actix_web::test]
+async fn a_change_made_by_another_process_reaches_the_projection() {
+    let app = TestApp::start().await;
+    // Warm the projection, then change the database behind the server's back,
+    // as `radnice seed` or a second server would.
+    assert_eq!(fetch(&app, "/catalog.ttl", None).await.0, 200);
+    let mut conn = app.conn();
+    let mut rec = datasets::record_by_slug(&mut conn, "hriste")
+        .expect("q")
+        .expect("dataset");
+    rec.dataset.title_cs = "Dětská hřiště a sportoviště".into();
+    datasets::save_record(&mut conn, &Actor::system("jiný proces"), &rec).expect("save");
+    let g = parse(
+        RdfFormat::Turtle,
+        &fetch(&app, "/datasets/hriste.ttl", None).await.2,
+    );
+    assert!(has(
+        &g,
+        &format!("{BASE}/datasets/hriste"),
+        &format!("{DCT}title"),
+        "Dětská hřiště a sportoviště"
+    ));
+    // `radnice reindex` rebuilds here and makes the server rebuild too.
+    let report = radnice::dcat::projection::reindex(&mut conn, BASE, &Actor::system("test"))
+        .expect("reindex");
+    assert_eq!(report.datasets, 10);
+    assert!(report.triples > 200);
+    assert_eq!(fetch(&app, "/datasets/hriste.ttl", None).await.0, 200);
+}
+
+#[actix_web::test]
+async fn the_catalog_pages_with_a_hydra_view_and_the_dump_streams_everything() {
+    let app = TestApp::start().await;
+    let (status, _, body) = fetch(&app, "/catalog.jsonld?page=2&per_page=4", None).await;
+    assert_eq!(status, 200);
+    let doc: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(doc["datová_sada"].as_array().expect("page").len(), 4);
+    let view = &doc["http://www.w3.org/ns/hydra/core#view"];
+    let link = |rel: &str| view[format!("http://www.w3.org/ns/hydra/core#{rel}")]["@id"].clone();
+    assert_eq!(link("next"), format!("{BASE}/catalog?page=3&per_page=4"));
+    assert_eq!(
+        link("previous"),
+        format!("{BASE}/catalog?page=1&per_page=4")
+    );
+    assert_eq!(link("last"), format!("{BASE}/catalog?page=3&per_page=4"));
+    let mut seen = BTreeSet::new();
+    for page in 1..=3 {
+        let (_, _, body) = fetch(
+            &app,
+            &format!("/catalog.jsonld?page={page}&per_page=4"),
+            None,
+        )
+        .await;
+        let doc: serde_json::Value = serde_json::from_str(&body).expect("json");
+        for d in doc["datová_sada"].as_array().expect("page") {
+            seen.insert(d.as_str().expect("iri").to_string());
+        }
+    }
+    assert_eq!(seen.len(), 10, "the pages together list every dataset once");
+
+    let res = reqwest::Client::new()
+        .get(app.url("/catalog/dump.nt"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.headers().get("content-length").is_none(), "streamed");
+    let dump = parse(RdfFormat::NTriples, &res.text().await.expect("body"));
+    let catalog = parse(
+        RdfFormat::Turtle,
+        &fetch(&app, "/catalog.ttl", None).await.2,
+    );
+    assert!(catalog.is_subset(&dump));
+    for slug in ["hriste", "pasport-zelene", "povodnova-cidla"] {
+        let one = parse(
+            RdfFormat::Turtle,
+            &fetch(&app, &format!("/datasets/{slug}.ttl"), None).await.2,
+        );
+        assert!(one.is_subset(&dump), "{slug} is in the dump");
+    }
+    let (_, ct, ttl) = fetch(&app, "/catalog/dump.ttl", None).await;
+    assert!(ct.starts_with("text/turtle"));
+    assert_eq!(parse(RdfFormat::Turtle, &ttl), dump);
+}
+
+/// The whole seed catalog against the official DCAT-AP 3.0.1 shapes (the
+/// cardinalities in shapes.ttl, the class ranges in range.ttl), with pyshacl.
+#[actix_web::test]
+async fn the_seed_catalog_conforms_to_the_dcat_ap_shapes() {
+    let shapes = std::env::var_os("RADNICE_DCAT_AP_SHAPES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| manifest_dir().join("../shared/standards/dcat-ap-3.0.1"));
+    let pyshacl_ok = std::process::Command::new("pyshacl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !shapes.join("shapes.ttl").is_file() || !pyshacl_ok {
+        let why = format!(
+            "DCAT-AP SHACL validation NOT RUN: shapes in {} present: {}, pyshacl present: {}",
+            shapes.display(),
+            shapes.join("shapes.ttl").is_file(),
+            pyshacl_ok
+        );
+        assert!(!in_ci(), "{why}");
+        eprintln!("{why}");
+        return;
+    }
+    let app = TestApp::start().await;
+    add_distributions(
+        &app,
+        "pasport-zelene",
+        vec![distribution(CSV, "text/csv", CC_BY)],
+    );
+    let (status, _, dump) = fetch(&app, "/catalog/dump.ttl", None).await;
+    assert_eq!(status, 200);
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("catalog.ttl");
+    std::fs::write(&data, &dump).expect("write");
+    for shape_file in ["shapes.ttl", "range.ttl"] {
+        let out = tokio::process::Command::new("pyshacl")
+            .args(["-s"])
+            .arg(shapes.join(shape_file))
+            .args(["-sf", "turtle", "-df", "turtle"])
+            .arg(&data)
+            .output()
+            .await
+            .expect("pyshacl");
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && report.contains("Conforms: True"),
+            "{shape_file}:\n{report}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
