@@ -20,6 +20,10 @@ pub struct Config {
     pub session_hours: i64,
     /// Failed logins per account and address within a minute before 429.
     pub login_attempts_per_minute: usize,
+    /// How long one SPARQL query may run before it is stopped (503).
+    pub sparql_timeout_ms: u64,
+    /// Most rows (or triples) one SPARQL answer may hold (503 beyond).
+    pub sparql_max_results: usize,
 }
 
 /// The keys a config file may hold; all optional.
@@ -35,6 +39,8 @@ struct FileConfig {
     body_limit: Option<usize>,
     session_hours: Option<i64>,
     login_attempts_per_minute: Option<usize>,
+    sparql_timeout_ms: Option<u64>,
+    sparql_max_results: Option<usize>,
 }
 
 /// What the command line says; `None` leaves the lower layers in force.
@@ -107,7 +113,28 @@ impl Config {
         if login_attempts_per_minute == 0 {
             return Err("login_attempts_per_minute must be at least 1".to_string());
         }
+        let number = |key: &str, file_value: Option<u64>, default: u64| -> Result<u64, String> {
+            let v = match env_nonempty(key) {
+                Some(v) => v
+                    .parse::<u64>()
+                    .map_err(|_| format!("{key} must be a whole number, got {v:?}"))?,
+                None => file_value.unwrap_or(default),
+            };
+            if v == 0 {
+                return Err(format!("{key} must be at least 1"));
+            }
+            Ok(v)
+        };
+        let sparql_timeout_ms =
+            number("RADNICE_SPARQL_TIMEOUT_MS", file.sparql_timeout_ms, 10_000)?;
+        let sparql_max_results = number(
+            "RADNICE_SPARQL_MAX_RESULTS",
+            file.sparql_max_results.map(|v| v as u64),
+            100_000,
+        )? as usize;
         Ok(Config {
+            sparql_timeout_ms,
+            sparql_max_results,
             bind,
             data_dir,
             base_url,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need when it is missing
-# (Chromium and chromedriver from Debian, axe-core from npm), then runs the
+# (Chromium and chromedriver from Debian, axe-core from npm, pyshacl from
+# PyPI), then runs the
 # whole suite on SQLite and on PostgreSQL.
 #
 # PostgreSQL: TEST_DATABASE_URL if set, else the local server at
@@ -23,6 +24,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   else
     echo "!! ${missing[*]} missing and cannot be installed here (need root and apt-get)"
   fi
+fi
+# pyshacl validates the catalog against the DCAT-AP 3.0.1 shapes, which
+# the test finds in ../shared/standards/dcat-ap-3.0.1 or $RADNICE_DCAT_AP_SHAPES.
+if ! command -v pyshacl >/dev/null; then
+  echo "== installing pyshacl (PyPI)"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyshacl==0.40.1 \
+    || echo "!! pyshacl could not be installed"
 fi
 if [ ! -f node_modules/axe-core/axe.min.js ]; then
   echo "== installing axe-core (npm)"

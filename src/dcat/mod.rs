@@ -9,5 +9,6 @@ pub mod jsonld;
 pub mod ns;
 pub mod projection;
 pub mod routes;
+pub mod sparql;
 
 pub use projection::Projection;

@@ -248,3 +248,248 @@ impl std::io::Write for ChannelWriter {
         Ok(())
     }
 }
+
+pub fn sparql_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sparql", web::get().to(sparql_get))
+        .route("/sparql", web::post().to(sparql_post))
+        .route(
+            "/sparql",
+            web::method(actix_web::http::Method::OPTIONS).to(sparql_preflight),
+        );
+}
+
+#[derive(Deserialize)]
+pub struct SparqlParams {
+    query: Option<String>,
+    update: Option<String>,
+    format: Option<String>,
+}
+
+/// Example queries on the editor page: (i18n key, query).
+pub const EXAMPLES: [(&str, &str); 3] = [
+    (
+        "sparql_example_publishers",
+        "SELECT ?publisher ?name (COUNT(?dataset) AS ?datasets)\nWHERE {\n  ?dataset a dcat:Dataset ;\n           dct:publisher ?publisher .\n  OPTIONAL { ?publisher foaf:name ?name FILTER(lang(?name) = \"cs\") }\n}\nGROUP BY ?publisher ?name\nORDER BY DESC(?datasets)",
+    ),
+    (
+        "sparql_example_themes",
+        "SELECT ?theme ?label (COUNT(?dataset) AS ?datasets)\nWHERE {\n  ?dataset a dcat:Dataset ;\n           dcat:theme ?theme .\n  OPTIONAL { ?theme skos:prefLabel ?label FILTER(lang(?label) = \"cs\") }\n}\nGROUP BY ?theme ?label\nORDER BY DESC(?datasets)",
+    ),
+    (
+        "sparql_example_recent",
+        "SELECT ?dataset ?title ?modified\nWHERE {\n  ?dataset a dcat:Dataset ;\n           dct:title ?title ;\n           dct:modified ?modified .\n  FILTER(lang(?title) = \"cs\")\n}\nORDER BY DESC(?modified)\nLIMIT 20",
+    ),
+];
+
+async fn sparql_get(
+    req: HttpRequest,
+    page: crate::web::Page,
+    q: web::Query<SparqlParams>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    sparql(req, page, q.query, q.update, q.format).await
+}
+
+async fn sparql_post(
+    req: HttpRequest,
+    page: crate::web::Page,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| AppError::bad_request("the request body is not UTF-8", None))?;
+    let format = web::Query::<SparqlParams>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().format);
+    match content_type.as_str() {
+        "application/sparql-query" => sparql(req, page, Some(text), None, format).await,
+        "application/sparql-update" => sparql(req, page, None, Some(text), format).await,
+        "application/x-www-form-urlencoded" => {
+            let p: SparqlParams = serde_urlencoded_form(&text)?;
+            sparql(req, page, p.query, p.update, p.format.or(format)).await
+        }
+        _ => Err(AppError::UnsupportedMediaType),
+    }
+}
+
+fn serde_urlencoded_form(text: &str) -> AppResult<SparqlParams> {
+    let mut p = SparqlParams {
+        query: None,
+        update: None,
+        format: None,
+    };
+    for (k, v) in url::form_urlencoded::parse(text.as_bytes()) {
+        match k.as_ref() {
+            "query" => p.query = Some(v.into_owned()),
+            "update" => p.update = Some(v.into_owned()),
+            "format" => p.format = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    Ok(p)
+}
+
+async fn sparql_preflight() -> HttpResponse {
+    open(
+        HttpResponse::NoContent()
+            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type, Accept"))
+            .insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"))
+            .finish(),
+    )
+}
+
+/// The client's wished formats: `format=` first, then Accept by q-value.
+fn wishes(req: &HttpRequest, format: Option<&str>) -> (Vec<String>, bool) {
+    let mut w: Vec<String> = format
+        .filter(|f| !f.trim().is_empty())
+        .map(|f| vec![f.to_string()])
+        .unwrap_or_default();
+    let explicit = !w.is_empty();
+    let mut accept: Vec<(String, f32)> = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|part| {
+            let mut pieces = part.split(';');
+            let media = pieces.next()?.trim().to_ascii_lowercase();
+            let q = pieces
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (!media.is_empty() && q > 0.0).then_some((media, q))
+        })
+        .collect();
+    accept.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let html = !explicit
+        && accept
+            .first()
+            .is_some_and(|(m, _)| m == "text/html" || m == "application/xhtml+xml");
+    w.extend(accept.into_iter().map(|(m, _)| m));
+    (w, html)
+}
+
+async fn sparql(
+    req: HttpRequest,
+    page: crate::web::Page,
+    query: Option<String>,
+    update: Option<String>,
+    format: Option<String>,
+) -> AppResult<HttpResponse> {
+    use super::sparql::{self as sp, SparqlError};
+    let (wished, html) = wishes(&req, format.as_deref());
+    let i18n = |key: &str| page.state.i18n.text(page.lang, key).to_string();
+    if update.is_some() {
+        return Err(AppError::Forbidden);
+    }
+    let query = query.filter(|q| !q.trim().is_empty());
+    let Some(text) = query else {
+        if html {
+            return sparql_page(&page, None, None, None).map(open);
+        }
+        return Err(AppError::bad_request(
+            i18n("sparql_missing_query"),
+            Some("query"),
+        ));
+    };
+    let timeout = std::time::Duration::from_millis(page.state.config.sparql_timeout_ms);
+    let cap = page.state.config.sparql_max_results;
+    let state = page.state.clone();
+    let text2 = text.clone();
+    let outcome = crate::db::run(&state.pool.clone(), move |c| {
+        let store = state.rdf.current(c)?;
+        let prepared = match sp::prepare(&text2) {
+            Ok(p) => p,
+            Err(e) => return Ok::<_, AppError>(Err(e)),
+        };
+        if html {
+            return Ok(sp::run_for_page(&store, prepared, timeout, cap).map(Answer::Page));
+        }
+        let output = sp::Output::choose(&wished, prepared.kind);
+        Ok(sp::run(&store, prepared, output, timeout, cap).map(|b| Answer::Raw(output, b)))
+    })
+    .await?;
+    let message = |e: &SparqlError| match e {
+        SparqlError::Syntax(m) => m.clone(),
+        SparqlError::Timeout(ms) => i18n("sparql_timeout").replace("{ms}", &ms.to_string()),
+        SparqlError::TooLarge(n) => i18n("sparql_too_many").replace("{n}", &n.to_string()),
+        SparqlError::Other(m) => m.clone(),
+    };
+    match outcome {
+        Ok(Answer::Raw(output, body)) => Ok(open(
+            HttpResponse::Ok()
+                .insert_header((header::CONTENT_TYPE, output.content_type()))
+                .body(body),
+        )),
+        Ok(Answer::Page(answer)) => sparql_page(&page, Some(&text), Some(answer), None).map(open),
+        Err(e) => {
+            let status = match e {
+                SparqlError::Syntax(_) => actix_web::http::StatusCode::BAD_REQUEST,
+                SparqlError::Timeout(_) | SparqlError::TooLarge(_) => {
+                    actix_web::http::StatusCode::SERVICE_UNAVAILABLE
+                }
+                SparqlError::Other(_) => actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            if html {
+                return sparql_page(&page, Some(&text), None, Some((status, message(&e))))
+                    .map(open);
+            }
+            Err(match e {
+                SparqlError::Syntax(m) => AppError::bad_request(m, Some("query")),
+                SparqlError::Other(m) => AppError::Internal(anyhow::anyhow!("SPARQL: {m}")),
+                other => AppError::Unavailable(message(&other)),
+            })
+        }
+    }
+}
+
+enum Answer {
+    Raw(super::sparql::Output, Vec<u8>),
+    Page(super::sparql::PageAnswer),
+}
+
+fn sparql_page(
+    page: &crate::web::Page,
+    query: Option<&str>,
+    answer: Option<super::sparql::PageAnswer>,
+    error: Option<(actix_web::http::StatusCode, String)>,
+) -> AppResult<HttpResponse> {
+    use super::sparql::PageAnswer;
+    let mut ctx = page.context();
+    let examples: Vec<serde_json::Value> = EXAMPLES
+        .iter()
+        .map(|(key, q)| serde_json::json!({"key": key, "query": q}))
+        .collect();
+    ctx.insert("examples", &examples);
+    ctx.insert("query", &query.unwrap_or(EXAMPLES[1].1));
+    ctx.insert("ran", &query.is_some());
+    ctx.insert("base_url", &page.state.config.base());
+    match answer {
+        Some(PageAnswer::Table(t)) => {
+            ctx.insert("variables", &t.variables);
+            ctx.insert("rows", &t.rows);
+        }
+        Some(PageAnswer::Boolean(b)) => ctx.insert("boolean", &b),
+        Some(PageAnswer::Graph(g)) => ctx.insert("graph", &g),
+        None => {}
+    }
+    let status = match &error {
+        Some((status, message)) => {
+            ctx.insert("error", message);
+            *status
+        }
+        None => actix_web::http::StatusCode::OK,
+    };
+    page.render_status(status, "dcat/sparql.html", &ctx)
+}

@@ -46,7 +46,9 @@ fn describe(res: &ServiceResponse<BoxBody>) -> Described {
                 d.field = field.clone();
             }
             AppError::Validation(fields) => d.fields = fields.clone(),
-            AppError::Conflict(detail) | AppError::Gone(detail) => d.detail = Some(detail.clone()),
+            AppError::Conflict(detail) | AppError::Gone(detail) | AppError::Unavailable(detail) => {
+                d.detail = Some(detail.clone())
+            }
             _ => {}
         }
     } else if let Some(json_err) = err.as_error::<JsonPayloadError>() {
@@ -87,8 +89,11 @@ pub fn wants_json(req: &HttpRequest) -> bool {
         .get("Accept")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    (accept.contains("application/json") || accept.contains("application/problem+json"))
-        && !accept.contains("text/html")
+    // A SPARQL client asks for results formats, not pages.
+    let sparql = req.path() == "/sparql" && !accept.starts_with("text/html");
+    sparql
+        || ((accept.contains("application/json") || accept.contains("application/problem+json"))
+            && !accept.contains("text/html"))
 }
 
 pub fn finish(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {

@@ -215,6 +215,21 @@ async fn home_page_in_both_languages_is_accessible() {
     d.visit(&app.url("/datasets/pasport-zelene"), "dataset (cs)")
         .await;
     d.visit(&app.url("/neexistuje"), "404 page").await;
+    d.visit(&app.url("/sparql"), "SPARQL editor").await;
+    // The editor's first example runs and shows its table.
+    d.client
+        .find(fantoccini::Locator::Css("button[type=submit]"))
+        .await
+        .expect("run button")
+        .click()
+        .await
+        .expect("click");
+    d.visit(
+        d.client.current_url().await.expect("url").as_ref(),
+        "SPARQL results",
+    )
+    .await;
+    assert!(d.body_text().await.contains("Počet řádků"));
     d.client.clone().close().await.expect("close");
 }
 

@@ -551,3 +551,264 @@ async fn the_seed_catalog_conforms_to_the_dcat_ap_shapes() {
         );
     }
 }
+
+async fn sparql(app: &TestApp, query: &str, accept: &str) -> (u16, String, String) {
+    let res = reqwest::Client::new()
+        .get(app.url("/sparql"))
+        .query(&[("query", query)])
+        .header("Accept", accept)
+        .send()
+        .await
+        .expect("GET");
+    let status = res.status().as_u16();
+    let ct = res.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    (status, ct, res.text().await.expect("body"))
+}
+
+const PER_THEME: &str = "SELECT ?theme (COUNT(?d) AS ?n) WHERE { ?d a dcat:Dataset ; dcat:theme ?theme } GROUP BY ?theme ORDER BY DESC(?n) ?theme";
+
+#[actix_web::test]
+async fn sparql_answers_select_and_ask_in_every_results_format() {
+    let app = TestApp::start().await;
+    let (status, ct, body) = sparql(&app, PER_THEME, "application/sparql-results+json").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(ct.starts_with("application/sparql-results+json"));
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let rows = json["results"]["bindings"].as_array().expect("rows");
+    let total: u64 = rows
+        .iter()
+        .map(|r| {
+            r["n"]["value"]
+                .as_str()
+                .expect("n")
+                .parse::<u64>()
+                .expect("number")
+        })
+        .sum();
+    let themes_in_db: i64 = {
+        use diesel::prelude::*;
+        radnice::db::schema::dataset_themes::table
+            .count()
+            .get_result(&mut *app.conn())
+            .expect("count")
+    };
+    assert_eq!(total as i64, themes_in_db, "one row per dataset and theme");
+    assert!(
+        rows[0]["theme"]["value"]
+            .as_str()
+            .expect("iri")
+            .starts_with("http://publications.europa.eu/resource/authority/data-theme/")
+    );
+
+    let (status, ct, csv) = sparql(&app, PER_THEME, "text/csv").await;
+    assert_eq!((status, ct.starts_with("text/csv")), (200, true));
+    assert!(csv.starts_with("theme,n\r\n"), "{csv}");
+    assert_eq!(csv.lines().count(), rows.len() + 1);
+    let (_, ct, tsv) = sparql(&app, PER_THEME, "text/tab-separated-values").await;
+    assert!(ct.starts_with("text/tab-separated-values") && tsv.starts_with("?theme\t?n"));
+    let (_, ct, xml) = sparql(&app, PER_THEME, "application/sparql-results+xml").await;
+    assert!(
+        ct.starts_with("application/sparql-results+xml")
+            && xml.contains("<variable name=\"theme\"/>")
+    );
+    // The format parameter wins over Accept.
+    let res = reqwest::Client::new()
+        .get(app.url("/sparql"))
+        .query(&[("query", PER_THEME), ("format", "tsv")])
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .expect("GET");
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/tab-separated-values")
+    );
+
+    let (status, _, body) = sparql(
+        &app,
+        "ASK { <https://data.example.cz/datasets/hriste> a dcat:Dataset }",
+        "application/sparql-results+json",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).expect("json")["boolean"],
+        true
+    );
+}
+
+#[actix_web::test]
+async fn sparql_construct_and_describe_come_as_rdf_by_post_too() {
+    let app = TestApp::start().await;
+    let http = reqwest::Client::new();
+    let res = http
+        .post(app.url("/sparql"))
+        .header("Content-Type", "application/sparql-query")
+        .header("Accept", "application/n-triples")
+        .body("CONSTRUCT { ?d dct:title ?t } WHERE { ?d a dcat:Dataset ; dct:title ?t FILTER(lang(?t) = 'cs') }")
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("application/n-triples")
+    );
+    assert_eq!(
+        parse(RdfFormat::NTriples, &res.text().await.expect("body")).len(),
+        10
+    );
+
+    let res = http
+        .post(app.url("/sparql"))
+        .form(&[(
+            "query",
+            "DESCRIBE <https://data.example.cz/datasets/hriste>",
+        )])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/turtle")
+    );
+    let g = parse(RdfFormat::Turtle, &res.text().await.expect("body"));
+    assert!(has(
+        &g,
+        &format!("{BASE}/datasets/hriste"),
+        RDF_TYPE,
+        &format!("{DCAT}Dataset")
+    ));
+
+    let (status, ct, body) = sparql(
+        &app,
+        "CONSTRUCT WHERE { ?s a dcat:Catalog }",
+        "application/ld+json",
+    )
+    .await;
+    assert_eq!((status, ct.starts_with("application/ld+json")), (200, true));
+    assert!(body.contains("https://data.example.cz/catalog"));
+
+    // A browser may preflight a POST from another origin.
+    let res = http
+        .request(reqwest::Method::OPTIONS, app.url("/sparql"))
+        .header("Origin", "https://example.org")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .expect("OPTIONS");
+    assert_eq!(res.status().as_u16(), 204);
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+}
+
+#[actix_web::test]
+async fn sparql_refuses_updates_and_explains_syntax_errors() {
+    let app = TestApp::start().await;
+    let (status, ct, body) = sparql(
+        &app,
+        "SELECT ?s WHERE { ?s ?p }",
+        "application/sparql-results+json",
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(ct.starts_with("application/problem+json"), "{ct}");
+    let problem: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert!(
+        problem["detail"].as_str().expect("detail").contains("1:"),
+        "the parser's position: {problem}"
+    );
+    // An update is not a query here, however it comes.
+    let (status, _, _) = sparql(
+        &app,
+        "INSERT DATA { <http://a> <http://b> <http://c> }",
+        "application/sparql-results+json",
+    )
+    .await;
+    assert_eq!(status, 400);
+    let http = reqwest::Client::new();
+    for res in [
+        http.post(app.url("/sparql"))
+            .form(&[("update", "CLEAR ALL")])
+            .send()
+            .await
+            .expect("POST"),
+        http.post(app.url("/sparql"))
+            .header("Content-Type", "application/sparql-update")
+            .body("CLEAR ALL")
+            .send()
+            .await
+            .expect("POST"),
+    ] {
+        assert_eq!(res.status().as_u16(), 403);
+    }
+    let (_, _, body) = sparql(
+        &app,
+        "ASK { ?d a dcat:Dataset }",
+        "application/sparql-results+json",
+    )
+    .await;
+    assert!(body.contains("true"), "nothing was cleared");
+    // A browser gets the editor with the message, in its language.
+    let (status, html) = app
+        .client()
+        .get_text("/sparql?query=SELECT%20%3Fs%20WHERE%20%7B")
+        .await;
+    assert_eq!(status, 400);
+    assert!(html.contains("Dotaz se nepodařilo vyhodnotit") && html.contains("<textarea"));
+}
+
+#[actix_web::test]
+async fn a_query_over_the_limits_gets_503_and_the_server_keeps_answering() {
+    let app = TestApp::start_with(|c| {
+        c.sparql_timeout_ms = 50;
+        c.sparql_max_results = 5;
+    })
+    .await;
+    let heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
+    let started = std::time::Instant::now();
+    let (status, _, body) = sparql(&app, heavy, "application/sparql-results+json").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("50 ms"), "{body}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "stopped, not finished"
+    );
+    assert_eq!(app.client().get("/healthz").await.status().as_u16(), 200);
+
+    let (status, _, body) = sparql(&app, "SELECT * WHERE { ?s ?p ?o }", "text/csv").await;
+    assert_eq!(status, 503);
+    assert!(body.contains('5'), "{body}");
+    let (status, _, body) = sparql(&app, "SELECT * WHERE { ?s ?p ?o } LIMIT 5", "text/csv").await;
+    assert_eq!((status, body.lines().count()), (200, 6));
+}
+
+#[actix_web::test]
+async fn the_sparql_page_runs_the_example_queries() {
+    let app = TestApp::start().await;
+    let c = app.client();
+    let (status, html) = c.get_text("/sparql").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<textarea id=\"query\" name=\"query\""));
+    for (key, query) in radnice::dcat::routes::EXAMPLES {
+        let url = format!("/sparql?query={}", radnice::web::errors::url_escape(query));
+        assert!(
+            html.contains(&url.replace('&', "&amp;")) || html.contains(key),
+            "{key} linked"
+        );
+        let (status, page) = c.get_text(&url).await;
+        assert_eq!(status, 200, "{key}: {page}");
+        assert!(page.contains("<table"), "{key} gives a table");
+    }
+    let (_, page) = c.get_text("/sparql?query=SELECT%20%3Ft%20WHERE%20%7B%20%3Fd%20dct%3Atitle%20%3Ft%20FILTER(lang(%3Ft)%3D%22cs%22)%20%7D").await;
+    assert!(page.contains("Pasport zeleně"));
+}
