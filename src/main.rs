@@ -42,6 +42,18 @@ enum Command {
     },
     /// Rebuild the RDF projection from the database; running servers follow.
     Reindex,
+    /// Harvest another DCAT catalog (URL or file) for one of our publishers.
+    Harvest {
+        /// The catalog: an http(s) URL or a file (Turtle, JSON-LD, RDF/XML, N-Triples).
+        source: String,
+        /// Slug of the publisher the datasets are published for.
+        #[arg(long)]
+        publisher: String,
+        /// Fetch IRIs starting with PREFIX from URL instead (PREFIX=URL), for
+        /// a source whose IRIs are not where it is served.
+        #[arg(long = "map", value_name = "PREFIX=URL")]
+        maps: Vec<String>,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -189,6 +201,41 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "RDF projection rebuilt: {} datasets, {} triples in {} ms",
                 report.datasets, report.triples, report.millis
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Harvest {
+            source,
+            publisher,
+            maps,
+        } => {
+            let mut rewrite = Vec::new();
+            for m in maps {
+                let (from, to) = m
+                    .split_once('=')
+                    .ok_or_else(|| anyhow::anyhow!("--map wants PREFIX=URL, got {m:?}"))?;
+                rewrite.push((from.to_string(), to.to_string()));
+            }
+            let mut conn = open_db(&cli)?;
+            let report = radnice::dcat::harvest::run(
+                &mut conn,
+                &radnice::audit::Actor::system("radnice harvest"),
+                source,
+                publisher,
+                &radnice::dcat::harvest::Options { rewrite },
+            )?;
+            println!(
+                "harvested {} ({} documents): {} new, {} updated, {} unchanged, {} withdrawn, {} rejected",
+                report.location,
+                report.documents,
+                report.created.len(),
+                report.updated.len(),
+                report.unchanged,
+                report.withdrawn.len(),
+                report.rejected.len()
+            );
+            for (iri, why) in &report.rejected {
+                println!("  rejected {iri}: {why}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::User {

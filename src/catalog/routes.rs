@@ -182,10 +182,20 @@ async fn dataset_page(
             None => false,
         };
         let publisher = store::publisher_by_id(c, &rec.dataset.publisher_id)?;
-        Ok(Some((rec, can_edit, publisher, store::concepts(c, None)?)))
+        let source = match &rec.dataset.harvest_source_id {
+            Some(id) => crate::dcat::harvest::source_by_id(c, id)?.map(|s| s.location),
+            None => None,
+        };
+        Ok(Some((
+            rec,
+            can_edit,
+            publisher,
+            store::concepts(c, None)?,
+            source,
+        )))
     })
     .await?;
-    let (rec, can_edit, publisher, concepts) = found.ok_or(AppError::NotFound)?;
+    let (rec, can_edit, publisher, concepts, source) = found.ok_or(AppError::NotFound)?;
     match rec.dataset.status.as_str() {
         "withdrawn" => {
             let mut ctx = page.context();
@@ -206,6 +216,7 @@ async fn dataset_page(
     }
     let mut ctx = page.context();
     ctx.insert("d", &rec);
+    ctx.insert("source", &source);
     ctx.insert("can_edit", &can_edit);
     ctx.insert("publisher", &publisher);
     ctx.insert("labels", &labels(&concepts, page.lang));

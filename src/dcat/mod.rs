@@ -5,6 +5,8 @@
 pub mod documents;
 pub mod format;
 pub mod graph;
+pub mod harvest;
+pub mod harvesting;
 pub mod jsonld;
 pub mod ns;
 pub mod projection;

@@ -172,6 +172,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     // Before the catalog's pages: `/datasets/{slug}.ttl` is a document.
     crate::dcat::routes::routes(cfg);
     crate::dcat::routes::sparql_routes(cfg);
+    crate::dcat::harvesting::routes(cfg);
     crate::catalog::routes::routes(cfg);
     crate::dcat::routes::late_routes(cfg);
     crate::strategy::routes::routes(cfg);

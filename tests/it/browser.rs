@@ -352,6 +352,7 @@ async fn a_curator_publishes_a_dataset_and_a_citizen_finds_it() {
         .expect("click");
     d.wait_for_text("Odhlásit se").await;
 
+    d.visit(&app.url("/harvest"), "harvest page").await;
     d.visit(&app.url("/datasets/new"), "new dataset form").await;
     d.fill("#slug", "lavicky").await;
     d.fill("#title_cs", "Lavičky v parcích").await;

@@ -14,6 +14,7 @@ mod cli;
 mod config;
 mod db;
 mod dcat;
+mod harvest;
 mod seed;
 mod strategy;
 mod web;

@@ -1,0 +1,196 @@
+//! The curators' harvest page: the sources harvested so far with their last
+//! report, and a form that harvests a catalog from a URL or an uploaded file
+//! for a publisher the curator acts for.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+
+use super::harvest::{self, Document, HarvestError, Options, Report};
+use crate::auth::{Permission, authorize, csrf};
+use crate::catalog::{datasets, store as catalog_store};
+use crate::error::{AppError, AppResult};
+use crate::web::Page;
+
+/// Largest catalog file a curator can upload.
+const MAX_UPLOAD: usize = 20 * 1024 * 1024;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/harvest", web::get().to(page_get))
+        .route("/harvest", web::post().to(page_post));
+}
+
+async fn page_get(page: Page) -> AppResult<HttpResponse> {
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    render(&page, &user, None, None, StatusCode::OK).await
+}
+
+async fn render(
+    page: &Page,
+    user: &crate::auth::CurrentUser,
+    report: Option<&Report>,
+    error: Option<String>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let user = user.clone();
+    let (publishers, sources, all) = crate::db::run(&page.state.pool, move |c| {
+        Ok::<_, diesel::result::Error>((
+            datasets::publishers_for(c, &user)?,
+            harvest::sources(c)?,
+            catalog_store::list_publishers(c)?,
+        ))
+    })
+    .await?;
+    let sources: Vec<serde_json::Value> = sources
+        .into_iter()
+        .map(|s| {
+            let report: Option<Report> = s
+                .last_report
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok());
+            let publisher = all
+                .iter()
+                .find(|p| p.id == s.publisher_id)
+                .map(|p| p.name_cs.clone())
+                .unwrap_or_default();
+            serde_json::json!({
+                "location": s.location,
+                "publisher": publisher,
+                "last": s.last_harvested_at.as_ref().map(crate::web::local_time),
+                "report": report,
+            })
+        })
+        .collect();
+    let mut ctx = page.context();
+    ctx.insert("publishers", &publishers);
+    ctx.insert("sources", &sources);
+    if let Some(r) = report {
+        ctx.insert("report", r);
+    }
+    if let Some(e) = error {
+        ctx.insert("error", &e);
+    }
+    page.render_status(status, "dcat/harvest.html", &ctx)
+}
+
+/// The form's fields, read from the multipart body with a size limit.
+#[derive(Default)]
+struct Fields {
+    csrf_token: String,
+    publisher: String,
+    location: String,
+    file: Option<(String, Vec<u8>)>,
+}
+
+async fn read_fields(mut body: Multipart) -> AppResult<Fields> {
+    let mut f = Fields::default();
+    let mut total = 0usize;
+    while let Some(field) = body.next().await {
+        let mut field = field.map_err(|e| AppError::bad_request(e.to_string(), None))?;
+        let name = field.name().unwrap_or("").to_string();
+        let filename = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(str::to_string);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| AppError::bad_request(e.to_string(), None))?;
+            total += chunk.len();
+            if total > MAX_UPLOAD {
+                return Err(AppError::PayloadTooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let text = || String::from_utf8_lossy(&bytes).trim().to_string();
+        match name.as_str() {
+            "csrf_token" => f.csrf_token = text(),
+            "publisher" => f.publisher = text(),
+            "location" => f.location = text(),
+            "file" => {
+                if let Some(name) = filename.filter(|n| !n.is_empty())
+                    && !bytes.is_empty()
+                {
+                    f.file = Some((name, bytes));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(f)
+}
+
+async fn page_post(req: HttpRequest, page: Page, body: Multipart) -> AppResult<HttpResponse> {
+    let fields = read_fields(body).await?;
+    csrf::verify(&req, &fields.csrf_token)?;
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    let t = |key: &str| page.t(key).to_string();
+    let bad = |msg: String| {
+        render(
+            &page,
+            &user,
+            None,
+            Some(msg),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    };
+    let (location, uploaded) = match (&fields.file, fields.location.is_empty()) {
+        (Some((name, bytes)), _) => (format!("soubor:{name}"), Some(bytes.clone())),
+        (None, false) => (fields.location.clone(), None),
+        (None, true) => return bad(t("harvest_source_required")).await,
+    };
+    if uploaded.is_none() && !(location.starts_with("https://") || location.starts_with("http://"))
+    {
+        return bad(t("harvest_url_invalid")).await;
+    }
+    let slug = fields.publisher.clone();
+    let u = user.clone();
+    let publisher = crate::db::run(&page.state.pool, move |c| {
+        let Some(p) = catalog_store::publisher_by_slug(c, &slug)? else {
+            return Ok::<_, AppError>(None);
+        };
+        if !datasets::can_act_for(c, &u, &p.id)? {
+            return Err(AppError::Forbidden);
+        }
+        Ok(Some(p))
+    })
+    .await?;
+    let Some(publisher) = publisher else {
+        return bad(t("harvest_publisher_required")).await;
+    };
+    // Reading and parsing touch no database; a broken source stops here.
+    let loc = location.clone();
+    let gathered = web::block(move || {
+        let doc = match uploaded {
+            Some(bytes) => Document {
+                location: loc,
+                bytes,
+                content_type: None,
+            },
+            None => harvest::read(&loc, &Options::default())?,
+        };
+        harvest::gather(doc, &Options::default())
+    })
+    .await?;
+    let (triples, documents) = match gathered {
+        Ok(g) => g,
+        Err(e) => return bad(format!("{}: {e}", t("harvest_failed"))).await,
+    };
+    let actor = user.actor();
+    let state = page.state.clone();
+    let outcome = crate::db::run(&page.state.pool, move |c| {
+        let r = harvest::apply(c, &actor, &location, &publisher, &triples, documents);
+        if r.is_ok()
+            && let Err(e) = state.rdf.catch_up(c)
+        {
+            log::error!("RDF projection did not follow a harvest: {e}");
+        }
+        Ok::<_, AppError>(r)
+    })
+    .await?;
+    match outcome {
+        Ok(report) => render(&page, &user, Some(&report), None, StatusCode::OK).await,
+        Err(HarvestError::Db(e)) => Err(e.into()),
+        Err(e) => bad(format!("{}: {e}", t("harvest_failed"))).await,
+    }
+}
