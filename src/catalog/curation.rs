@@ -28,6 +28,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/datasets/{slug}/distributions/new",
             web::post().to(add_distribution),
         )
+        .route(
+            "/datasets/{slug}/distributions/{id}/edit",
+            web::get().to(edit_distribution_form),
+        )
+        .route(
+            "/datasets/{slug}/distributions/{id}/edit",
+            web::post().to(update_distribution),
+        )
+        .route(
+            "/datasets/{slug}/distributions/{id}/delete",
+            web::post().to(delete_distribution),
+        )
         .route("/datasets/{slug}/publish", web::post().to(publish))
         .route("/datasets/{slug}/withdraw", web::post().to(withdraw));
 }
@@ -166,6 +178,7 @@ async fn render_distribution_form(
     page: &Page,
     user: &CurrentUser,
     slug: &str,
+    editing: Option<&str>,
     form: &DistributionForm,
     errors: &[FieldError],
 ) -> AppResult<HttpResponse> {
@@ -179,6 +192,7 @@ async fn render_distribution_form(
     };
     let mut ctx = page.context();
     ctx.insert("slug", slug);
+    ctx.insert("editing", &editing);
     ctx.insert("form", form);
     ctx.insert("file_types", &by("file_type"));
     ctx.insert("licences", &by("licence"));
@@ -206,7 +220,7 @@ async fn new_distribution_form(page: Page, slug: web::Path<String>) -> AppResult
         personal_data: terms::NO_PERSONAL_DATA.to_string(),
         ..DistributionForm::default()
     };
-    render_distribution_form(&page, &user, &rec.dataset.slug, &form, &[]).await
+    render_distribution_form(&page, &user, &rec.dataset.slug, None, &form, &[]).await
 }
 
 async fn add_distribution(
@@ -222,24 +236,151 @@ async fn add_distribution(
     let new = match form.to_input() {
         Ok(d) => d,
         Err(e) => {
-            return render_distribution_form(&page, &user, &rec.dataset.slug, &form, &[e]).await;
+            return render_distribution_form(&page, &user, &rec.dataset.slug, None, &form, &[e])
+                .await;
         }
     };
     let mut distributions: Vec<_> = rec.distributions.iter().map(distribution_input).collect();
     let index = distributions.len();
     distributions.push(new);
-    let input = DatasetForm::from_record(&rec, &publisher).to_input(distributions);
-    match save(&page, &user, input, false).await? {
+    save_distributions(
+        &page,
+        &user,
+        &rec,
+        &publisher,
+        distributions,
+        index,
+        None,
+        &form,
+    )
+    .await
+}
+
+/// Saves the dataset with its distributions changed; field errors can only
+/// be the changed distribution's, and come back on its form.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one form, its dataset and where it sits"
+)]
+async fn save_distributions(
+    page: &Page,
+    user: &CurrentUser,
+    rec: &DatasetRecord,
+    publisher: &str,
+    distributions: Vec<super::editing::DistributionInput>,
+    index: usize,
+    editing: Option<&str>,
+    form: &DistributionForm,
+) -> AppResult<HttpResponse> {
+    let input = DatasetForm::from_record(rec, publisher).to_input(distributions);
+    match save(page, user, input, false).await? {
         Ok(slug) => Ok(see_other(&format!("/datasets/{slug}"))),
         Err(errors) => {
-            // Only the new distribution's fields can be wrong here.
             let prefix = format!("distributions[{index}].");
             let mine: Vec<FieldError> = errors
                 .into_iter()
                 .map(|e| FieldError::new(e.field.trim_start_matches(&prefix), &e.message))
                 .collect();
-            render_distribution_form(&page, &user, &rec.dataset.slug, &form, &mine).await
+            render_distribution_form(page, user, &rec.dataset.slug, editing, form, &mine).await
         }
+    }
+}
+
+/// The dataset and the position of one of its distributions.
+async fn distribution_of(
+    page: &Page,
+    user: &CurrentUser,
+    slug: String,
+    id: &str,
+) -> AppResult<(DatasetRecord, String, usize)> {
+    let (rec, publisher) = editable(page, user, slug).await?;
+    let index = rec
+        .distributions
+        .iter()
+        .position(|d| d.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok((rec, publisher, index))
+}
+
+async fn edit_distribution_form(
+    page: Page,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    let (rec, _, index) = distribution_of(&page, &user, slug, &id).await?;
+    let form = DistributionForm::from_distribution(&rec.distributions[index]);
+    render_distribution_form(&page, &user, &rec.dataset.slug, Some(&id), &form, &[]).await
+}
+
+async fn update_distribution(
+    req: HttpRequest,
+    page: Page,
+    path: web::Path<(String, String)>,
+    form: web::Form<DistributionForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    csrf::verify(&req, &form.csrf_token)?;
+    let (slug, id) = path.into_inner();
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    let (rec, publisher, index) = distribution_of(&page, &user, slug, &id).await?;
+    let mut changed = match form.to_input() {
+        Ok(d) => d,
+        Err(e) => {
+            return render_distribution_form(
+                &page,
+                &user,
+                &rec.dataset.slug,
+                Some(&id),
+                &form,
+                &[e],
+            )
+            .await;
+        }
+    };
+    changed.id = Some(id.clone());
+    let mut distributions: Vec<_> = rec.distributions.iter().map(distribution_input).collect();
+    distributions[index] = changed;
+    save_distributions(
+        &page,
+        &user,
+        &rec,
+        &publisher,
+        distributions,
+        index,
+        Some(&id),
+        &form,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf_token: String,
+}
+
+async fn delete_distribution(
+    req: HttpRequest,
+    page: Page,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfOnly>,
+) -> AppResult<HttpResponse> {
+    csrf::verify(&req, &form.csrf_token)?;
+    let (slug, id) = path.into_inner();
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    let (rec, publisher, _) = distribution_of(&page, &user, slug, &id).await?;
+    // The others keep their ids, so their IRIs do not move.
+    let distributions: Vec<_> = rec
+        .distributions
+        .iter()
+        .filter(|d| d.id != id)
+        .map(distribution_input)
+        .collect();
+    let input = DatasetForm::from_record(&rec, &publisher).to_input(distributions);
+    match save(&page, &user, input, false).await? {
+        Ok(slug) => Ok(see_other(&format!("/datasets/{slug}"))),
+        // Removing a distribution leaves nothing to get wrong.
+        Err(errors) => Err(AppError::Validation(errors)),
     }
 }
 

@@ -136,15 +136,29 @@ pub fn save_record(
         rec.dataset.published_at = Some(now());
     }
     let id = rec.dataset.id.clone();
+    // A distribution keeps its id (its IRI is made of it) when it names a
+    // stored one of this dataset; otherwise it takes the id at its position
+    // unless another claims that one; an id from elsewhere is never trusted.
+    let old_ids: Vec<String> = existing
+        .as_ref()
+        .map(|o| o.distributions.iter().map(|d| d.id.clone()).collect())
+        .unwrap_or_default();
+    let mut claimed = std::collections::HashSet::new();
+    let keeps: Vec<bool> = rec
+        .distributions
+        .iter()
+        .map(|d| old_ids.contains(&d.id) && claimed.insert(d.id.clone()))
+        .collect();
     for (i, d) in rec.distributions.iter_mut().enumerate() {
         d.position = i as i32 + 1;
         d.dataset_id = id.clone();
-        if let Some(old) = existing
-            .as_ref()
-            .and_then(|o| o.distributions.iter().find(|x| x.position == d.position))
-        {
-            d.id = old.id.clone();
+        if keeps[i] {
+            continue;
         }
+        d.id = match old_ids.get(i) {
+            Some(old) if claimed.insert(old.clone()) => old.clone(),
+            _ => crate::db::new_id(),
+        };
     }
     if existing.as_ref() == Some(&rec) {
         return Ok(id);

@@ -47,6 +47,10 @@ pub struct DatasetInput {
 #[derive(Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct DistributionInput {
+    /// An existing distribution's id keeps it (and its IRI); without one the
+    /// distribution at the same position keeps its id.
+    #[serde(default)]
+    pub id: Option<String>,
     pub title_cs: String,
     pub title_en: Option<String>,
     pub download_url: Option<String>,
@@ -219,7 +223,8 @@ pub fn validate(
             bad("terms.personal_data", "terms_invalid");
         }
         distributions.push(Distribution {
-            id: crate::db::new_id(),
+            // `save_record` checks it against the stored ones.
+            id: d.id.clone().unwrap_or_else(crate::db::new_id),
             dataset_id: String::new(),
             position: i as i32 + 1,
             title_cs: d.title_cs.trim().to_string(),
@@ -376,6 +381,7 @@ impl DatasetForm {
 /// A stored distribution as input again, so an edit re-validates everything.
 pub fn distribution_input(d: &Distribution) -> DistributionInput {
     DistributionInput {
+        id: Some(d.id.clone()),
         title_cs: d.title_cs.clone(),
         title_en: d.title_en.clone(),
         download_url: d.download_url.clone(),
@@ -421,6 +427,23 @@ pub struct DistributionForm {
 }
 
 impl DistributionForm {
+    /// The form filled with a stored distribution, for editing it.
+    pub fn from_distribution(d: &Distribution) -> DistributionForm {
+        DistributionForm {
+            csrf_token: String::new(),
+            title_cs: d.title_cs.clone(),
+            title_en: d.title_en.clone().unwrap_or_default(),
+            download_url: d.download_url.clone().unwrap_or_default(),
+            format: d.format_iri.clone(),
+            byte_size: d.byte_size.map(|b| b.to_string()).unwrap_or_default(),
+            licence: d.licence_iri.clone().unwrap_or_default(),
+            author_work: d.tou_author_work.clone(),
+            db_author_work: d.tou_db_author_work.clone(),
+            db_sui_generis: d.tou_db_sui_generis.clone(),
+            personal_data: d.tou_personal_data.clone(),
+        }
+    }
+
     /// `Err` names the field whose text is not a number.
     pub fn to_input(&self) -> Result<DistributionInput, FieldError> {
         let byte_size = match self.byte_size.trim() {
@@ -431,6 +454,7 @@ impl DistributionForm {
             ),
         };
         Ok(DistributionInput {
+            id: None,
             title_cs: self.title_cs.clone(),
             title_en: some(&self.title_en),
             download_url: some(&self.download_url),

@@ -451,6 +451,21 @@ async fn write_routes_by_role_matrix() {
         ("working_group", Some(Role::WorkingGroup)),
         ("steering_committee", Some(Role::SteeringCommittee)),
     ];
+    // One distribution per role to edit and delete.
+    let dist_ids: Vec<String> = crate::catalog::add_distributions(
+        &app,
+        "parkoviste",
+        roles
+            .iter()
+            .map(|_| {
+                crate::catalog::distribution(crate::catalog::CSV, "text/csv", crate::catalog::CC_BY)
+            })
+            .collect(),
+    )
+    .distributions
+    .into_iter()
+    .map(|d| d.id)
+    .collect();
     let mut failures = Vec::new();
     for (i, (name, role)) in roles.iter().enumerate() {
         let email = format!("{name}@chomutov.test");
@@ -565,6 +580,26 @@ async fn write_routes_by_role_matrix() {
                     ("db_sui_generis", "https://data.gov.cz/podmínky-užití/není-chráněna-zvláštním-právem-pořizovatele-databáze/".into()),
                     ("personal_data", "https://data.gov.cz/podmínky-užití/neobsahuje-osobní-údaje/".into()),
                 ],
+                expect(true, 303),
+            ),
+            (
+                "POST /datasets/{slug}/distributions/{id}/edit",
+                format!("/datasets/parkoviste/distributions/{}/edit", dist_ids[i]),
+                vec![
+                    ("title_cs", "CSV upravené".into()),
+                    ("download_url", "https://data.example.cz/b.csv".into()),
+                    ("format", "http://publications.europa.eu/resource/authority/file-type/CSV".into()),
+                    ("author_work", "https://data.gov.cz/podmínky-užití/neobsahuje-autorská-díla/".into()),
+                    ("db_author_work", "https://data.gov.cz/podmínky-užití/není-autorskoprávně-chráněnou-databází/".into()),
+                    ("db_sui_generis", "https://data.gov.cz/podmínky-užití/není-chráněna-zvláštním-právem-pořizovatele-databáze/".into()),
+                    ("personal_data", "https://data.gov.cz/podmínky-užití/neobsahuje-osobní-údaje/".into()),
+                ],
+                expect(true, 303),
+            ),
+            (
+                "POST /datasets/{slug}/distributions/{id}/delete",
+                format!("/datasets/parkoviste/distributions/{}/delete", dist_ids[i]),
+                vec![],
                 expect(true, 303),
             ),
             ("POST /datasets/{slug}/publish", "/datasets/hriste/publish".into(), vec![], expect(true, 303)),

@@ -646,3 +646,128 @@ async fn editing_an_example_through_the_api_keeps_its_status_and_example_mark() 
         200
     );
 }
+
+#[actix_web::test]
+async fn a_curator_edits_and_deletes_one_distribution_and_the_others_keep_their_iris() {
+    let app = TestApp::start().await;
+    curator(
+        &app,
+        "kurator@chomutov.test",
+        &["statutarni-mesto-chomutov"],
+    );
+    let rec = add_distributions(
+        &app,
+        "pasport-zelene",
+        vec![
+            distribution(CSV, "text/csv", CC_BY),
+            distribution(GEOJSON, "application/geo+json", CC_BY),
+            distribution(CSV, "text/csv", CC0),
+        ],
+    );
+    let ids: Vec<String> = rec.distributions.iter().map(|d| d.id.clone()).collect();
+    let c = app.client();
+    c.login("kurator@chomutov.test", crate::support::PASSWORD)
+        .await;
+    let edit = format!("/datasets/pasport-zelene/distributions/{}/edit", ids[1]);
+    let (status, html) = c.get_text(&edit).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Soubor application/geo+json"),
+        "the form is filled"
+    );
+    let token = crate::support::csrf_from(&html).expect("csrf");
+    let fields = |title: &str, size: &str| {
+        vec![
+            ("csrf_token".to_string(), token.clone()),
+            ("title_cs".into(), title.to_string()),
+            (
+                "download_url".into(),
+                "https://data.example.cz/soubory/zelen.geojson".into(),
+            ),
+            ("format".into(), GEOJSON.into()),
+            ("byte_size".into(), size.to_string()),
+            ("licence".into(), CC_BY.into()),
+            ("author_work".into(), CC_BY.into()),
+            ("db_author_work".into(), terms::NOT_AUTHOR_DATABASE.into()),
+            ("db_sui_generis".into(), terms::NO_SUI_GENERIS.into()),
+            ("personal_data".into(), terms::NO_PERSONAL_DATA.into()),
+        ]
+    };
+    let post = |f: Vec<(String, String)>| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        body
+    };
+    // A bad number comes back on the form; nothing changes.
+    let res = c
+        .http
+        .post(c.url(&edit))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(post(fields("Zeleň v GeoJSON", "hodně")))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status().as_u16(), 422);
+    let res = c
+        .http
+        .post(c.url(&edit))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(post(fields("Zeleň v GeoJSON", "2048")))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status().as_u16(), 303);
+    let after = datasets::record_by_slug(&mut app.conn(), "pasport-zelene")
+        .expect("q")
+        .expect("dataset");
+    assert_eq!(after.distributions[1].id, ids[1], "an edit keeps the id");
+    assert_eq!(after.distributions[1].title_cs, "Zeleň v GeoJSON");
+    assert_eq!(after.distributions[1].byte_size, Some(2048));
+
+    // Deleting the first leaves the others with their ids (and IRIs).
+    let res = c
+        .post_form(
+            &format!("/datasets/pasport-zelene/distributions/{}/delete", ids[0]),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let after = datasets::record_by_slug(&mut app.conn(), "pasport-zelene")
+        .expect("q")
+        .expect("dataset");
+    let left: Vec<&str> = after.distributions.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(left, vec![ids[1].as_str(), ids[2].as_str()]);
+    let ttl = reqwest::get(app.url("/datasets/pasport-zelene.ttl"))
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    assert!(!ttl.contains(&ids[0]) && ttl.contains(&ids[1]) && ttl.contains(&ids[2]));
+    // Without the right to act for the publisher, or without CSRF: refused.
+    let res = c
+        .post_form(
+            &format!("/datasets/pasport-zelene/distributions/{}/delete", ids[1]),
+            &[("csrf_token", "spatny")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
+    let anonymous = app.client();
+    let res = anonymous
+        .post_form(
+            &format!("/datasets/pasport-zelene/distributions/{}/delete", ids[1]),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert!(matches!(res.status().as_u16(), 401 | 403 | 303));
+    assert_eq!(
+        datasets::record_by_slug(&mut app.conn(), "pasport-zelene")
+            .expect("q")
+            .expect("dataset")
+            .distributions
+            .len(),
+        2
+    );
+}
