@@ -159,6 +159,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             // Built before the first request, so harvesters never wait on it.
             let mut conn = state.pool.get()?;
+            radnice::db::dialect::analyze(&mut conn)?;
             let report = state
                 .rdf
                 .rebuild(&mut conn)

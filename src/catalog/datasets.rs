@@ -256,23 +256,22 @@ fn filtered(filter: &DatasetFilter) -> datasets::BoxedQuery<'static, Backend> {
             ),
         );
     }
+    // A format or licence matches most datasets: checked per candidate row
+    // (EXISTS on the distributions' dataset index) rather than collected
+    // into a set of every matching id first.
     if let Some(f) = &filter.format {
-        q = q.filter(
-            datasets::id.eq_any(
-                distributions::table
-                    .filter(distributions::format_iri.eq(f.clone()))
-                    .select(distributions::dataset_id),
-            ),
-        );
+        q = q.filter(diesel::dsl::exists(
+            distributions::table
+                .filter(distributions::dataset_id.eq(datasets::id))
+                .filter(distributions::format_iri.eq(f.clone())),
+        ));
     }
     if let Some(l) = &filter.licence {
-        q = q.filter(
-            datasets::id.eq_any(
-                distributions::table
-                    .filter(distributions::licence_iri.eq(l.clone()))
-                    .select(distributions::dataset_id),
-            ),
-        );
+        q = q.filter(diesel::dsl::exists(
+            distributions::table
+                .filter(distributions::dataset_id.eq(datasets::id))
+                .filter(distributions::licence_iri.eq(l.clone())),
+        ));
     }
     q
 }

@@ -116,15 +116,17 @@ async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppResult<HttpRe
     let filter = q.filter();
     let page_no = q.page()?;
     let f = filter.clone();
-    let ((items, total), facets, concepts) = crate::db::run(&page.state.pool, move |c| {
-        let concepts = store::concepts(c, None)?;
-        Ok::<_, diesel::result::Error>((
-            datasets::list(c, &f, page_no, PER_PAGE)?,
-            datasets::facets(c, &concepts)?,
-            concepts,
-        ))
+    let state = page.state.clone();
+    let ((items, total), cached) = crate::db::run(&page.state.pool, move |c| {
+        let cached = state.catalog_facets.get_or_compute(c, |c| {
+            let concepts = store::concepts(c, None)?;
+            let facets = datasets::facets(c, &concepts)?;
+            Ok((concepts, facets))
+        })?;
+        Ok::<_, diesel::result::Error>((datasets::list(c, &f, page_no, PER_PAGE)?, cached))
     })
     .await?;
+    let (concepts, facets) = (&cached.0, &cached.1);
     let mut ctx = page.context();
     ctx.insert("items", &items);
     ctx.insert("total", &total);
@@ -133,7 +135,7 @@ async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppResult<HttpRe
     ctx.insert("page_no", &page_no);
     ctx.insert("pages", &((total + PER_PAGE - 1) / PER_PAGE).max(1));
     ctx.insert("query", &query_string(&filter));
-    ctx.insert("labels", &labels(&concepts, page.lang));
+    ctx.insert("labels", &labels(concepts, page.lang));
     ctx.insert(
         "can_curate",
         &page

@@ -40,3 +40,14 @@ pub fn backend_name(conn: &DbConnection) -> &'static str {
         DbConnection::Sqlite(_) => "sqlite",
     }
 }
+
+/// Refreshes the planner's statistics. SQLite has none until asked, and
+/// without them it drives the catalog list from the status index (every
+/// dataset is published) instead of the selective filter; PostgreSQL's
+/// autovacuum keeps its own.
+pub fn analyze(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query("ANALYZE").execute(c).map(|_| ()),
+        DbConnection::Pg(_) => Ok(()),
+    }
+}

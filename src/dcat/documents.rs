@@ -12,7 +12,7 @@ use oxigraph::store::Store;
 
 use super::format::Format;
 use super::graph::Iris;
-use super::ns::{DCAT, DCT, HYDRA, PREFIXES, RDF};
+use super::ns::{DCAT, DCT, HYDRA, PREFIXES, PU, RDF};
 use crate::error::AppError;
 
 /// Oxigraph's store keeps `xsd:nonNegativeInteger` as `xsd:integer` (it
@@ -46,36 +46,59 @@ fn about(store: &Store, subject: NamedNodeRef<'_>, graph: Option<GraphNameRef<'_
         .collect()
 }
 
-/// The dataset's graph (dataset, distributions, their nodes) plus its
-/// publisher's name, so one request gives a harvester the whole record.
-/// `None` when the projection has no such published dataset.
+/// The dataset's complete record: what it owns (dataset, distributions,
+/// contact point, period), the terms-of-use specifications and the publisher
+/// it names in full, and the types of the other things it points to, so one
+/// request gives a harvester everything. `None` when the projection has no
+/// such published dataset.
 pub fn dataset(store: &Store, iris: &Iris, slug: &str) -> Result<Option<Vec<Triple>>, AppError> {
     let iri = named(&iris.dataset(slug))?;
-    let graph = GraphNameRef::NamedNode(iri.as_ref());
-    let mut triples: Vec<Triple> = store
-        .quads_for_pattern(None, None, None, Some(graph))
-        .filter_map(Result::ok)
-        .map(|q| restore(Triple::from(q)))
-        .collect();
-    if triples.is_empty() {
+    let owned = super::projection::owned(&iri, |s| {
+        store
+            .quads_for_pattern(
+                Some(s.as_ref().into()),
+                None,
+                None,
+                Some(GraphNameRef::DefaultGraph),
+            )
+            .filter_map(Result::ok)
+            .collect()
+    });
+    if owned.is_empty() {
         return Ok(None);
     }
-    let publisher = named(&format!("{DCT}publisher"))?;
-    let catalog_graph = named(&iris.catalog())?;
-    let agents: Vec<NamedNode> = triples
-        .iter()
-        .filter(|t| t.predicate == publisher)
-        .filter_map(|t| match &t.object {
-            Term::NamedNode(n) => Some(n.clone()),
-            _ => None,
-        })
-        .collect();
-    for agent in agents {
-        triples.extend(about(
-            store,
-            agent.as_ref(),
-            Some(GraphNameRef::NamedNode(catalog_graph.as_ref())),
-        ));
+    let mut seen = std::collections::HashSet::new();
+    let mut triples: Vec<Triple> = Vec::new();
+    let mut push = |t: Triple, triples: &mut Vec<Triple>| {
+        if seen.insert(t.clone()) {
+            triples.push(t);
+        }
+    };
+    let cat = named(&iris.catalog())?;
+    let link = Triple::new(cat, named(&format!("{DCAT}dataset"))?, iri.clone());
+    push(link, &mut triples);
+    let in_full = [format!("{DCT}publisher"), format!("{PU}specifikace")];
+    let rdf_type = format!("{RDF}type");
+    let mut referenced: Vec<(NamedNode, bool)> = Vec::new();
+    for q in owned {
+        let t = restore(Triple::from(q));
+        if let Term::NamedNode(o) = &t.object {
+            let own = o
+                .as_str()
+                .strip_prefix(iri.as_str())
+                .is_some_and(|r| r.starts_with('/') || r.starts_with('#'));
+            if !own && t.predicate.as_str() != rdf_type {
+                referenced.push((o.clone(), in_full.iter().any(|p| p == t.predicate.as_str())));
+            }
+        }
+        push(t, &mut triples);
+    }
+    for (node, full) in referenced {
+        for t in about(store, node.as_ref(), None) {
+            if full || t.predicate.as_str() == rdf_type {
+                push(t, &mut triples);
+            }
+        }
     }
     Ok(Some(triples))
 }

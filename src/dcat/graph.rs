@@ -47,6 +47,24 @@ impl Iris {
             .unwrap_or_else(|| format!("{}/publishers/{}", self.base, p.slug))
     }
 
+    /// The terms-of-use specification node for these answers and author.
+    pub fn terms_of_use(&self, d: &Distribution, author: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [
+            d.tou_author_work.as_str(),
+            d.tou_db_author_work.as_str(),
+            d.tou_db_sui_generis.as_str(),
+            d.tou_personal_data.as_str(),
+            author,
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        let digest = hex::encode(h.finalize());
+        format!("{}/podmínky-užití/{}", self.base, &digest[..16])
+    }
+
     /// The slug of a dataset IRI minted here, if it is one.
     pub fn dataset_slug<'a>(&self, iri: &'a str) -> Option<&'a str> {
         let rest = iri.strip_prefix(&self.base)?.strip_prefix("/datasets/")?;
@@ -280,12 +298,12 @@ pub fn dataset(
     for dist in &rec.distributions {
         let dist_iri = iris.distribution(&d.slug, &dist.id);
         t.iri(&iri, (DCAT, "distribution"), &dist_iri);
-        distribution(&mut t, &dist_iri, dist, &publisher.name_cs);
+        distribution(&mut t, iris, &dist_iri, dist, &publisher.name_cs);
     }
     t
 }
 
-fn distribution(t: &mut Triples, iri: &str, d: &Distribution, author: &str) {
+fn distribution(t: &mut Triples, iris: &Iris, iri: &str, d: &Distribution, author: &str) {
     t.a(iri, DCAT, "Distribution");
     t.both(iri, (DCT, "title"), &d.title_cs, d.title_en.as_deref());
     t.iri(iri, (DCAT, "accessURL"), &d.access_url);
@@ -307,7 +325,10 @@ fn distribution(t: &mut Triples, iri: &str, d: &Distribution, author: &str) {
     if let Some(licence) = &d.licence_iri {
         t.iri(iri, (DCT, "license"), licence);
     }
-    let terms = format!("{iri}#podmínky-užití");
+    // One node per distinct specification, shared by every distribution that
+    // has it: the same IRI for the same four answers and author, so a large
+    // catalog holds a handful of these instead of six triples per file.
+    let terms = iris.terms_of_use(d, author);
     t.iri(iri, (PU, "specifikace"), &terms);
     t.a(&terms, PU, "Specifikace");
     t.iri(&terms, (PU, "autorské-dílo"), &d.tou_author_work);

@@ -1,6 +1,10 @@
-//! The catalog's RDF projection in Oxigraph's in-memory store: one named
-//! graph per published dataset (its IRI) and one for the catalog itself
-//! (catalog, publishers, vocabularies). SPARQL sees the union.
+//! The catalog's RDF projection in Oxigraph's in-memory store: the catalog
+//! itself (catalog, publishers, vocabularies) in the named graph of its IRI,
+//! the datasets in the default graph, where the nodes they share (a RÚIAN
+//! territory's type, a media type, a terms-of-use specification) are stored
+//! once. A dataset owns its IRI and the IRIs under it (distributions, its
+//! contact point and period); replacing a dataset replaces those. SPARQL
+//! sees the union.
 //!
 //! The projection follows the audit log: every change to catalog data writes
 //! an audit row in its transaction, so the rows after the last one applied say
@@ -15,7 +19,7 @@ use std::sync::{Mutex, RwLock};
 use std::time::Instant;
 
 use diesel::prelude::*;
-use oxigraph::model::{GraphName, NamedNode, Quad};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedNodeRef, Quad};
 use oxigraph::store::Store;
 
 use super::graph::{self, Iris, Triples};
@@ -152,7 +156,7 @@ impl Projection {
                     continue;
                 };
                 let t = graph::dataset(&self.iris, rec, p, modified);
-                quads.extend(in_graph(t, &self.iris.dataset(&rec.dataset.slug)));
+                quads.extend(t.0.into_iter().map(|t| t.in_graph(GraphName::DefaultGraph)));
             }
             store.extend(quads).map_err(internal)?;
         }
@@ -188,13 +192,42 @@ impl Projection {
         let Some((rec, modified)) = datasets::record_by_id(conn, id)? else {
             return Ok(());
         };
-        let name = self.iris.dataset(&rec.dataset.slug);
-        if rec.dataset.status != "published" {
-            return replace_graph(store, &name, Triples::default());
+        let iri = NamedNode::new(self.iris.dataset(&rec.dataset.slug)).map_err(internal)?;
+        let new = if rec.dataset.status == "published" {
+            let publisher = catalog_store::publisher_by_id(conn, &rec.dataset.publisher_id)?;
+            graph::dataset(&self.iris, &rec, &publisher, &modified)
+        } else {
+            Triples::default()
+        };
+        // One transaction: a reader sees the old dataset or the new one.
+        let mut tx = store.start_transaction().map_err(internal)?;
+        let catalog = NamedNode::new(self.iris.catalog()).map_err(internal)?;
+        let mut old = owned(&iri, |s| {
+            tx.quads_for_pattern(
+                Some(s.as_ref().into()),
+                None,
+                None,
+                Some(GraphNameRef::DefaultGraph),
+            )
+            .filter_map(Result::ok)
+            .collect()
+        });
+        old.extend(
+            tx.quads_for_pattern(
+                Some(catalog.as_ref().into()),
+                Some(NamedNodeRef::new_unchecked(HAS_DATASET)),
+                Some(iri.as_ref().into()),
+                Some(GraphNameRef::DefaultGraph),
+            )
+            .filter_map(Result::ok),
+        );
+        for q in &old {
+            tx.remove(q);
         }
-        let publisher = catalog_store::publisher_by_id(conn, &rec.dataset.publisher_id)?;
-        let t = graph::dataset(&self.iris, &rec, &publisher, &modified);
-        replace_graph(store, &name, t)
+        for t in new.0 {
+            tx.insert(&t.in_graph(GraphName::DefaultGraph));
+        }
+        tx.commit().map_err(internal)
     }
 }
 
@@ -205,6 +238,33 @@ fn publisher_map(
         .into_iter()
         .map(|p| (p.id.clone(), p))
         .collect())
+}
+
+const HAS_DATASET: &str = "http://www.w3.org/ns/dcat#dataset";
+
+/// The triples a dataset owns: about its IRI and, transitively, about the
+/// IRIs under it (`…/distributions/…`, `…#kontaktní-bod`). Shared nodes it
+/// points to (publisher, territory, terms of use) are not its own.
+pub fn owned(dataset: &NamedNode, about: impl Fn(&NamedNode) -> Vec<Quad>) -> Vec<Quad> {
+    let root = dataset.as_str();
+    let mut out = Vec::new();
+    let mut todo = vec![dataset.clone()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(s) = todo.pop() {
+        if !seen.insert(s.clone()) {
+            continue;
+        }
+        for q in about(&s) {
+            if let oxigraph::model::Term::NamedNode(o) = &q.object {
+                let rest = o.as_str().strip_prefix(root);
+                if rest.is_some_and(|r| r.starts_with('/') || r.starts_with('#')) {
+                    todo.push(o.clone());
+                }
+            }
+            out.push(q);
+        }
+    }
+    out
 }
 
 fn in_graph(t: Triples, graph: &str) -> impl Iterator<Item = Quad> {

@@ -269,7 +269,10 @@ async fn a_dataset_document_is_a_complete_dcat_ap_cz_record_without_blank_nodes(
                 .starts_with("https://data.gov.cz/podmínky-užití/")
         );
     }
-    assert_eq!(csv["http://purl.org/dc/terms/license"]["@id"], CC_BY);
+    // The licence is embedded with its type (the document describes it).
+    let licence = &csv["http://purl.org/dc/terms/license"];
+    assert_eq!(licence["iri"], CC_BY, "{licence}");
+    assert_eq!(licence["typ"], "http://purl.org/dc/terms/LicenseDocument");
     assert!(pdf.get("http://purl.org/dc/terms/license").is_none());
     assert!(pdf["podmínky_užití"].get("autor").is_none());
     assert_eq!(

@@ -1,0 +1,2 @@
+DROP INDEX datasets_listing;
+DROP INDEX distributions_dataset;
