@@ -5,9 +5,7 @@ use std::io::Write;
 
 use oxigraph::io::RdfSerializer;
 use oxigraph::model::vocab::xsd;
-use oxigraph::model::{
-    GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Term, Triple,
-};
+use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedOrBlankNodeRef, Term, Triple};
 use oxigraph::store::Store;
 
 use super::format::Format;
@@ -37,15 +35,6 @@ fn named(iri: &str) -> Result<NamedNode, AppError> {
     NamedNode::new(iri).map_err(internal)
 }
 
-/// Every triple about `subject` in `graph` (or in any graph).
-fn about(store: &Store, subject: NamedNodeRef<'_>, graph: Option<GraphNameRef<'_>>) -> Vec<Triple> {
-    store
-        .quads_for_pattern(Some(NamedOrBlankNodeRef::from(subject)), None, None, graph)
-        .filter_map(Result::ok)
-        .map(|q| restore(Triple::from(q)))
-        .collect()
-}
-
 /// The dataset's complete record: what it owns (dataset, distributions,
 /// contact point, period), the terms-of-use specifications and the publisher
 /// it names in full, and the types of the other things it points to, so one
@@ -67,18 +56,15 @@ pub fn dataset(store: &Store, iris: &Iris, slug: &str) -> Result<Option<Vec<Trip
     if owned.is_empty() {
         return Ok(None);
     }
-    let mut seen = std::collections::HashSet::new();
-    let mut triples: Vec<Triple> = Vec::new();
-    let mut push = |t: Triple, triples: &mut Vec<Triple>| {
-        if seen.insert(t.clone()) {
-            triples.push(t);
-        }
-    };
     let cat = named(&iris.catalog())?;
-    let link = Triple::new(cat, named(&format!("{DCAT}dataset"))?, iri.clone());
-    push(link, &mut triples);
-    let in_full = [format!("{DCT}publisher"), format!("{PU}specifikace")];
-    let rdf_type = format!("{RDF}type");
+    let mut triples: Vec<Triple> = vec![Triple::new(
+        cat,
+        named(&format!("{DCAT}dataset"))?,
+        iri.clone(),
+    )];
+    let rdf_type = named(&format!("{RDF}type"))?;
+    // What the dataset points to outside itself, each node once: the
+    // publisher and terms of use in full, the rest by type only.
     let mut referenced: Vec<(NamedNode, bool)> = Vec::new();
     for q in owned {
         let t = restore(Triple::from(q));
@@ -87,18 +73,25 @@ pub fn dataset(store: &Store, iris: &Iris, slug: &str) -> Result<Option<Vec<Trip
                 .as_str()
                 .strip_prefix(iri.as_str())
                 .is_some_and(|r| r.starts_with('/') || r.starts_with('#'));
-            if !own && t.predicate.as_str() != rdf_type {
-                referenced.push((o.clone(), in_full.iter().any(|p| p == t.predicate.as_str())));
+            if !own && t.predicate != rdf_type {
+                let full = t.predicate.as_str() == format!("{DCT}publisher")
+                    || t.predicate.as_str() == format!("{PU}specifikace");
+                match referenced.iter_mut().find(|(n, _)| n == o) {
+                    Some(entry) => entry.1 |= full,
+                    None => referenced.push((o.clone(), full)),
+                }
             }
         }
-        push(t, &mut triples);
+        triples.push(t);
     }
     for (node, full) in referenced {
-        for t in about(store, node.as_ref(), None) {
-            if full || t.predicate.as_str() == rdf_type {
-                push(t, &mut triples);
-            }
-        }
+        let predicate = (!full).then_some(rdf_type.as_ref());
+        triples.extend(
+            store
+                .quads_for_pattern(Some(node.as_ref().into()), predicate, None, None)
+                .filter_map(Result::ok)
+                .map(|q| restore(Triple::from(q))),
+        );
     }
     Ok(Some(triples))
 }
