@@ -216,7 +216,8 @@ async fn home_page_in_both_languages_is_accessible() {
         .await;
     d.visit(&app.url("/neexistuje"), "404 page").await;
     d.visit(&app.url("/sparql"), "SPARQL editor").await;
-    // The editor's first example runs and shows its table.
+    // The editor's query runs and shows its table (wait for the new page:
+    // the click returns before the navigation ends).
     d.client
         .find(fantoccini::Locator::Css("button[type=submit]"))
         .await
@@ -224,11 +225,13 @@ async fn home_page_in_both_languages_is_accessible() {
         .click()
         .await
         .expect("click");
-    d.visit(
-        d.client.current_url().await.expect("url").as_ref(),
-        "SPARQL results",
-    )
-    .await;
+    d.client
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(fantoccini::Locator::Id("results-heading"))
+        .await
+        .expect("the results");
+    d.assert_accessible("SPARQL results").await;
     assert!(d.body_text().await.contains("Počet řádků"));
     d.client.clone().close().await.expect("close");
 }
