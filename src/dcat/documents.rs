@@ -99,20 +99,13 @@ pub fn dataset(store: &Store, iris: &Iris, slug: &str) -> Result<Option<Vec<Trip
 /// One page of the catalog: the catalog graph (catalog, publishers, the
 /// concepts it uses) and the IRIs of its datasets on that page, with a hydra
 /// view to the neighbouring pages when the catalog has more than one.
-pub struct CatalogPage {
-    pub triples: Vec<Triple>,
-    pub datasets: Vec<String>,
-    pub page: usize,
-    pub pages: usize,
-}
-
 pub fn catalog(
     store: &Store,
     iris: &Iris,
     page: usize,
     per_page: usize,
     document_url: &str,
-) -> Result<CatalogPage, AppError> {
+) -> Result<Vec<Triple>, AppError> {
     let cat = named(&iris.catalog())?;
     let mut triples: Vec<Triple> = store
         .quads_for_pattern(
@@ -141,12 +134,7 @@ pub fn catalog(
     all.sort_unstable();
     let pages = all.len().div_ceil(per_page).max(1);
     let page = page.clamp(1, pages);
-    let datasets: Vec<String> = all
-        .into_iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .collect();
-    for d in &datasets {
+    for d in all.iter().skip((page - 1) * per_page).take(per_page) {
         triples.push(Triple::new(cat.clone(), has_dataset.clone(), named(d)?));
     }
     if pages > 1 {
@@ -176,12 +164,7 @@ pub fn catalog(
             link("next", page + 1)?;
         }
     }
-    Ok(CatalogPage {
-        triples,
-        datasets,
-        page,
-        pages,
-    })
+    Ok(triples)
 }
 
 pub fn page_url(document_url: &str, page: usize, per_page: usize) -> String {

@@ -48,15 +48,6 @@ impl Format {
         format!("{}; charset=utf-8", self.media_type())
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            Format::Turtle => "Turtle",
-            Format::NTriples => "N-Triples",
-            Format::RdfXml => "RDF/XML",
-            Format::JsonLd => "JSON-LD",
-        }
-    }
-
     /// Oxigraph's writer for this format; JSON-LD goes through it only where
     /// no DCAT-AP-CZ document shape applies (SPARQL CONSTRUCT results).
     pub fn rdf_format(self) -> RdfFormat {
@@ -72,7 +63,7 @@ impl Format {
 }
 
 /// The media types a request accepts, best first, with their q-values.
-fn accepted(req: &HttpRequest) -> Vec<(String, f32)> {
+pub fn accepted(req: &HttpRequest) -> Vec<(String, f32)> {
     let Some(value) = req
         .headers()
         .get(header::ACCEPT)

@@ -23,10 +23,6 @@ impl Iris {
         }
     }
 
-    pub fn base(&self) -> &str {
-        &self.base
-    }
-
     pub fn catalog(&self) -> String {
         format!("{}/catalog", self.base)
     }
@@ -63,13 +59,6 @@ impl Iris {
         }
         let digest = hex::encode(h.finalize());
         format!("{}/podmínky-užití/{}", self.base, &digest[..16])
-    }
-
-    /// The slug of a dataset IRI minted here, if it is one.
-    pub fn dataset_slug<'a>(&self, iri: &'a str) -> Option<&'a str> {
-        let rest = iri.strip_prefix(&self.base)?.strip_prefix("/datasets/")?;
-        let slug = rest.split(['/', '#']).next()?;
-        (!slug.is_empty()).then_some(slug)
     }
 }
 

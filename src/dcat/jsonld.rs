@@ -16,7 +16,6 @@ use std::io::Write;
 use oxigraph::model::{Literal, Term, Triple};
 use serde_json::{Map, Value, json};
 
-use super::documents::CatalogPage;
 use super::graph::Iris;
 use super::ns::{DCAT, DCT, FOAF, PU, RDF, VCARD, XSD};
 use crate::catalog::model::RUIAN_PREFIX;
@@ -376,8 +375,8 @@ pub fn dataset(iri: &str, triples: &[Triple], out: impl Write) -> Result<(), App
 
 /// The catalog document: the catalog with its contact point and the IRIs of
 /// its datasets (of one page, with the hydra view, when asked for a page).
-pub fn catalog(iris: &Iris, page: &CatalogPage, out: impl Write) -> Result<(), AppError> {
-    let graph = Graph::new(&page.triples);
+pub fn catalog(iris: &Iris, triples: &[Triple], out: impl Write) -> Result<(), AppError> {
+    let graph = Graph::new(triples);
     let mut node = graph.node(&iris.catalog(), &mut Vec::new());
     // An empty catalog still says it lists datasets (the schema wants the key).
     node.entry("datová_sada").or_insert_with(|| json!([]));

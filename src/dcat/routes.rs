@@ -112,7 +112,7 @@ async fn catalog_document(
         let mut out = Vec::new();
         match f {
             Format::JsonLd => super::jsonld::catalog(iris, &doc, &mut out)?,
-            _ => documents::write(f, &doc.triples, &mut out)?,
+            _ => documents::write(f, &doc, &mut out)?,
         }
         Ok::<_, AppError>(out)
     })
@@ -314,14 +314,14 @@ async fn sparql_post(
         "application/sparql-query" => sparql(req, page, Some(text), None, format).await,
         "application/sparql-update" => sparql(req, page, None, Some(text), format).await,
         "application/x-www-form-urlencoded" => {
-            let p: SparqlParams = serde_urlencoded_form(&text)?;
+            let p = form_params(&text);
             sparql(req, page, p.query, p.update, p.format.or(format)).await
         }
         _ => Err(AppError::UnsupportedMediaType),
     }
 }
 
-fn serde_urlencoded_form(text: &str) -> AppResult<SparqlParams> {
+fn form_params(text: &str) -> SparqlParams {
     let mut p = SparqlParams {
         query: None,
         update: None,
@@ -335,7 +335,7 @@ fn serde_urlencoded_form(text: &str) -> AppResult<SparqlParams> {
             _ => {}
         }
     }
-    Ok(p)
+    p
 }
 
 async fn sparql_preflight() -> HttpResponse {
@@ -355,23 +355,10 @@ fn wishes(req: &HttpRequest, format: Option<&str>) -> (Vec<String>, bool) {
         .map(|f| vec![f.to_string()])
         .unwrap_or_default();
     let explicit = !w.is_empty();
-    let mut accept: Vec<(String, f32)> = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(',')
-        .filter_map(|part| {
-            let mut pieces = part.split(';');
-            let media = pieces.next()?.trim().to_ascii_lowercase();
-            let q = pieces
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            (!media.is_empty() && q > 0.0).then_some((media, q))
-        })
+    let accept: Vec<(String, f32)> = format::accepted(req)
+        .into_iter()
+        .filter(|(_, q)| *q > 0.0)
         .collect();
-    accept.sort_by(|a, b| b.1.total_cmp(&a.1));
     let html = !explicit
         && accept
             .first()
