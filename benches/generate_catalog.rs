@@ -147,6 +147,11 @@ fn main() -> anyhow::Result<()> {
                         published_at: None,
                         origin_iri: None,
                         harvest_source_id: None,
+                        conforms_to: None,
+                        bbox_west: None,
+                        bbox_south: None,
+                        bbox_east: None,
+                        bbox_north: None,
                     },
                     themes: ts,
                     keywords_cs: (0..3).map(|_| w(&mut rnd).to_string()).collect(),
@@ -173,6 +178,10 @@ fn main() -> anyhow::Result<()> {
                             tou_db_author_work: terms::NOT_AUTHOR_DATABASE.into(),
                             tou_db_sui_generis: terms::NO_SUI_GENERIS.into(),
                             tou_personal_data: terms::NO_PERSONAL_DATA.into(),
+                            conforms_to: None,
+                            service_endpoint_url: None,
+                            service_description_url: None,
+                            service_conforms_to: None,
                         })
                         .collect(),
                 }

@@ -28,9 +28,9 @@ pub struct AppState {
     pub throttle: auth::throttle::LoginThrottle,
     /// The home page's figures, recomputed only after a change.
     pub home_summary: db::VersionedCache<catalog::model::HomeSummary>,
-    /// The vocabulary and the list's facet counts (over all published
-    /// datasets, so the same for every filter), recomputed after a change.
-    pub catalog_facets: db::VersionedCache<(Vec<catalog::model::Concept>, catalog::model::Facets)>,
+    /// The public list of datasets and its facets, following the database
+    /// (see `catalog::listing`).
+    pub listing: catalog::listing::Listing,
     /// The catalog as RDF, following the database (see `dcat::projection`).
     pub rdf: dcat::Projection,
 }
@@ -46,7 +46,7 @@ impl AppState {
             i18n: web::i18n::I18n::load()?,
             throttle: auth::throttle::LoginThrottle::new(config.login_attempts_per_minute),
             home_summary: db::VersionedCache::default(),
-            catalog_facets: db::VersionedCache::default(),
+            listing: catalog::listing::Listing::default(),
             rdf: dcat::Projection::new(&config.base())?,
             pool,
             config,

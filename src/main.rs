@@ -176,6 +176,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.triples,
                 report.millis
             );
+            let started = std::time::Instant::now();
+            let listed = state.listing.rebuild(&mut conn)?;
+            log::info!(
+                "dataset list index: {listed} datasets in {} ms",
+                started.elapsed().as_millis()
+            );
             drop(conn);
             actix_web::rt::System::new().block_on(radnice::serve(state))?;
             Ok(ExitCode::SUCCESS)

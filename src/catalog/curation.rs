@@ -87,6 +87,7 @@ async fn render_dataset_form(
     ctx.insert("editing", &editing);
     ctx.insert("publishers", &publishers);
     ctx.insert("themes", &by("theme"));
+    ctx.insert("eurovoc", &by("eurovoc"));
     ctx.insert("frequencies", &by("frequency"));
     ctx.insert("errors", &errors_map(page, errors));
     page.render_status(form_status(errors), "catalog/dataset_form.html", &ctx)

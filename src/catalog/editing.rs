@@ -5,7 +5,8 @@
 use serde::Deserialize;
 
 use super::model::{
-    Concept, DATASET_STATUSES, Dataset, DatasetRecord, Distribution, RUIAN_PREFIX, terms,
+    Concept, DATASET_STATUSES, Dataset, DatasetRecord, Distribution, EUROVOC_PREFIX, RUIAN_PREFIX,
+    terms,
 };
 use super::seed::valid_slug;
 use super::{datasets, store};
@@ -40,8 +41,44 @@ pub struct DatasetInput {
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
     pub documentation_url: Option<String>,
+    /// EuroVoc concept IRIs from the EuroVoc vocabulary.
+    #[serde(default)]
+    pub eurovoc: Vec<String>,
+    /// The specification the data conforms to.
+    #[serde(default)]
+    pub conforms_to: Option<String>,
+    #[serde(default)]
+    pub bbox: Option<BboxInput>,
     #[serde(default)]
     pub distributions: Vec<DistributionInput>,
+}
+
+/// Bounding box in WGS 84 degrees.
+#[derive(Deserialize, Debug, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct BboxInput {
+    pub west: f64,
+    pub south: f64,
+    pub east: f64,
+    pub north: f64,
+}
+
+impl BboxInput {
+    fn valid(&self) -> bool {
+        valid_bbox([self.west, self.south, self.east, self.north])
+    }
+}
+
+/// West, south, east, north in WGS 84 degrees: west below east and south
+/// below north, within the globe (a city's data never crosses the
+/// antimeridian). NaN, a form's unreadable number, fails every comparison.
+pub fn valid_bbox([west, south, east, north]: [f64; 4]) -> bool {
+    (-180.0..=180.0).contains(&west)
+        && (-180.0..=180.0).contains(&east)
+        && (-90.0..=90.0).contains(&south)
+        && (-90.0..=90.0).contains(&north)
+        && west < east
+        && south < north
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -64,6 +101,19 @@ pub struct DistributionInput {
     /// Licence IRI from the licence vocabulary.
     pub licence: Option<String>,
     pub terms: TermsInput,
+    /// The schema the file follows.
+    #[serde(default)]
+    pub conforms_to: Option<String>,
+    /// Makes the distribution a data service (an API) at this endpoint,
+    /// instead of a file; the access URL defaults to it.
+    #[serde(default)]
+    pub service_endpoint_url: Option<String>,
+    /// Where the endpoint is described (OpenAPI, WSDL, a page).
+    #[serde(default)]
+    pub service_description_url: Option<String>,
+    /// The specification the service implements.
+    #[serde(default)]
+    pub service_conforms_to: Option<String>,
 }
 
 /// DCAT-AP-CZ terms of use: each a licence IRI or the standard's "none" IRI.
@@ -82,6 +132,10 @@ fn blank(s: &str) -> bool {
 
 fn https_url(s: &str) -> bool {
     url::Url::parse(s).is_ok_and(|u| u.scheme() == "https" && u.host().is_some())
+}
+
+fn web_url(s: &str) -> bool {
+    url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
 
 fn iso_date(s: &str) -> Option<chrono::NaiveDate> {
@@ -162,9 +216,20 @@ pub fn validate(
         err(&mut errors, "contact_email", "user_email_invalid");
     }
     if let Some(doc) = opt(&input.documentation_url)
-        && !url::Url::parse(&doc).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        && !web_url(&doc)
     {
         err(&mut errors, "documentation_url", "url_invalid");
+    }
+    if input.eurovoc.iter().any(|t| !in_scheme("eurovoc", t)) {
+        err(&mut errors, "eurovoc", "vocabulary_unknown");
+    }
+    if let Some(spec) = opt(&input.conforms_to)
+        && !web_url(&spec)
+    {
+        err(&mut errors, "conforms_to", "url_invalid");
+    }
+    if input.bbox.is_some_and(|b| !b.valid()) {
+        err(&mut errors, "bbox", "bbox_invalid");
     }
 
     let mut distributions = Vec::new();
@@ -180,15 +245,49 @@ pub fn validate(
         {
             bad("download_url", "url_https");
         }
-        // The access URL defaults to the download URL, whose error is
-        // already reported above.
+        let endpoint = opt(&d.service_endpoint_url);
+        if let Some(u) = &endpoint
+            && !https_url(u)
+        {
+            bad("service_endpoint_url", "url_https");
+        }
+        // DCAT-AP-CZ: a distribution is a file to download or a data
+        // service, never both.
+        if download.is_some() && endpoint.is_some() {
+            bad("service_endpoint_url", "distribution_file_or_service");
+        }
+        let description = opt(&d.service_description_url);
+        if let Some(u) = &description
+            && !https_url(u)
+        {
+            bad("service_description_url", "url_https");
+        }
+        if description.is_some() && endpoint.is_none() {
+            bad("service_endpoint_url", "field_required");
+        }
+        let service_spec = opt(&d.service_conforms_to);
+        if let Some(u) = &service_spec
+            && !web_url(u)
+        {
+            bad("service_conforms_to", "url_invalid");
+        }
+        let schema = opt(&d.conforms_to);
+        if let Some(u) = &schema
+            && !web_url(u)
+        {
+            bad("conforms_to", "url_invalid");
+        }
+        // The access URL defaults to the download URL or the endpoint,
+        // whose errors are already reported above.
         let explicit_access = opt(&d.access_url);
-        match (&explicit_access, &download) {
-            (Some(u), _) if !https_url(u) => bad("access_url", "url_https"),
-            (None, None) => bad("download_url", "distribution_url_required"),
+        match (&explicit_access, &download, &endpoint) {
+            (Some(u), _, _) if !https_url(u) => bad("access_url", "url_https"),
+            (None, None, None) => bad("download_url", "distribution_url_required"),
             _ => {}
         }
-        let access = explicit_access.or_else(|| download.clone());
+        let access = explicit_access
+            .or_else(|| download.clone())
+            .or_else(|| endpoint.clone());
         let format = concepts
             .iter()
             .find(|c| c.scheme == "file_type" && c.iri == d.format);
@@ -239,6 +338,11 @@ pub fn validate(
             tou_db_author_work: d.terms.db_author_work.clone(),
             tou_db_sui_generis: d.terms.db_sui_generis.clone(),
             tou_personal_data: d.terms.personal_data.clone(),
+            conforms_to: schema,
+            // The service's details mean nothing without its endpoint.
+            service_description_url: endpoint.as_ref().and(description),
+            service_conforms_to: endpoint.as_ref().and(service_spec),
+            service_endpoint_url: endpoint,
         });
     }
     if !errors.is_empty() {
@@ -266,8 +370,13 @@ pub fn validate(
             published_at: None,
             origin_iri: None,
             harvest_source_id: None,
+            conforms_to: opt(&input.conforms_to),
+            bbox_west: input.bbox.map(|b| b.west),
+            bbox_south: input.bbox.map(|b| b.south),
+            bbox_east: input.bbox.map(|b| b.east),
+            bbox_north: input.bbox.map(|b| b.north),
         },
-        themes: input.themes.clone(),
+        themes: input.themes.iter().chain(&input.eurovoc).cloned().collect(),
         keywords_cs,
         keywords_en: input
             .keywords_en
@@ -317,6 +426,18 @@ pub struct DatasetForm {
     pub contact_email: String,
     #[serde(default)]
     pub documentation_url: String,
+    #[serde(default)]
+    pub eurovoc: Vec<String>,
+    #[serde(default)]
+    pub conforms_to: String,
+    #[serde(default)]
+    pub bbox_west: String,
+    #[serde(default)]
+    pub bbox_south: String,
+    #[serde(default)]
+    pub bbox_east: String,
+    #[serde(default)]
+    pub bbox_north: String,
 }
 
 fn some(s: &str) -> Option<String> {
@@ -349,8 +470,37 @@ impl DatasetForm {
             contact_name: some(&self.contact_name),
             contact_email: some(&self.contact_email),
             documentation_url: some(&self.documentation_url),
+            eurovoc: self.eurovoc.clone(),
+            conforms_to: some(&self.conforms_to),
+            bbox: self.bbox(),
             distributions,
         }
+    }
+
+    /// No box when all four fields are empty; a number that does not read
+    /// (or a missing one) becomes NaN, which validation reports.
+    fn bbox(&self) -> Option<BboxInput> {
+        let sides = [
+            &self.bbox_west,
+            &self.bbox_south,
+            &self.bbox_east,
+            &self.bbox_north,
+        ];
+        if sides.iter().all(|s| s.trim().is_empty()) {
+            return None;
+        }
+        let n = |s: &str| {
+            s.trim()
+                .replace(',', ".")
+                .parse::<f64>()
+                .unwrap_or(f64::NAN)
+        };
+        Some(BboxInput {
+            west: n(&self.bbox_west),
+            south: n(&self.bbox_south),
+            east: n(&self.bbox_east),
+            north: n(&self.bbox_north),
+        })
     }
 
     /// The form filled with a stored record, for editing.
@@ -364,7 +514,23 @@ impl DatasetForm {
             title_en: d.title_en.clone().unwrap_or_default(),
             description_cs: d.description_cs.clone(),
             description_en: d.description_en.clone().unwrap_or_default(),
-            themes: rec.themes.clone(),
+            themes: rec
+                .themes
+                .iter()
+                .filter(|t| !t.starts_with(EUROVOC_PREFIX))
+                .cloned()
+                .collect(),
+            eurovoc: rec
+                .themes
+                .iter()
+                .filter(|t| t.starts_with(EUROVOC_PREFIX))
+                .cloned()
+                .collect(),
+            conforms_to: d.conforms_to.clone().unwrap_or_default(),
+            bbox_west: d.bbox_west.map(|v| v.to_string()).unwrap_or_default(),
+            bbox_south: d.bbox_south.map(|v| v.to_string()).unwrap_or_default(),
+            bbox_east: d.bbox_east.map(|v| v.to_string()).unwrap_or_default(),
+            bbox_north: d.bbox_north.map(|v| v.to_string()).unwrap_or_default(),
             frequency: d.frequency_iri.clone(),
             spatial: d.spatial_iri.clone(),
             keywords_cs: rec.keywords_cs.join(", "),
@@ -396,6 +562,10 @@ pub fn distribution_input(d: &Distribution) -> DistributionInput {
             db_sui_generis: d.tou_db_sui_generis.clone(),
             personal_data: d.tou_personal_data.clone(),
         },
+        conforms_to: d.conforms_to.clone(),
+        service_endpoint_url: d.service_endpoint_url.clone(),
+        service_description_url: d.service_description_url.clone(),
+        service_conforms_to: d.service_conforms_to.clone(),
     }
 }
 
@@ -424,6 +594,14 @@ pub struct DistributionForm {
     pub db_sui_generis: String,
     #[serde(default)]
     pub personal_data: String,
+    #[serde(default)]
+    pub conforms_to: String,
+    #[serde(default)]
+    pub service_endpoint_url: String,
+    #[serde(default)]
+    pub service_description_url: String,
+    #[serde(default)]
+    pub service_conforms_to: String,
 }
 
 impl DistributionForm {
@@ -441,6 +619,10 @@ impl DistributionForm {
             db_author_work: d.tou_db_author_work.clone(),
             db_sui_generis: d.tou_db_sui_generis.clone(),
             personal_data: d.tou_personal_data.clone(),
+            conforms_to: d.conforms_to.clone().unwrap_or_default(),
+            service_endpoint_url: d.service_endpoint_url.clone().unwrap_or_default(),
+            service_description_url: d.service_description_url.clone().unwrap_or_default(),
+            service_conforms_to: d.service_conforms_to.clone().unwrap_or_default(),
         }
     }
 
@@ -469,6 +651,10 @@ impl DistributionForm {
                 db_sui_generis: self.db_sui_generis.clone(),
                 personal_data: self.personal_data.clone(),
             },
+            conforms_to: some(&self.conforms_to),
+            service_endpoint_url: some(&self.service_endpoint_url),
+            service_description_url: some(&self.service_description_url),
+            service_conforms_to: some(&self.service_conforms_to),
         })
     }
 }

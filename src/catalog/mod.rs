@@ -4,6 +4,7 @@
 pub mod curation;
 pub mod datasets;
 pub mod editing;
+pub mod listing;
 pub mod model;
 pub mod routes;
 pub mod seed;

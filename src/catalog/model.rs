@@ -12,7 +12,10 @@ pub const PUBLISHER_KINDS: [&str; 5] = [
     "municipality",
 ];
 
-pub const VOCAB_SCHEMES: [&str; 4] = ["theme", "file_type", "frequency", "licence"];
+pub const VOCAB_SCHEMES: [&str; 5] = ["theme", "eurovoc", "file_type", "frequency", "licence"];
+
+/// EuroVoc concepts are `dcat:theme` values beside the EU data themes.
+pub const EUROVOC_PREFIX: &str = "http://eurovoc.europa.eu/";
 
 #[derive(
     Serialize, Deserialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset,
@@ -116,6 +119,25 @@ pub struct Dataset {
     /// The dataset's IRI in the catalog it was harvested from.
     pub origin_iri: Option<String>,
     pub harvest_source_id: Option<String>,
+    /// The specification the data conforms to (`dct:conformsTo`).
+    pub conforms_to: Option<String>,
+    /// Bounding box in WGS 84 degrees (`dcat:bbox`): all four or none.
+    pub bbox_west: Option<f64>,
+    pub bbox_south: Option<f64>,
+    pub bbox_east: Option<f64>,
+    pub bbox_north: Option<f64>,
+}
+
+impl Dataset {
+    /// The bounding box as west, south, east, north, when it has one.
+    pub fn bbox(&self) -> Option<[f64; 4]> {
+        Some([
+            self.bbox_west?,
+            self.bbox_south?,
+            self.bbox_east?,
+            self.bbox_north?,
+        ])
+    }
 }
 
 #[derive(
@@ -139,6 +161,14 @@ pub struct Distribution {
     pub tou_db_author_work: String,
     pub tou_db_sui_generis: String,
     pub tou_personal_data: String,
+    /// The schema the file follows (`dct:conformsTo`, DCAT-AP-CZ `schéma`).
+    pub conforms_to: Option<String>,
+    /// Set when the distribution is a data service (an API), not a file:
+    /// its endpoint (`dcat:endpointURL`), the endpoint's description and
+    /// the specification the service implements.
+    pub service_endpoint_url: Option<String>,
+    pub service_description_url: Option<String>,
+    pub service_conforms_to: Option<String>,
 }
 
 /// A dataset with everything that hangs off it: what is stored, audited and

@@ -98,17 +98,10 @@ fn query_string(f: &DatasetFilter) -> String {
 }
 
 /// Labels of vocabulary IRIs in the page's language.
-fn labels(concepts: &[super::model::Concept], lang: Lang) -> HashMap<String, String> {
+fn labels(concepts: HashMap<String, (String, String)>, lang: Lang) -> HashMap<String, String> {
     concepts
-        .iter()
-        .map(|c| {
-            let label = if lang == Lang::En {
-                &c.label_en
-            } else {
-                &c.label_cs
-            };
-            (c.iri.clone(), label.clone())
-        })
+        .into_iter()
+        .map(|(iri, (cs, en))| (iri, if lang == Lang::En { en } else { cs }))
         .collect()
 }
 
@@ -117,16 +110,16 @@ async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppResult<HttpRe
     let page_no = q.page()?;
     let f = filter.clone();
     let state = page.state.clone();
-    let ((items, total), cached) = crate::db::run(&page.state.pool, move |c| {
-        let cached = state.catalog_facets.get_or_compute(c, |c| {
-            let concepts = store::concepts(c, None)?;
-            let facets = datasets::facets(c, &concepts)?;
-            Ok((concepts, facets))
-        })?;
-        Ok::<_, diesel::result::Error>((datasets::list(c, &f, page_no, PER_PAGE)?, cached))
+    let list = crate::db::run(&page.state.pool, move |c| {
+        state.listing.page(c, &f, page_no, PER_PAGE)
     })
     .await?;
-    let (concepts, facets) = (&cached.0, &cached.1);
+    let (items, total, facets) = (&list.items, list.total, &list.facets);
+    let labels: HashMap<&String, &String> = list
+        .labels
+        .iter()
+        .map(|(k, (cs, en))| (k, if page.lang == Lang::En { en } else { cs }))
+        .collect();
     let mut ctx = page.context();
     ctx.insert("items", &items);
     ctx.insert("total", &total);
@@ -135,7 +128,7 @@ async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppResult<HttpRe
     ctx.insert("page_no", &page_no);
     ctx.insert("pages", &((total + PER_PAGE - 1) / PER_PAGE).max(1));
     ctx.insert("query", &query_string(&filter));
-    ctx.insert("labels", &labels(concepts, page.lang));
+    ctx.insert("labels", &labels);
     ctx.insert(
         "can_curate",
         &page
@@ -175,6 +168,7 @@ async fn dataset_page(
     }
     let user = page.identity.user().cloned();
     let s2 = slug.clone();
+    let state = page.state.clone();
     let found = crate::db::run(&page.state.pool, move |c| {
         let Some(rec) = datasets::record_by_slug(c, &s2)? else {
             return Ok::<_, diesel::result::Error>(None);
@@ -192,7 +186,7 @@ async fn dataset_page(
             rec,
             can_edit,
             publisher,
-            store::concepts(c, None)?,
+            state.listing.labels(c)?,
             source,
         )))
     })
@@ -216,12 +210,18 @@ async fn dataset_page(
         "draft" if !can_edit => return Err(AppError::NotFound),
         _ => {}
     }
+    let (eurovoc, themes): (Vec<&String>, Vec<&String>) = rec
+        .themes
+        .iter()
+        .partition(|t| t.starts_with(super::model::EUROVOC_PREFIX));
     let mut ctx = page.context();
     ctx.insert("d", &rec);
+    ctx.insert("themes", &themes);
+    ctx.insert("eurovoc", &eurovoc);
     ctx.insert("source", &source);
     ctx.insert("can_edit", &can_edit);
     ctx.insert("publisher", &publisher);
-    ctx.insert("labels", &labels(&concepts, page.lang));
+    ctx.insert("labels", &labels(concepts, page.lang));
     ctx.insert("base_url", &page.state.config.base());
     page.render("catalog/dataset.html", &ctx)
         .map(crate::dcat::routes::open)
@@ -241,15 +241,16 @@ async fn api_datasets(
 ) -> AppResult<HttpResponse> {
     let filter = q.filter();
     let page = q.page()?;
-    let (items, total) = crate::db::run(&state.pool, move |c| {
-        datasets::list(c, &filter, page, PER_PAGE)
+    let st = state.clone();
+    let list = crate::db::run(&state.pool, move |c| {
+        st.listing.page(c, &filter, page, PER_PAGE)
     })
     .await?;
     Ok(HttpResponse::Ok().json(ListResponse {
-        total,
+        total: list.total,
         page,
         per_page: PER_PAGE,
-        items,
+        items: list.items,
     }))
 }
 

@@ -99,6 +99,12 @@ struct DatasetEntry {
     contact_name: Option<String>,
     contact_email: Option<String>,
     documentation_url: Option<Spanned<String>>,
+    /// EuroVoc concept codes of vocabularies/eurovoc.toml, e.g. "2527".
+    #[serde(default)]
+    eurovoc: Option<Spanned<Vec<String>>>,
+    conforms_to: Option<Spanned<String>>,
+    /// West, south, east, north in WGS 84 degrees.
+    bbox: Option<Spanned<Vec<f64>>>,
 }
 
 pub struct CatalogSeed {
@@ -362,6 +368,36 @@ fn load_datasets(
             ));
         }
         check_http_url(&file, &d.documentation_url, "documentation_url")?;
+        check_http_url(&file, &d.conforms_to, "conforms_to")?;
+        if let Some(codes) = &d.eurovoc {
+            for code in codes.get_ref() {
+                match iri_of("eurovoc", code) {
+                    Some(iri) => themes.push(iri),
+                    None => {
+                        return Err(file.error_at(
+                            codes.span(),
+                            "eurovoc",
+                            format!("{code:?} is not a EuroVoc concept of vocabularies/"),
+                        ));
+                    }
+                }
+            }
+        }
+        let bbox = match &d.bbox {
+            None => None,
+            Some(b) => match b.get_ref().as_slice() {
+                [w, s, e, n] if super::editing::valid_bbox([*w, *s, *e, *n]) => {
+                    Some([*w, *s, *e, *n])
+                }
+                _ => {
+                    return Err(file.error_at(
+                        b.span(),
+                        "bbox",
+                        "[west, south, east, north] in WGS 84 degrees, west < east, south < north",
+                    ));
+                }
+            },
+        };
         out.push((
             DatasetRecord {
                 dataset: Dataset {
@@ -385,6 +421,11 @@ fn load_datasets(
                     published_at: None,
                     origin_iri: None,
                     harvest_source_id: None,
+                    conforms_to: d.conforms_to.map(Spanned::into_inner),
+                    bbox_west: bbox.map(|b| b[0]),
+                    bbox_south: bbox.map(|b| b[1]),
+                    bbox_east: bbox.map(|b| b[2]),
+                    bbox_north: bbox.map(|b| b[3]),
                 },
                 themes,
                 keywords_cs: d.keywords_cs.into_inner(),

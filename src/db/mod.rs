@@ -159,6 +159,9 @@ pub fn connect(target: &DbTarget) -> anyhow::Result<Pool> {
     let pool = r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(0))
+        // A PostgreSQL connection can die with its server; a SQLite one is
+        // a file handle that cannot, so its checkout needs no round trip.
+        .test_on_check_out(target.is_postgres())
         .connection_timeout(Duration::from_secs(10))
         .build(Manager {
             target: target.clone(),

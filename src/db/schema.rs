@@ -181,6 +181,11 @@ diesel::table! {
         published_at -> Nullable<Timestamp>,
         origin_iri -> Nullable<Text>,
         harvest_source_id -> Nullable<Text>,
+        conforms_to -> Nullable<Text>,
+        bbox_west -> Nullable<Double>,
+        bbox_south -> Nullable<Double>,
+        bbox_east -> Nullable<Double>,
+        bbox_north -> Nullable<Double>,
     }
 }
 
@@ -229,6 +234,10 @@ diesel::table! {
         tou_personal_data -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        conforms_to -> Nullable<Text>,
+        service_endpoint_url -> Nullable<Text>,
+        service_description_url -> Nullable<Text>,
+        service_conforms_to -> Nullable<Text>,
     }
 }
 

@@ -6,7 +6,7 @@
 use chrono::NaiveDateTime;
 use oxigraph::model::{Literal, NamedNode, Triple};
 
-use super::ns::{DCAT, DCT, FOAF, IANA_MEDIA_TYPES, PU, RDF, SKOS, VCARD, XSD};
+use super::ns::{DCAT, DCT, FOAF, GSP, IANA_MEDIA_TYPES, PU, RDF, SKOS, VCARD, XSD};
 use crate::catalog::model::{CatalogRecord, Concept, DatasetRecord, Distribution, Publisher};
 
 /// Makes the IRIs of the catalog's own resources from the public base URL,
@@ -191,7 +191,7 @@ pub fn catalog(
     }
     for c in concepts {
         match c.scheme.as_str() {
-            "theme" => {
+            "theme" | "eurovoc" => {
                 t.a(&c.iri, SKOS, "Concept");
             }
             "frequency" => {
@@ -259,6 +259,20 @@ pub fn dataset(
     }
     t.iri(&iri, (DCT, "spatial"), &d.spatial_iri);
     t.a(&d.spatial_iri, DCT, "Location");
+    if let Some(bbox) = d.bbox() {
+        let area = format!("{iri}#ohraničení");
+        t.iri(&iri, (DCT, "spatial"), &area);
+        t.a(&area, DCT, "Location");
+        t.push(
+            &area,
+            term(DCAT, "bbox"),
+            Literal::new_typed_literal(bbox_wkt(bbox), term(GSP, "wktLiteral")),
+        );
+    }
+    if let Some(spec) = &d.conforms_to {
+        t.iri(&iri, (DCT, "conformsTo"), spec);
+        t.a(spec, DCT, "Standard");
+    }
     if d.temporal_start.is_some() || d.temporal_end.is_some() {
         let period = format!("{iri}#časové-pokrytí");
         t.iri(&iri, (DCT, "temporal"), &period);
@@ -314,6 +328,29 @@ fn distribution(t: &mut Triples, iris: &Iris, iri: &str, d: &Distribution, autho
     if let Some(licence) = &d.licence_iri {
         t.iri(iri, (DCT, "license"), licence);
     }
+    if let Some(schema) = &d.conforms_to {
+        t.iri(iri, (DCT, "conformsTo"), schema);
+        t.a(schema, DCT, "Standard");
+    }
+    if let Some(endpoint) = &d.service_endpoint_url {
+        // The service is the distribution's own node: it goes and comes
+        // with it, and dereferences to the same document.
+        let service = format!("{iri}#služba");
+        t.iri(iri, (DCAT, "accessService"), &service);
+        t.a(&service, DCAT, "DataService");
+        t.both(&service, (DCT, "title"), &d.title_cs, d.title_en.as_deref());
+        t.iri(&service, (DCAT, "endpointURL"), endpoint);
+        if let Some(description) = &d.service_description_url {
+            t.iri(&service, (DCAT, "endpointDescription"), description);
+        }
+        if let Some(spec) = &d.service_conforms_to {
+            t.iri(&service, (DCT, "conformsTo"), spec);
+            t.a(spec, DCT, "Standard");
+        }
+        if let Some(dataset) = iri.split("/distributions/").next() {
+            t.iri(&service, (DCAT, "servesDataset"), dataset);
+        }
+    }
     // One node per distinct specification, shared by every distribution that
     // has it: the same IRI for the same four answers and author, so a large
     // catalog holds a handful of these instead of six triples per file.
@@ -340,4 +377,48 @@ fn distribution(t: &mut Triples, iris: &Iris, iri: &str, d: &Distribution, autho
     if d.tou_db_author_work != crate::catalog::model::terms::NOT_AUTHOR_DATABASE {
         t.text(&terms, (PU, "autor-databáze"), author, "cs");
     }
+}
+
+/// The box as a WKT polygon in WGS 84 longitude/latitude order (the
+/// GeoSPARQL default CRS), as DCAT-AP recommends for `dcat:bbox`.
+pub fn bbox_wkt([west, south, east, north]: [f64; 4]) -> String {
+    format!(
+        "POLYGON(({west} {south}, {east} {south}, {east} {north}, {west} {north}, {west} {south}))"
+    )
+}
+
+/// The bounding box (west, south, east, north) of a WKT geometry's points,
+/// when it has an explicit CRS it must be CRS84 or WGS 84 in lon/lat order;
+/// anything else (another CRS, no numbers) gives `None`.
+pub fn bbox_from_wkt(wkt: &str) -> Option<[f64; 4]> {
+    let wkt = wkt.trim();
+    let body = match wkt.strip_prefix('<') {
+        Some(rest) => {
+            let (crs, body) = rest.split_once('>')?;
+            if !crs.ends_with("/CRS84") {
+                return None;
+            }
+            body
+        }
+        None => wkt,
+    };
+    let inner = &body[body.find('(')?..];
+    let numbers: Vec<f64> = inner
+        .split(|c: char| c == '(' || c == ')' || c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    if numbers.len() < 2 || !numbers.len().is_multiple_of(2) {
+        return None;
+    }
+    let (mut w, mut s, mut e, mut n) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for p in numbers.chunks(2) {
+        w = w.min(p[0]);
+        e = e.max(p[0]);
+        s = s.min(p[1]);
+        n = n.max(p[1]);
+    }
+    let b = [w, s, e, n];
+    crate::catalog::editing::valid_bbox(b).then_some(b)
 }

@@ -393,12 +393,14 @@ fn to_record(
         .into_iter()
         .find(|i| i.starts_with(RUIAN_PREFIX))
         .ok_or("chybí prvek RÚIAN (dct:spatial)")?;
+    // EuroVoc concepts are kept when the vocabulary here knows them (their
+    // labels type them as the shapes want); an EU data theme is required.
     let themes: Vec<String> = g
         .iris(&s, DCAT, "theme")
         .into_iter()
-        .filter(|t| known("theme", t))
+        .filter(|t| known("theme", t) || known("eurovoc", t))
         .collect();
-    if themes.is_empty() {
+    if !themes.iter().any(|t| known("theme", t)) {
         return Err("chybí téma z číselníku EU (dcat:theme)".into());
     }
     let frequency_iri = g
@@ -421,6 +423,14 @@ fn to_record(
         .as_ref()
         .and_then(|t| g.literal(t, DCAT, "endDate"))
         .and_then(|d| iso_date(&d));
+    let bbox = g
+        .iris(&s, DCT, "spatial")
+        .into_iter()
+        .filter_map(|l| {
+            let key = NamedOrBlankNode::from(NamedNode::new(l).ok()?).to_string();
+            g.literal(&key, DCAT, "bbox")
+        })
+        .find_map(|wkt| super::graph::bbox_from_wkt(&wkt));
     let mut distributions = Vec::new();
     for d in g.iris(&s, DCAT, "distribution") {
         let dk = NamedOrBlankNode::from(NamedNode::new_unchecked(d.clone())).to_string();
@@ -450,6 +460,11 @@ fn to_record(
             published_at: None,
             origin_iri: Some(iri.to_string()),
             harvest_source_id: None,
+            conforms_to: g.iri(&s, DCT, "conformsTo"),
+            bbox_west: bbox.map(|b| b[0]),
+            bbox_south: bbox.map(|b| b[1]),
+            bbox_east: bbox.map(|b| b[2]),
+            bbox_north: bbox.map(|b| b[3]),
         },
         themes,
         keywords_cs: g.texts(&s, DCAT, "keyword", "cs"),
@@ -483,7 +498,20 @@ fn to_distribution(
                 .find(|c| c.iri == format_iri)
                 .and_then(|c| c.media_type.clone())
         })?;
+    let service = g.node(d, DCAT, "accessService");
+    let service_iri = |local: &str| service.as_ref().and_then(|sv| g.iri(sv, DCAT, local));
+    // A file and a service at once is neither to DCAT-AP-CZ; the file wins.
+    let service_endpoint_url =
+        service_iri("endpointURL").filter(|_| g.iri(d, DCAT, "downloadURL").is_none());
     Some(Distribution {
+        service_description_url: service_endpoint_url
+            .as_ref()
+            .and(service_iri("endpointDescription")),
+        service_conforms_to: service_endpoint_url
+            .as_ref()
+            .and(service.as_ref().and_then(|sv| g.iri(sv, DCT, "conformsTo"))),
+        service_endpoint_url,
+        conforms_to: g.iri(d, DCT, "conformsTo"),
         id: crate::db::new_id(),
         dataset_id: String::new(),
         position: 0,

@@ -165,16 +165,19 @@ pub fn context_document() -> Value {
     }
     // The keys that share a predicate with one above.
     put("prvek_rúian", format!("{DCT}spatial"), Shape::Ids);
-    put("prostorové_pokrytí", format!("{DCT}spatial"), Shape::Ids);
+    put("prostorové_pokrytí", format!("{DCT}spatial"), Shape::Nodes);
     put("koncept_euroVoc", format!("{DCAT}theme"), Shape::Ids);
     put("schéma", format!("{DCT}conformsTo"), Shape::Id);
     json!({ "@context": ctx })
 }
 
+/// `described`: the document says more of the object than its type (a
+/// dataset's bounding-box location), so it is embedded.
 fn key_for(
     predicate: &str,
     object: &Term,
     subject_types: &[String],
+    described: bool,
 ) -> Option<(&'static str, Shape)> {
     let iri = match object {
         Term::NamedNode(n) => n.as_str(),
@@ -182,6 +185,9 @@ fn key_for(
     };
     if predicate == format!("{DCT}spatial") && iri.starts_with(RUIAN_PREFIX) {
         return Some(("prvek_rúian", Shape::Ids));
+    }
+    if predicate == format!("{DCT}spatial") && described {
+        return Some(("prostorové_pokrytí", Shape::Nodes));
     }
     if predicate == format!("{DCAT}theme") && iri.starts_with("http://eurovoc.europa.eu/") {
         return Some(("koncept_euroVoc", Shape::Ids));
@@ -273,7 +279,14 @@ impl<'a> Graph<'a> {
         }
         path.push(iri.to_string());
         for t in triples.iter().filter(|t| t.predicate.as_str() != rdf_type) {
-            match key_for(t.predicate.as_str(), &t.object, &types) {
+            let described = match &t.object {
+                Term::NamedNode(n) => self
+                    .by_subject
+                    .get(n.as_str())
+                    .is_some_and(|ts| ts.iter().any(|x| x.predicate.as_str() != rdf_type)),
+                _ => false,
+            };
+            match key_for(t.predicate.as_str(), &t.object, &types, described) {
                 Some((key, shape)) => self.put(&mut obj, key, shape, &t.object, path),
                 None => {
                     let value = match &t.object {

@@ -8,6 +8,7 @@ pub const FOAF: &str = "http://xmlns.com/foaf/0.1/";
 pub const VCARD: &str = "http://www.w3.org/2006/vcard/ns#";
 pub const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
 pub const HYDRA: &str = "http://www.w3.org/ns/hydra/core#";
+pub const GSP: &str = "http://www.opengis.net/ont/geosparql#";
 /// DCAT-AP-CZ terms of use ("podmínky užití").
 pub const PU: &str = "https://data.gov.cz/slovník/podmínky-užití/";
 /// Where the projection's media type IRIs point, as DCAT-AP-CZ requires.
@@ -15,7 +16,7 @@ pub const IANA_MEDIA_TYPES: &str = "http://www.iana.org/assignments/media-types/
 
 /// Prefixes for Turtle and RDF/XML output, so documents read like the
 /// standard's examples.
-pub const PREFIXES: [(&str, &str); 10] = [
+pub const PREFIXES: [(&str, &str); 11] = [
     ("rdf", RDF),
     ("xsd", XSD),
     ("dcat", DCAT),
@@ -25,5 +26,6 @@ pub const PREFIXES: [(&str, &str); 10] = [
     ("skos", SKOS),
     ("hydra", HYDRA),
     ("pu", PU),
+    ("gsp", GSP),
     ("adms", "http://www.w3.org/ns/adms#"),
 ];

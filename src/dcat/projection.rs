@@ -6,16 +6,15 @@
 //! contact point and period); replacing a dataset replaces those. SPARQL
 //! sees the union.
 //!
-//! The projection follows the audit log: every change to catalog data writes
-//! an audit row in its transaction, so the rows after the last one applied say
-//! exactly which graphs to redo. That keeps the projection in step after a
-//! write in this request, after a write by another process (the CLI, another
-//! server on the same PostgreSQL), and after `radnice reindex`, with one
-//! mechanism and one primary-key read per request when nothing changed.
+//! The projection follows the audit log (`audit::follow`): the rows after
+//! the last one applied say exactly which graphs to redo. That keeps it in
+//! step after a write in this request, after a write by another process (the
+//! CLI, another server on the same PostgreSQL), and after `radnice reindex`,
+//! with one mechanism and one primary-key read per request when nothing
+//! changed.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::collections::HashMap;
+use std::sync::RwLock;
 use std::time::Instant;
 
 use diesel::prelude::*;
@@ -23,17 +22,11 @@ use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedNodeRef, Quad};
 use oxigraph::store::Store;
 
 use super::graph::{self, Iris, Triples};
+use crate::audit::follow::{Changes, Cursor, REINDEX_TYPE};
 use crate::catalog::{datasets, store as catalog_store};
 use crate::db::DbConnection;
-use crate::db::schema::audit_log;
 use crate::error::AppError;
 
-/// Audit object types whose change redoes the catalog graph.
-const CATALOG_TYPES: [&str; 3] = ["catalog", "publisher", "vocab_concept"];
-/// The audit object type `radnice reindex` writes to make every server rebuild.
-pub const REINDEX_TYPE: &str = "rdf_projection";
-/// Past this many changed datasets, one rebuild is cheaper than redoing each.
-const REBUILD_ABOVE: usize = 2_000;
 /// Datasets loaded per round trip while rebuilding.
 const PAGE: i64 = 2_000;
 
@@ -41,10 +34,8 @@ pub struct Projection {
     iris: Iris,
     /// Swapped whole on a rebuild, so readers never see a half-built store.
     store: RwLock<Store>,
-    /// The audit sequence number the store reflects; 0 = never built.
-    seen: AtomicI64,
-    /// One catch-up at a time; readers do not wait for it.
-    writer: Mutex<()>,
+    /// Where the store stands in the audit log.
+    cursor: Cursor,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -59,8 +50,7 @@ impl Projection {
         Ok(Projection {
             iris: Iris::new(base_url),
             store: RwLock::new(Store::new()?),
-            seen: AtomicI64::new(0),
-            writer: Mutex::new(()),
+            cursor: Cursor::default(),
         })
     }
 
@@ -83,63 +73,31 @@ impl Projection {
 
     /// Applies the changes the audit log shows since the last call.
     pub fn catch_up(&self, conn: &mut DbConnection) -> Result<(), AppError> {
-        let head = crate::db::data_version(conn)?;
-        if head == self.seen.load(Ordering::Acquire) {
-            return Ok(());
-        }
-        let _one = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let seen = self.seen.load(Ordering::Acquire);
-        if head == seen {
-            return Ok(());
-        }
-        let changes: Vec<(String, String)> = if seen == 0 || head < seen {
-            Vec::new()
-        } else {
-            audit_log::table
-                .filter(audit_log::seq.gt(seen))
-                .filter(audit_log::seq.le(head))
-                .select((audit_log::object_type, audit_log::object_id))
-                .load(conn)?
-        };
-        let dataset_ids: BTreeSet<&str> = changes
-            .iter()
-            .filter(|(t, _)| t == "dataset")
-            .map(|(_, id)| id.as_str())
-            .collect();
-        let full = seen == 0
-            || head < seen
-            || dataset_ids.len() > REBUILD_ABOVE
-            || changes.iter().any(|(t, _)| t == REINDEX_TYPE);
-        if full {
-            self.rebuild_locked(conn)?;
-        } else {
+        self.cursor.follow(conn, |c, changes: Changes| {
+            if changes.rebuild {
+                return self.build(c).map(|_| ());
+            }
             let store = self.snapshot();
-            if changes
-                .iter()
-                .any(|(t, _)| CATALOG_TYPES.contains(&t.as_str()))
-            {
-                self.redo_catalog_graph(conn, &store)?;
+            if changes.catalog {
+                self.redo_catalog_graph(c, &store)?;
             }
-            for id in dataset_ids {
-                self.redo_dataset(conn, &store, id)?;
+            for id in &changes.datasets {
+                self.redo_dataset(c, &store, id)?;
             }
-        }
-        self.seen.store(head, Ordering::Release);
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Builds the whole projection from the database into a new store and
     /// swaps it in.
     pub fn rebuild(&self, conn: &mut DbConnection) -> Result<RebuildReport, AppError> {
-        let _one = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        self.rebuild_locked(conn)
+        self.cursor.rebuild(conn, |c| self.build(c))
     }
 
-    fn rebuild_locked(&self, conn: &mut DbConnection) -> Result<RebuildReport, AppError> {
+    /// A change landing during the build is applied again by the next
+    /// catch-up (the cursor read the head first), which is harmless.
+    fn build(&self, conn: &mut DbConnection) -> Result<RebuildReport, AppError> {
         let started = Instant::now();
-        // Read the head first: a change landing during the rebuild is
-        // applied again by the next catch-up, which is harmless.
-        let head = crate::db::data_version(conn)?;
         let store = Store::new().map_err(internal)?;
         self.redo_catalog_graph(conn, &store)?;
         let publishers = publisher_map(conn)?;
@@ -165,7 +123,6 @@ impl Projection {
             Ok(mut s) => *s = store,
             Err(poisoned) => *poisoned.into_inner() = store,
         }
-        self.seen.store(head, Ordering::Release);
         Ok(RebuildReport {
             datasets: count,
             triples,

@@ -365,14 +365,21 @@ async fn a_curator_publishes_a_dataset_and_a_citizen_finds_it() {
     )
     .await;
     d.fill("#keywords_cs", "lavičky, parky").await;
-    d.client
-        .find(Locator::Css("#theme-REGI"))
-        .await
-        .expect("theme")
-        .click()
-        .await
-        .expect("check");
-    // Forgot the frequency: the form comes back with the field error.
+    for checkbox in ["#theme-REGI", "#eurovoc-861"] {
+        d.client
+            .find(Locator::Css(checkbox))
+            .await
+            .expect("checkbox")
+            .click()
+            .await
+            .expect("check");
+    }
+    // A Czech decimal comma is read; the north is missing.
+    d.fill("#bbox_west", "13,35").await;
+    d.fill("#bbox_south", "50.43").await;
+    d.fill("#bbox_east", "13.47").await;
+    // Forgot the frequency and the north: the form comes back with both
+    // field errors.
     d.client
         .find(Locator::Css("main form button[type=submit]"))
         .await
@@ -381,7 +388,9 @@ async fn a_curator_publishes_a_dataset_and_a_citizen_finds_it() {
         .await
         .expect("c");
     d.wait_for_text("Hodnota není v číselníku.").await;
+    d.wait_for_text("Zadejte čtyři čísla ve stupních").await;
     d.assert_accessible("dataset form with errors").await;
+    d.fill("#bbox_north", "50.49").await;
     d.client
         .find(Locator::Css("#frequency option[value$='/ANNUAL']"))
         .await
@@ -398,6 +407,9 @@ async fn a_curator_publishes_a_dataset_and_a_citizen_finds_it() {
         .expect("c");
     d.wait_for_text("Koncept: datová sada zatím není zveřejněna")
         .await;
+    // The box and the EuroVoc concept were kept.
+    d.wait_for_text("Západ 13.35°").await;
+    d.wait_for_text("zelená plocha").await;
     d.assert_accessible("draft dataset").await;
 
     d.visit(

@@ -29,6 +29,10 @@ pub fn distribution(format: &str, media: &str, licence: &str) -> Distribution {
         tou_db_author_work: terms::NOT_AUTHOR_DATABASE.to_string(),
         tou_db_sui_generis: terms::NO_SUI_GENERIS.to_string(),
         tou_personal_data: terms::NO_PERSONAL_DATA.to_string(),
+        conforms_to: None,
+        service_endpoint_url: None,
+        service_description_url: None,
+        service_conforms_to: None,
     }
 }
 
@@ -205,7 +209,11 @@ async fn filters_narrow_the_list_and_combine() {
             && html.contains("Parkoviště")
             && !html.contains("Územní plán Chomutova</a>")
     );
-    assert!(html.contains("Technické služby města Chomutova, příspěvková organizace (2)"));
+    // Counts are within the filter: both CSV datasets are the city's, and
+    // GeoJSON is still offered with what choosing it instead would give.
+    assert!(html.contains("Statutární město Chomutov (2)"));
+    assert!(!html.contains("Technické služby města Chomutova, příspěvková organizace ("));
+    assert!(html.contains("GeoJSON (1)"));
 }
 
 #[actix_web::test]
@@ -770,4 +778,108 @@ async fn a_curator_edits_and_deletes_one_distribution_and_the_others_keep_their_
             .len(),
         2
     );
+}
+
+#[actix_web::test]
+async fn the_list_sorts_in_czech_counts_facets_within_the_filter_and_follows_every_write() {
+    let app = TestApp::start().await;
+    let c = app.client();
+    let slugs = |v: &serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|d| d["title_cs"].as_str().expect("t").to_string())
+            .collect()
+    };
+    // Czech alphabetical order: "Č" after "C", "Ch" after "H", "Ú" with "U".
+    let mut conn = app.conn();
+    for (slug, title) in [
+        ("ulice", "Ulice a náměstí"),
+        ("chodniky", "Chodníky"),
+        ("cesty", "Cesty"),
+    ] {
+        let mut rec = datasets::record_by_slug(&mut conn, "hriste")
+            .expect("q")
+            .expect("dataset");
+        rec.dataset.id = radnice::db::new_id();
+        rec.dataset.slug = slug.into();
+        rec.dataset.title_cs = title.into();
+        // Written by another process: the list still shows it at once.
+        datasets::save_record(&mut conn, &Actor::system("jiný proces"), &rec).expect("save");
+    }
+    let v: serde_json::Value = c.get("/api/v1/datasets").await.json().await.expect("json");
+    assert_eq!(v["total"], 13);
+    let titles = slugs(&v);
+    let at = |t: &str| {
+        titles
+            .iter()
+            .position(|x| x.starts_with(t))
+            .unwrap_or_else(|| panic!("{t} not in {titles:?}"))
+    };
+    assert!(at("Cesty") < at("Dětská hřiště"), "{titles:?}");
+    assert!(at("Dětská hřiště") < at("Chodníky"), "{titles:?}");
+    assert!(at("Chodníky") < at("Kvalita ovzduší"), "{titles:?}");
+    assert!(at("Ulice a náměstí") < at("Územní plán"), "{titles:?}");
+    assert!(at("Územní plán") < at("Veřejné osvětlení"), "{titles:?}");
+
+    // Facets count within the other filters: with the TRAN theme chosen the
+    // theme facet still offers every theme those datasets' other filters
+    // allow, and the publisher facet counts only TRAN datasets.
+    let tran = "http%3A%2F%2Fpublications.europa.eu%2Fresource%2Fauthority%2Fdata-theme%2FTRAN";
+    let (status, html) = c.get_text(&format!("/datasets?theme={tran}")).await;
+    assert_eq!(status, 200);
+    let (_, all) = c.get_text("/datasets").await;
+    let count_of = |html: &str, label: &str| -> Option<u32> {
+        let start = html.find(&format!("{label} ("))? + label.len() + 2;
+        html[start..].split(')').next()?.parse().ok()
+    };
+    let tran_total: u32 = {
+        let v: serde_json::Value = c
+            .get(&format!("/api/v1/datasets?theme={tran}"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        v["total"].as_u64().expect("total") as u32
+    };
+    assert!(tran_total >= 2);
+    let city = "Statutární město Chomutov";
+    // Every publisher option's count, summed: each TRAN dataset once.
+    let publisher_counts = |html: &str| -> u32 {
+        let start = html.find("id=\"f-publisher\"").expect("publisher filter");
+        let block = &html[start..start + html[start..].find("</select>").expect("end")];
+        block
+            .split("</option>")
+            .filter_map(|o| o.rsplit_once('(')?.1.strip_suffix(')')?.parse::<u32>().ok())
+            .sum()
+    };
+    assert_eq!(
+        publisher_counts(&html),
+        tran_total,
+        "publishers counted within TRAN"
+    );
+    assert_eq!(publisher_counts(&all), 13);
+    assert!(count_of(&all, city).expect("city") > count_of(&html, city).unwrap_or(0));
+    // Other themes stay on offer with what choosing them instead would give.
+    assert_eq!(
+        count_of(&html, "Doprava"),
+        Some(tran_total),
+        "the chosen theme"
+    );
+    assert_eq!(
+        count_of(&html, "Životní prostředí"),
+        count_of(&all, "Životní prostředí")
+    );
+
+    // A withdrawn dataset leaves the list and its counts.
+    let mut rec = datasets::record_by_slug(&mut conn, "cesty")
+        .expect("q")
+        .expect("dataset");
+    rec.dataset.status = "withdrawn".into();
+    rec.dataset.withdrawn_reason = Some("Sloučeno.".into());
+    datasets::save_record(&mut conn, &Actor::system("jiný proces"), &rec).expect("save");
+    let v: serde_json::Value = c.get("/api/v1/datasets").await.json().await.expect("json");
+    assert_eq!(v["total"], 12);
+    assert!(!slugs(&v).contains(&"Cesty".to_string()));
 }

@@ -532,6 +532,17 @@ async fn the_seed_catalog_conforms_to_the_dcat_ap_shapes() {
         "pasport-zelene",
         vec![distribution(CSV, "text/csv", CC_BY)],
     );
+    // A data service with its description and specification, and a file
+    // with a schema (the seed has EuroVoc, boxes and a specification).
+    let mut api = distribution(CSV, "application/json", CC_BY);
+    api.download_url = None;
+    api.access_url = "https://data.example.cz/sta/v1.1".into();
+    api.service_endpoint_url = Some("https://data.example.cz/sta/v1.1".into());
+    api.service_description_url = Some("https://data.example.cz/sta/v1.1/api".into());
+    api.service_conforms_to = Some("https://docs.ogc.org/is/18-088/18-088.html".into());
+    let mut file = distribution(CSV, "text/csv", CC_BY);
+    file.conforms_to = Some("https://data.example.cz/schemata/pm10.json".into());
+    add_distributions(&app, "kvalita-ovzdusi-pm10", vec![file, api]);
     let (status, _, dump) = fetch(&app, "/catalog/dump.ttl", None).await;
     assert_eq!(status, 200);
     let dir = tempfile::tempdir().expect("tmp");
@@ -814,4 +825,206 @@ async fn the_sparql_page_runs_the_example_queries() {
     }
     let (_, page) = c.get_text("/sparql?query=SELECT%20%3Ft%20WHERE%20%7B%20%3Fd%20dct%3Atitle%20%3Ft%20FILTER(lang(%3Ft)%3D%22cs%22)%20%7D").await;
     assert!(page.contains("Pasport zeleně"));
+}
+
+#[actix_web::test]
+async fn eurovoc_a_bounding_box_conformity_and_a_data_service_are_published() {
+    let app = TestApp::start().await;
+    let token = curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
+    let http = reqwest::Client::new();
+    const EUROVOC: &str = "http://eurovoc.europa.eu/2527";
+    const SPEC: &str = "https://ofn.gov.cz/sportoviště/2020-07-01/";
+    const ENDPOINT: &str = "https://data.example.cz/sta/v1.1";
+    const STA: &str = "https://docs.ogc.org/is/18-088/18-088.html";
+    let mut body = dataset_json("ovzdusi");
+    body["eurovoc"] = serde_json::json!([EUROVOC]);
+    body["conforms_to"] = serde_json::json!(SPEC);
+    body["bbox"] =
+        serde_json::json!({"west": 13.35, "south": 50.43, "east": 13.47, "north": 50.49});
+    let terms = body["distributions"][0]["terms"].clone();
+    body["distributions"]
+        .as_array_mut()
+        .expect("distributions")
+        .push(serde_json::json!({
+            "title_cs": "Měření v reálném čase (SensorThings API)",
+            "format": "http://publications.europa.eu/resource/authority/file-type/JSON",
+            "service_endpoint_url": ENDPOINT,
+            "service_description_url": "https://data.example.cz/sta/v1.1/api",
+            "service_conforms_to": STA,
+            "terms": terms,
+        }));
+
+    // Bad values of the new fields: field errors, nothing stored.
+    let mut bad = body.clone();
+    bad["slug"] = serde_json::json!("ovzdusi-spatne");
+    bad["eurovoc"] = serde_json::json!(["http://eurovoc.europa.eu/999999999"]);
+    bad["bbox"] = serde_json::json!({"west": 13.47, "south": 50.43, "east": 13.35, "north": 50.49});
+    bad["conforms_to"] = serde_json::json!("ofn");
+    bad["distributions"][1]["download_url"] =
+        serde_json::json!("https://data.example.cz/soubory/mereni.json");
+    bad["distributions"][1]["service_description_url"] =
+        serde_json::json!("http://data.example.cz/api");
+    let res = http
+        .post(app.url("/api/v1/datasets"))
+        .bearer_auth(&token)
+        .json(&bad)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 422);
+    let problem: serde_json::Value = res.json().await.expect("json");
+    let mut fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "bbox",
+            "conforms_to",
+            "distributions[1].service_description_url",
+            "distributions[1].service_endpoint_url",
+            "eurovoc",
+        ]
+    );
+    assert_eq!(
+        fetch(&app, "/api/v1/datasets/ovzdusi-spatne", None).await.0,
+        404
+    );
+
+    let res = http
+        .post(app.url("/api/v1/datasets"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        res.status().as_u16(),
+        201,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let res = http
+        .post(app.url("/api/v1/datasets/ovzdusi/publish"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(res.status().as_u16(), 200);
+
+    let ds = format!("{BASE}/datasets/ovzdusi");
+    let g = parse(
+        RdfFormat::Turtle,
+        &fetch(&app, "/datasets/ovzdusi.ttl", None).await.2,
+    );
+    assert!(has(&g, &ds, &format!("{DCAT}theme"), EUROVOC));
+    assert!(has(
+        &g,
+        EUROVOC,
+        RDF_TYPE,
+        "http://www.w3.org/2004/02/skos/core#Concept"
+    ));
+    assert!(has(&g, &ds, &format!("{DCT}conformsTo"), SPEC));
+    assert!(has(&g, SPEC, RDF_TYPE, &format!("{DCT}Standard")));
+    let area = format!("{ds}#ohraničení");
+    assert!(has(&g, &ds, &format!("{DCT}spatial"), &area));
+    let bbox = g
+        .iter()
+        .find(|t| {
+            t.subject.to_string() == format!("<{area}>")
+                && t.predicate.as_str() == format!("{DCAT}bbox")
+        })
+        .expect("dcat:bbox");
+    match &bbox.object {
+        Term::Literal(l) => {
+            assert_eq!(
+                l.value(),
+                "POLYGON((13.35 50.43, 13.47 50.43, 13.47 50.49, 13.35 50.49, 13.35 50.43))"
+            );
+            assert_eq!(
+                l.datatype().as_str(),
+                "http://www.opengis.net/ont/geosparql#wktLiteral"
+            );
+        }
+        other => panic!("bbox is {other}"),
+    }
+    let rec = datasets::record_by_slug(&mut app.conn(), "ovzdusi")
+        .expect("q")
+        .expect("stored");
+    let api = &rec.distributions[1];
+    assert_eq!(api.download_url, None);
+    assert_eq!(
+        api.access_url, ENDPOINT,
+        "the access URL defaults to the endpoint"
+    );
+    let dist = format!("{ds}/distributions/{}", api.id);
+    let service = format!("{dist}#služba");
+    assert!(has(&g, &dist, &format!("{DCAT}accessService"), &service));
+    assert!(has(&g, &service, RDF_TYPE, &format!("{DCAT}DataService")));
+    assert!(has(&g, &service, &format!("{DCAT}endpointURL"), ENDPOINT));
+    assert!(has(
+        &g,
+        &service,
+        &format!("{DCAT}endpointDescription"),
+        "https://data.example.cz/sta/v1.1/api"
+    ));
+    assert!(has(&g, &service, &format!("{DCT}conformsTo"), STA));
+    assert!(has(&g, &service, &format!("{DCAT}servesDataset"), &ds));
+    assert!(has(
+        &g,
+        &service,
+        &format!("{DCT}title"),
+        "Měření v reálném čase (SensorThings API)"
+    ));
+    assert!(
+        !g.iter()
+            .any(|t| t.subject.to_string() == format!("<{dist}>")
+                && t.predicate.as_str() == format!("{DCAT}downloadURL"))
+    );
+
+    // The DCAT-AP-CZ JSON-LD carries the same, under the standard's keys.
+    let (_, _, body) = fetch(&app, "/datasets/ovzdusi.jsonld", None).await;
+    let doc: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(doc["koncept_euroVoc"], serde_json::json!([EUROVOC]));
+    assert_eq!(doc["specifikace"], serde_json::json!([SPEC]));
+    assert_eq!(
+        doc["prvek_rúian"],
+        serde_json::json!(["https://linked.cuzk.cz/resource/ruian/obec/562971"])
+    );
+    assert_eq!(doc["prostorové_pokrytí"][0]["iri"], area);
+    let services: Vec<&serde_json::Value> = doc["distribuce"]
+        .as_array()
+        .expect("distributions")
+        .iter()
+        .filter_map(|d| d.get("přístupová_služba"))
+        .collect();
+    assert_eq!(services.len(), 1);
+    assert_eq!(services[0]["typ"], "Datová služba");
+    assert_eq!(services[0]["přístupový_bod"], ENDPOINT);
+    let expanded = parse_jsonld(&body);
+    for t in g.iter().filter(|t| {
+        let s = t.subject.to_string();
+        s == format!("<{area}>") || s == format!("<{service}>")
+    }) {
+        assert!(expanded.contains(t), "JSON-LD lacks {t}");
+    }
+
+    // The page shows them to people.
+    let (status, html) = app.client().get_text("/datasets/ovzdusi").await;
+    assert_eq!(status, 200);
+    for text in [
+        "Koncepty EuroVoc",
+        "kvalita ovzduší",
+        "Ohraničení území",
+        "Západ 13.35°",
+        "Splňuje specifikaci",
+        "Datová služba",
+        &format!("href=\"{ENDPOINT}\""),
+    ] {
+        assert!(html.contains(text), "page lacks {text}");
+    }
 }

@@ -260,6 +260,16 @@ async fn broken_rdf_is_reported_with_line_and_column_and_nothing_is_imported() {
 #[actix_web::test]
 async fn another_radnice_is_harvested_over_http_from_its_lkod_documents() {
     let source_app = TestApp::start().await;
+    let mut api = crate::catalog::distribution(
+        "http://publications.europa.eu/resource/authority/file-type/JSON",
+        "application/json",
+        crate::catalog::CC_BY,
+    );
+    api.download_url = None;
+    api.access_url = "https://data.example.cz/sparql".into();
+    api.service_endpoint_url = Some("https://data.example.cz/sparql".into());
+    api.service_conforms_to = Some("https://www.w3.org/TR/sparql11-protocol/".into());
+    crate::catalog::add_distributions(&source_app, "hriste", vec![api]);
     let app = TestApp::start().await;
     // Its IRIs say https://data.example.cz; it is served on 127.0.0.1.
     let opts = Options {
@@ -295,6 +305,33 @@ async fn another_radnice_is_harvested_over_http_from_its_lkod_documents() {
             Some("https://data.example.cz/datasets/hriste")
         );
         assert_eq!(rec.dataset.title_cs, "Dětská hřiště a sportoviště");
+        // EuroVoc, the box and the specification come through both
+        // serialisations, as does a data service.
+        assert!(
+            rec.themes
+                .iter()
+                .any(|t| t == "http://eurovoc.europa.eu/853"),
+            "{doc}"
+        );
+        assert_eq!(
+            rec.dataset.bbox(),
+            Some([13.35, 50.43, 13.47, 50.49]),
+            "{doc}"
+        );
+        assert_eq!(
+            rec.dataset.conforms_to.as_deref(),
+            Some("https://ofn.gov.cz/sportoviště/2020-07-01/")
+        );
+        let service = rec
+            .distributions
+            .iter()
+            .find(|d| d.service_endpoint_url.is_some())
+            .unwrap_or_else(|| panic!("{doc}: no data service in {:?}", rec.distributions));
+        assert_eq!(
+            service.service_conforms_to.as_deref(),
+            Some("https://www.w3.org/TR/sparql11-protocol/")
+        );
+        assert_eq!(service.download_url, None);
     }
 }
 

@@ -1,0 +1,9 @@
+ALTER TABLE distributions DROP COLUMN service_conforms_to;
+ALTER TABLE distributions DROP COLUMN service_description_url;
+ALTER TABLE distributions DROP COLUMN service_endpoint_url;
+ALTER TABLE distributions DROP COLUMN conforms_to;
+ALTER TABLE datasets DROP COLUMN bbox_north;
+ALTER TABLE datasets DROP COLUMN bbox_east;
+ALTER TABLE datasets DROP COLUMN bbox_south;
+ALTER TABLE datasets DROP COLUMN bbox_west;
+ALTER TABLE datasets DROP COLUMN conforms_to;

@@ -1,0 +1,126 @@
+//! Following the audit log. Every change to stored data writes an audit row
+//! in its own transaction, in any process, so the rows after the last one a
+//! derived view applied say exactly what it must redo. The catalog's RDF
+//! projection and its list index are such views; both keep a `Cursor` and
+//! ask it for the changes on each read, which costs one primary-key read
+//! when nothing changed.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::audit_log;
+
+/// Audit object types whose change redoes what is derived from the catalog
+/// as a whole (its record, its publishers, its vocabularies).
+pub const CATALOG_TYPES: [&str; 3] = ["catalog", "publisher", "vocab_concept"];
+/// The audit object type `radnice reindex` writes to make every server
+/// rebuild its views.
+pub const REINDEX_TYPE: &str = "rdf_projection";
+/// Past this many changed datasets, one rebuild is cheaper than redoing each.
+const REBUILD_ABOVE: usize = 2_000;
+
+/// What changed between two points of the audit log.
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// Start over: never built, the log went back (a restored database),
+    /// too much changed, or `radnice reindex` asked for it.
+    pub rebuild: bool,
+    /// The catalog record, a publisher or a vocabulary concept changed.
+    pub catalog: bool,
+    /// Ids of the datasets that changed, in any way (including status).
+    pub datasets: BTreeSet<String>,
+}
+
+/// Where a derived view stands in the audit log.
+pub struct Cursor {
+    /// The audit sequence number the view reflects; 0 = never built.
+    seen: AtomicI64,
+    /// One catch-up at a time; readers of the view do not wait for it.
+    writer: Mutex<()>,
+}
+
+impl Default for Cursor {
+    fn default() -> Self {
+        Cursor {
+            seen: AtomicI64::new(0),
+            writer: Mutex::new(()),
+        }
+    }
+}
+
+impl Cursor {
+    /// Calls `apply` with the changes since the last call, if there are any,
+    /// and moves on only when it succeeds, so a failed apply is retried by
+    /// the next read. The head is read before the changes: a change landing
+    /// meanwhile is applied again next time, which every view tolerates.
+    pub fn follow<E>(
+        &self,
+        conn: &mut DbConnection,
+        apply: impl FnOnce(&mut DbConnection, Changes) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        let head = crate::db::data_version(conn)?;
+        if head == self.seen.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let _one = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let seen = self.seen.load(Ordering::Acquire);
+        if head == seen {
+            return Ok(());
+        }
+        let changes = changes_between(conn, seen, head)?;
+        apply(conn, changes)?;
+        self.seen.store(head, Ordering::Release);
+        Ok(())
+    }
+
+    /// Rebuilds under the cursor's lock and marks the view as at `head`
+    /// (read by `build` before it reads anything else).
+    pub fn rebuild<T, E>(
+        &self,
+        conn: &mut DbConnection,
+        build: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        let _one = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let head = crate::db::data_version(conn)?;
+        let out = build(conn)?;
+        self.seen.store(head, Ordering::Release);
+        Ok(out)
+    }
+}
+
+fn changes_between(conn: &mut DbConnection, seen: i64, head: i64) -> QueryResult<Changes> {
+    if seen == 0 || head < seen {
+        return Ok(Changes {
+            rebuild: true,
+            ..Changes::default()
+        });
+    }
+    let rows: Vec<(String, String)> = audit_log::table
+        .filter(audit_log::seq.gt(seen))
+        .filter(audit_log::seq.le(head))
+        .select((audit_log::object_type, audit_log::object_id))
+        .load(conn)?;
+    let mut changes = Changes::default();
+    for (kind, id) in rows {
+        match kind.as_str() {
+            "dataset" => {
+                changes.datasets.insert(id);
+            }
+            REINDEX_TYPE => changes.rebuild = true,
+            k if CATALOG_TYPES.contains(&k) => changes.catalog = true,
+            _ => {}
+        }
+    }
+    changes.rebuild |= changes.datasets.len() > REBUILD_ABOVE;
+    Ok(changes)
+}
