@@ -65,13 +65,17 @@ struct Entry {
     /// Czech collation key of the title (see `sort_key`), then the id.
     key: Box<str>,
     id: Box<str>,
-    /// Each dimension's values, sorted and without repeats.
-    values: [Box<[u32]>; DIMS],
+    /// Where its values start in the index's arena: every dimension's,
+    /// each sorted and without repeats, dimension `d` ending at `ends[d]`.
+    start: u32,
+    ends: [u16; DIMS],
 }
 
 impl Entry {
-    fn has(&self, dim: usize, value: u32) -> bool {
-        self.values[dim].contains(&value)
+    fn of<'a>(&self, arena: &'a [u32], dim: usize) -> &'a [u32] {
+        let base = self.start as usize;
+        let from = if dim == 0 { 0 } else { self.ends[dim - 1] };
+        &arena[base + usize::from(from)..base + usize::from(self.ends[dim])]
     }
 }
 
@@ -86,6 +90,13 @@ struct Index {
     terms: [Interner; DIMS],
     /// In list order: by `key`, then id.
     entries: Vec<Entry>,
+    /// The entries' values side by side. A scan is bound by memory
+    /// latency, so a build lays them out in list order and reads them in
+    /// sequence; a changed entry's values go to the end, and the arena is
+    /// laid out again when half of it is left behind.
+    arena: Vec<u32>,
+    /// Arena slots no entry uses any more.
+    garbage: usize,
     /// Dataset id -> its sort key, to find an entry when it changes.
     keys: HashMap<Box<str>, Box<str>>,
     /// By the publisher's interned id.
@@ -149,6 +160,7 @@ impl Listing {
             for row in rows {
                 index.insert(row);
             }
+            index.compact();
             Ok(())
         })
     }
@@ -186,15 +198,23 @@ impl Listing {
         })
     }
 
-    /// The Czech and English labels of every vocabulary concept, caught up
-    /// with the database (a page shows them for the IRIs it holds).
-    pub fn labels(
+    /// The labels of these vocabulary IRIs in one language, caught up with
+    /// the database; an IRI without a concept is left out.
+    pub fn labels<'a>(
         &self,
         conn: &mut DbConnection,
-    ) -> QueryResult<HashMap<String, (String, String)>> {
+        iris: impl IntoIterator<Item = &'a str>,
+        english: bool,
+    ) -> QueryResult<HashMap<String, String>> {
         self.catch_up(conn)?;
         let index = self.index.read().unwrap_or_else(|p| p.into_inner());
-        Ok(index.concepts.clone())
+        Ok(iris
+            .into_iter()
+            .filter_map(|iri| {
+                let (cs, en) = index.concepts.get(iri)?;
+                Some((iri.to_string(), if english { en } else { cs }.clone()))
+            })
+            .collect())
     }
 
     /// Publisher names and the themes and formats of the given datasets, as
@@ -203,9 +223,12 @@ impl Listing {
         let index = self.index.read().unwrap_or_else(|p| p.into_inner());
         let key = index.keys.get(id)?;
         let e = &index.entries[index.position(key, id).ok()?];
-        let p = index.publishers.get(&e.values[PUBLISHER][0])?;
+        let p = index
+            .publishers
+            .get(e.of(&index.arena, PUBLISHER).first()?)?;
         let strings = |dim: usize| {
-            let mut v: Vec<String> = e.values[dim]
+            let mut v: Vec<String> = e
+                .of(&index.arena, dim)
                 .iter()
                 .map(|v| index.terms[dim].values[*v as usize].to_string())
                 .collect();
@@ -241,11 +264,14 @@ impl Index {
         let labels = Labels::load(conn)?;
         let mut index = Index::default();
         index.set_labels(labels);
-        let mut entries: Vec<Entry> = rows(conn, RowsOf::Published)?
+        // Sorted before the entries are made, so that their allocations lie
+        // in list order and a scan reads memory nearly in sequence.
+        let mut rows: Vec<(String, Row)> = rows(conn, RowsOf::Published)?
             .into_iter()
-            .map(|r| index.entry(r))
+            .map(|r| (sort_key(&r.title_cs), r))
             .collect();
-        entries.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
+        rows.sort_by(|a, b| (&a.0, &a.1.id).cmp(&(&b.0, &b.1.id)));
+        let entries: Vec<Entry> = rows.into_iter().map(|(_, r)| index.entry(r)).collect();
         index.keys = entries
             .iter()
             .map(|e| (e.id.clone(), e.key.clone()))
@@ -277,23 +303,41 @@ impl Index {
     }
 
     fn entry(&mut self, r: Row) -> Entry {
-        let mut ids = |dim: usize, values: &[String]| -> Box<[u32]> {
-            let mut v: Vec<u32> = values.iter().map(|s| self.terms[dim].id(s)).collect();
-            v.sort_unstable();
-            v.dedup();
-            v.into_boxed_slice()
-        };
-        let values = [
-            ids(PUBLISHER, std::slice::from_ref(&r.publisher_id)),
-            ids(THEME, &r.themes),
-            ids(FORMAT, &r.formats),
-            ids(LICENCE, &r.licences),
-            ids(KEYWORD, &r.keywords),
-        ];
+        let values = &mut self.arena;
+        let begin = values.len();
+        let mut ends = [0u16; DIMS];
+        for (dim, strings) in [
+            std::slice::from_ref(&r.publisher_id),
+            &r.themes,
+            &r.formats,
+            &r.licences,
+            &r.keywords,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let start = values.len();
+            let terms = &mut self.terms[dim];
+            values.extend(strings.iter().map(|s| terms.id(s)));
+            values[start..].sort_unstable();
+            let mut kept = start;
+            for i in start..values.len() {
+                if i == start || values[i] != values[kept - 1] {
+                    values[kept] = values[i];
+                    kept += 1;
+                }
+            }
+            values.truncate(kept);
+            // A dataset with more than 65,535 filter values is not one a
+            // person made; past that its values are not indexed.
+            values.truncate(begin + usize::from(u16::MAX));
+            ends[dim] = (values.len() - begin) as u16;
+        }
         Entry {
             key: sort_key(&r.title_cs).into_boxed_str(),
             id: r.id.into_boxed_str(),
-            values,
+            start: begin as u32,
+            ends,
         }
     }
 
@@ -306,8 +350,25 @@ impl Index {
         if let Some(key) = self.keys.remove(id)
             && let Ok(at) = self.position(&key, id)
         {
-            self.entries.remove(at);
+            let e = self.entries.remove(at);
+            self.garbage += usize::from(e.ends[DIMS - 1]);
         }
+    }
+
+    /// Lays the arena out in list order again once half of it is garbage.
+    fn compact(&mut self) {
+        if self.garbage * 2 <= self.arena.len() {
+            return;
+        }
+        let mut arena = Vec::with_capacity(self.arena.len() - self.garbage);
+        for e in &mut self.entries {
+            let from = e.start as usize;
+            let len = usize::from(e.ends[DIMS - 1]);
+            e.start = arena.len() as u32;
+            arena.extend_from_slice(&self.arena[from..from + len]);
+        }
+        self.arena = arena;
+        self.garbage = 0;
     }
 
     fn insert(&mut self, row: Row) {
@@ -354,7 +415,7 @@ impl Index {
             let mut fails = 0;
             for (dim, w) in want.iter().enumerate() {
                 if let Some(w) = w
-                    && !e.has(dim, *w)
+                    && !e.of(&self.arena, dim).contains(w)
                 {
                     fails += 1;
                     failed = Some(dim);
@@ -370,14 +431,14 @@ impl Index {
                     }
                     total += 1;
                     for (dim, c) in counts.iter_mut().enumerate() {
-                        for v in &e.values[dim] {
+                        for v in e.of(&self.arena, dim) {
                             c[*v as usize] += 1;
                         }
                     }
                 }
                 // Fails only this dimension: counts toward its other values.
                 (1, Some(dim)) => {
-                    for v in &e.values[dim] {
+                    for v in e.of(&self.arena, dim) {
                         counts[dim][*v as usize] += 1;
                     }
                 }
@@ -389,11 +450,31 @@ impl Index {
     }
 
     fn facets(&self, counts: &[Vec<u32>; DIMS], filter: &DatasetFilter) -> Facets {
-        let labelled = |dim: usize| -> Vec<FacetValue> {
-            let mut out: Vec<FacetValue> = counts[dim]
+        // The values to offer: every one counted, or only the `limit` most
+        // counted (and the chosen one), picked before any string is made.
+        let labelled = |dim: usize, limit: Option<(usize, Option<&str>)>| -> Vec<FacetValue> {
+            let mut ids: Vec<(usize, u32)> = counts[dim]
                 .iter()
+                .copied()
                 .enumerate()
-                .filter(|(_, n)| **n > 0)
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            if let Some((limit, chosen)) = limit
+                && ids.len() > limit
+            {
+                let chosen = chosen.and_then(|c| self.terms[dim].get(c));
+                let kept = chosen.and_then(|c| ids.iter().copied().find(|(id, _)| *id as u32 == c));
+                ids.select_nth_unstable_by(limit - 1, |a, b| b.1.cmp(&a.1));
+                ids.truncate(limit);
+                if let Some(k) = kept
+                    && !ids.contains(&k)
+                {
+                    ids.pop();
+                    ids.push(k);
+                }
+            }
+            let mut out: Vec<FacetValue> = ids
+                .into_iter()
                 .map(|(id, n)| {
                     let value = self.terms[dim].values[id].to_string();
                     let (label_cs, label_en) = self
@@ -405,7 +486,7 @@ impl Index {
                         value,
                         label_cs,
                         label_en,
-                        count: i64::from(*n),
+                        count: i64::from(n),
                     }
                 })
                 .collect();
@@ -427,36 +508,20 @@ impl Index {
             })
             .collect();
         sort_facet(&mut publishers);
-        let mut keywords = labelled(KEYWORD);
-        // The chosen keyword stays offered even when it is not among the
-        // most used, so the form shows what is applied.
-        let chosen = filter
-            .keyword
-            .as_deref()
-            .and_then(|k| keywords.iter().position(|v| v.value == k));
-        if let Some(at) = chosen.filter(|at| *at >= KEYWORD_FACET) {
-            let v = keywords.remove(at);
-            keywords.truncate(KEYWORD_FACET - 1);
-            keywords.push(v);
-        } else {
-            keywords.truncate(KEYWORD_FACET);
-        }
         Facets {
             publishers,
-            themes: labelled(THEME),
-            formats: labelled(FORMAT),
-            licences: labelled(LICENCE),
-            keywords,
+            themes: labelled(THEME, None),
+            formats: labelled(FORMAT, None),
+            licences: labelled(LICENCE, None),
+            // The chosen keyword stays offered even when it is not among
+            // the most used, so the form shows what is applied.
+            keywords: labelled(KEYWORD, Some((KEYWORD_FACET, filter.keyword.as_deref()))),
         }
     }
 }
 
 fn sort_facet(values: &mut [FacetValue]) {
-    values.sort_by(|a, b| {
-        b.count
-            .cmp(&a.count)
-            .then_with(|| sort_key(&a.label_cs).cmp(&sort_key(&b.label_cs)))
-    });
+    values.sort_by_cached_key(|v| (std::cmp::Reverse(v.count), sort_key(&v.label_cs)));
 }
 
 /// A key whose byte order is Czech alphabetical order, near enough for a

@@ -97,12 +97,15 @@ fn query_string(f: &DatasetFilter) -> String {
         .finish()
 }
 
-/// Labels of vocabulary IRIs in the page's language.
-fn labels(concepts: HashMap<String, (String, String)>, lang: Lang) -> HashMap<String, String> {
-    concepts
-        .into_iter()
-        .map(|(iri, (cs, en))| (iri, if lang == Lang::En { en } else { cs }))
-        .collect()
+/// The vocabulary IRIs a dataset's page names.
+fn vocabulary_iris(rec: &DatasetRecord) -> Vec<&str> {
+    let mut iris: Vec<&str> = rec.themes.iter().map(String::as_str).collect();
+    iris.push(&rec.dataset.frequency_iri);
+    for d in &rec.distributions {
+        iris.push(&d.format_iri);
+        iris.extend(d.licence_iri.as_deref());
+    }
+    iris
 }
 
 async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
@@ -169,6 +172,7 @@ async fn dataset_page(
     let user = page.identity.user().cloned();
     let s2 = slug.clone();
     let state = page.state.clone();
+    let english = page.lang == Lang::En;
     let found = crate::db::run(&page.state.pool, move |c| {
         let Some(rec) = datasets::record_by_slug(c, &s2)? else {
             return Ok::<_, diesel::result::Error>(None);
@@ -182,16 +186,11 @@ async fn dataset_page(
             Some(id) => crate::dcat::harvest::source_by_id(c, id)?.map(|s| s.location),
             None => None,
         };
-        Ok(Some((
-            rec,
-            can_edit,
-            publisher,
-            state.listing.labels(c)?,
-            source,
-        )))
+        let labels = state.listing.labels(c, vocabulary_iris(&rec), english)?;
+        Ok(Some((rec, can_edit, publisher, labels, source)))
     })
     .await?;
-    let (rec, can_edit, publisher, concepts, source) = found.ok_or(AppError::NotFound)?;
+    let (rec, can_edit, publisher, labels, source) = found.ok_or(AppError::NotFound)?;
     match rec.dataset.status.as_str() {
         "withdrawn" => {
             let mut ctx = page.context();
@@ -221,7 +220,7 @@ async fn dataset_page(
     ctx.insert("source", &source);
     ctx.insert("can_edit", &can_edit);
     ctx.insert("publisher", &publisher);
-    ctx.insert("labels", &labels(concepts, page.lang));
+    ctx.insert("labels", &labels);
     ctx.insert("base_url", &page.state.config.base());
     page.render("catalog/dataset.html", &ctx)
         .map(crate::dcat::routes::open)

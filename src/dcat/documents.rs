@@ -74,8 +74,9 @@ pub fn dataset(store: &Store, iris: &Iris, slug: &str) -> Result<Option<Vec<Trip
                 .strip_prefix(iri.as_str())
                 .is_some_and(|r| r.starts_with('/') || r.starts_with('#'));
             if !own && t.predicate != rdf_type {
-                let full = t.predicate.as_str() == format!("{DCT}publisher")
-                    || t.predicate.as_str() == format!("{PU}specifikace");
+                let p = t.predicate.as_str();
+                let full = p.strip_prefix(DCT) == Some("publisher")
+                    || p.strip_prefix(PU) == Some("specifikace");
                 match referenced.iter_mut().find(|(n, _)| n == o) {
                     Some(entry) => entry.1 |= full,
                     None => referenced.push((o.clone(), full)),

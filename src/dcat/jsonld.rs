@@ -183,30 +183,29 @@ fn key_for(
         Term::NamedNode(n) => n.as_str(),
         _ => "",
     };
-    if predicate == format!("{DCT}spatial") && iri.starts_with(RUIAN_PREFIX) {
+    let spatial = is(predicate, DCT, "spatial");
+    if spatial && iri.starts_with(RUIAN_PREFIX) {
         return Some(("prvek_rúian", Shape::Ids));
     }
-    if predicate == format!("{DCT}spatial") && described {
+    if spatial && described {
         return Some(("prostorové_pokrytí", Shape::Nodes));
     }
-    if predicate == format!("{DCAT}theme") && iri.starts_with("http://eurovoc.europa.eu/") {
+    if is(predicate, DCAT, "theme") && iri.starts_with(crate::catalog::model::EUROVOC_PREFIX) {
         return Some(("koncept_euroVoc", Shape::Ids));
     }
-    if predicate == format!("{DCT}conformsTo")
-        && subject_types
-            .iter()
-            .any(|t| t == &format!("{DCAT}Distribution"))
+    if is(predicate, DCT, "conformsTo") && subject_types.iter().any(|t| is(t, DCAT, "Distribution"))
     {
         return Some(("schéma", Shape::Id));
     }
     TERMS
         .iter()
-        .find(|(ns, local, _, _)| {
-            predicate.len() == ns.len() + local.len()
-                && predicate.starts_with(ns)
-                && predicate.ends_with(local)
-        })
+        .find(|(ns, local, _, _)| is(predicate, ns, local))
         .map(|(_, _, key, shape)| (*key, *shape))
+}
+
+/// Whether `iri` is `ns` + `local`, without building the string.
+fn is(iri: &str, ns: &str, local: &str) -> bool {
+    iri.strip_prefix(ns) == Some(local)
 }
 
 fn expanded(term: &Term) -> Value {
@@ -263,7 +262,7 @@ impl<'a> Graph<'a> {
             .map(|t| {
                 TYPES
                     .iter()
-                    .find(|(ns, local, _)| *t == format!("{ns}{local}"))
+                    .find(|(ns, local, _)| is(t, ns, local))
                     .map(|(_, _, name)| json!(name))
                     .unwrap_or_else(|| json!(t))
             })
@@ -339,7 +338,7 @@ impl<'a> Graph<'a> {
                     push_value(map, &lang, json!(l.value()), shape == Shape::Langs);
                 }
             }
-            (Shape::Typed(t), Term::Literal(l)) if l.datatype().as_str() == format!("{XSD}{t}") => {
+            (Shape::Typed(t), Term::Literal(l)) if is(l.datatype().as_str(), XSD, t) => {
                 push_value(obj, key, json!(l.value()), false);
             }
             // A value the term cannot carry (a literal where an IRI belongs,
@@ -375,7 +374,7 @@ fn with_context(node: Map<String, Value>) -> Value {
 }
 
 fn write_json(doc: &Value, out: impl Write) -> Result<(), AppError> {
-    serde_json::to_writer_pretty(out, doc).map_err(|e| AppError::Internal(e.into()))
+    serde_json::to_writer(out, doc).map_err(|e| AppError::Internal(e.into()))
 }
 
 /// The dataset document: the dataset with its distributions, terms of use,

@@ -5,7 +5,7 @@
 use serde::de::{DeserializeOwned, Error};
 
 /// The form fields that may repeat (checkbox groups).
-const LISTS: [&str; 3] = ["roles", "publishers", "themes"];
+const LISTS: [&str; 4] = ["roles", "publishers", "themes", "eurovoc"];
 
 pub struct Multi<T>(pub T);
 
