@@ -7,7 +7,8 @@
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 
@@ -41,6 +42,9 @@ pub struct Cursor {
     seen: AtomicI64,
     /// One catch-up at a time; readers of the view do not wait for it.
     writer: Mutex<()>,
+    /// When the head was last read (microseconds after `epoch`); 0 = never.
+    checked: AtomicU64,
+    epoch: Instant,
 }
 
 impl Default for Cursor {
@@ -48,6 +52,8 @@ impl Default for Cursor {
         Cursor {
             seen: AtomicI64::new(0),
             writer: Mutex::new(()),
+            checked: AtomicU64::new(0),
+            epoch: Instant::now(),
         }
     }
 }
@@ -65,19 +71,39 @@ impl Cursor {
     where
         E: From<diesel::result::Error>,
     {
+        let read_at = self.now();
         let head = crate::db::data_version(conn)?;
         if head == self.seen.load(Ordering::Acquire) {
+            self.checked.fetch_max(read_at, Ordering::AcqRel);
             return Ok(());
         }
         let _one = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let seen = self.seen.load(Ordering::Acquire);
         if head == seen {
+            self.checked.fetch_max(read_at, Ordering::AcqRel);
             return Ok(());
         }
         let changes = changes_between(conn, seen, head)?;
         apply(conn, changes)?;
         self.seen.store(head, Ordering::Release);
+        self.checked.fetch_max(read_at, Ordering::AcqRel);
         Ok(())
+    }
+
+    /// Whether the view was caught up with a head read less than `window`
+    /// ago. A reader may then skip the database: a write by this process
+    /// catches the view up in its own request, so only another process's
+    /// write can be missed, and for at most `window`.
+    pub fn fresh(&self, window: Duration) -> bool {
+        let checked = self.checked.load(Ordering::Acquire);
+        checked != 0
+            && self.seen.load(Ordering::Acquire) != 0
+            && self.now().saturating_sub(checked) < window.as_micros() as u64
+    }
+
+    fn now(&self) -> u64 {
+        // Never 0, which means "never read".
+        self.epoch.elapsed().as_micros() as u64 + 1
     }
 
     /// Rebuilds under the cursor's lock and marks the view as at `head`
@@ -91,9 +117,11 @@ impl Cursor {
         E: From<diesel::result::Error>,
     {
         let _one = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let read_at = self.now();
         let head = crate::db::data_version(conn)?;
         let out = build(conn)?;
         self.seen.store(head, Ordering::Release);
+        self.checked.fetch_max(read_at, Ordering::AcqRel);
         Ok(out)
     }
 }

@@ -69,10 +69,12 @@ pub fn dataset(store: &Store, iris: &Iris, slug: &str) -> Result<Option<Vec<Trip
     for q in owned {
         let t = restore(Triple::from(q));
         if let Term::NamedNode(o) = &t.object {
+            // The dataset itself (a data service's `servesDataset`) is its
+            // own too, so its type is not listed twice.
             let own = o
                 .as_str()
                 .strip_prefix(iri.as_str())
-                .is_some_and(|r| r.starts_with('/') || r.starts_with('#'));
+                .is_some_and(|r| r.is_empty() || r.starts_with('/') || r.starts_with('#'));
             if !own && t.predicate != rdf_type {
                 let p = t.predicate.as_str();
                 let full = p.strip_prefix(DCT) == Some("publisher")

@@ -27,6 +27,10 @@ use crate::catalog::{datasets, store as catalog_store};
 use crate::db::DbConnection;
 use crate::error::AppError;
 
+/// How long a head read vouches for the store to readers that skip the
+/// database: another process's write shows within this time.
+const FRESH_FOR: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Datasets loaded per round trip while rebuilding.
 const PAGE: i64 = 2_000;
 
@@ -69,6 +73,12 @@ impl Projection {
             Ok(s) => s.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
+    }
+
+    /// The store without asking the database, when a request caught it up
+    /// less than `FRESH_FOR` ago (see `Cursor::fresh`); `None` otherwise.
+    pub fn fresh(&self) -> Option<Store> {
+        self.cursor.fresh(FRESH_FOR).then(|| self.snapshot())
     }
 
     /// Applies the changes the audit log shows since the last call.

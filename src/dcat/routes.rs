@@ -126,6 +126,14 @@ pub async fn dataset_document(
     slug: String,
     f: Format,
 ) -> AppResult<HttpResponse> {
+    // A published dataset from a freshly checked projection is answered
+    // here, without the database and the hop to the blocking pool: its
+    // document is a few dozen triples read from memory.
+    if let Some(store) = state.rdf.fresh()
+        && let Some(triples) = documents::dataset(&store, state.rdf.iris(), &slug)?
+    {
+        return Ok(document(f, serialise(&state, &slug, f, &triples)?));
+    }
     let st = state.clone();
     let body = crate::db::run(&state.pool, move |c| {
         let store = st.rdf.current(c)?;
@@ -139,17 +147,26 @@ pub async fn dataset_document(
                 _ => AppError::NotFound,
             });
         };
-        let mut out = Vec::new();
-        match f {
-            Format::JsonLd => {
-                super::jsonld::dataset(&iris.dataset(&slug), &triples, &mut out)?;
-            }
-            _ => documents::write(f, &triples, &mut out)?,
-        }
-        Ok(out)
+        serialise(&st, &slug, f, &triples)
     })
     .await?;
     Ok(document(f, body))
+}
+
+fn serialise(
+    state: &AppState,
+    slug: &str,
+    f: Format,
+    triples: &[oxigraph::model::Triple],
+) -> Result<Vec<u8>, AppError> {
+    let mut out = Vec::new();
+    match f {
+        Format::JsonLd => {
+            super::jsonld::dataset(&state.rdf.iris().dataset(slug), triples, &mut out)?;
+        }
+        _ => documents::write(f, triples, &mut out)?,
+    }
+    Ok(out)
 }
 
 async fn dataset_suffix(
