@@ -39,8 +39,14 @@ fn named(iri: &str) -> Result<NamedNode, AppError> {
 /// contact point, period), the terms-of-use specifications and the publisher
 /// it names in full, and the types of the other things it points to, so one
 /// request gives a harvester everything. `None` when the projection has no
-/// such published dataset.
-pub fn dataset(store: &Store, iris: &Iris, slug: &str) -> Result<Option<Vec<Triple>>, AppError> {
+/// such published dataset. `types` = false leaves out the types of nodes
+/// named by IRI only, which the compact JSON-LD has no room for anyway.
+pub fn dataset(
+    store: &Store,
+    iris: &Iris,
+    slug: &str,
+    types: bool,
+) -> Result<Option<Vec<Triple>>, AppError> {
     let iri = named(&iris.dataset(slug))?;
     let owned = super::projection::owned(&iri, |s| {
         store
@@ -64,8 +70,10 @@ pub fn dataset(store: &Store, iris: &Iris, slug: &str) -> Result<Option<Vec<Trip
     )];
     let rdf_type = named(&format!("{RDF}type"))?;
     // What the dataset points to outside itself, each node once: the
-    // publisher and terms of use in full, the rest by type only.
-    let mut referenced: Vec<(NamedNode, bool)> = Vec::new();
+    // publisher and terms of use in full, the rest by type only; without
+    // `types`, only the licences' type (the JSON-LD has no key for
+    // dct:license, so it shows the licence as a typed node).
+    let mut referenced: Vec<(NamedNode, bool, bool)> = Vec::new();
     for q in owned {
         let t = restore(Triple::from(q));
         if let Term::NamedNode(o) = &t.object {
@@ -79,15 +87,19 @@ pub fn dataset(store: &Store, iris: &Iris, slug: &str) -> Result<Option<Vec<Trip
                 let p = t.predicate.as_str();
                 let full = p.strip_prefix(DCT) == Some("publisher")
                     || p.strip_prefix(PU) == Some("specifikace");
-                match referenced.iter_mut().find(|(n, _)| n == o) {
-                    Some(entry) => entry.1 |= full,
-                    None => referenced.push((o.clone(), full)),
+                let wanted = full || types || p.strip_prefix(DCT) == Some("license");
+                match referenced.iter_mut().find(|(n, _, _)| n == o) {
+                    Some(entry) => {
+                        entry.1 |= full;
+                        entry.2 |= wanted;
+                    }
+                    None => referenced.push((o.clone(), full, wanted)),
                 }
             }
         }
         triples.push(t);
     }
-    for (node, full) in referenced {
+    for (node, full, _) in referenced.into_iter().filter(|(_, _, wanted)| *wanted) {
         let predicate = (!full).then_some(rdf_type.as_ref());
         triples.extend(
             store

@@ -130,7 +130,8 @@ pub async fn dataset_document(
     // here, without the database and the hop to the blocking pool: its
     // document is a few dozen triples read from memory.
     if let Some(store) = state.rdf.fresh()
-        && let Some(triples) = documents::dataset(&store, state.rdf.iris(), &slug)?
+        && let Some(triples) =
+            documents::dataset(&store, state.rdf.iris(), &slug, f != Format::JsonLd)?
     {
         return Ok(document(f, serialise(&state, &slug, f, &triples)?));
     }
@@ -138,7 +139,7 @@ pub async fn dataset_document(
     let body = crate::db::run(&state.pool, move |c| {
         let store = st.rdf.current(c)?;
         let iris = st.rdf.iris();
-        let Some(triples) = documents::dataset(&store, iris, &slug)? else {
+        let Some(triples) = documents::dataset(&store, iris, &slug, f != Format::JsonLd)? else {
             // Not in the projection: withdrawn (410 with the reason) or
             // never published (404), as on the HTML page.
             let rec = datasets::record_by_slug(c, &slug)?.ok_or(AppError::NotFound)?;
