@@ -7,7 +7,8 @@
 #   - the full Turtle dump, streamed (time, size, triples)
 #   - SPARQL "datasets per theme"
 #   - wrk: /healthz, a dataset page and a dataset's JSON-LD (random datasets),
-#     and the list with two facets applied (p99), in one run
+#     and the list with two facets applied (p99, 32 connections and one),
+#     in one run
 # Usage: bash benches/catalog.sh [N=100000] [seconds-per-wrk-run=10]
 # The generated data dir is kept in $RADNICE_BENCH_DATA if set (reused when
 # it already holds a catalog), else made and removed.
@@ -95,6 +96,8 @@ h=$(run "/healthz" "http://127.0.0.1:$port/healthz")
 page=$(run "dataset page (random)" -s "$work/dataset.lua" "http://127.0.0.1:$port")
 jsonld=$(run "dataset JSON-LD (random)" -s "$work/jsonld.lua" "http://127.0.0.1:$port")
 run "list, theme + format facets" "http://127.0.0.1:$port$list" >/dev/null
+wrk -t1 -c1 -d"${secs}s" --latency "http://127.0.0.1:$port$list" >"$work/wrk.txt"
+echo "list, theme + format facets, one connection: $(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt") req/s, p99 $(awk '$1 == "99%" {print $2}' "$work/wrk.txt")"
 echo "dataset page / healthz: $(awk -v a="$page" -v b="$h" 'BEGIN {printf "%.0f %%", 100 * a / b}')"
 echo "dataset JSON-LD / healthz: $(awk -v a="$jsonld" -v b="$h" 'BEGIN {printf "%.0f %%", 100 * a / b}')"
 echo "RSS at the end: $(( $(ps -o rss= -p "$pid") / 1024 )) MB"
