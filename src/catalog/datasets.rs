@@ -29,12 +29,16 @@ pub fn record_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option
         .order(dataset_keywords::keyword.asc())
         .select((dataset_keywords::lang, dataset_keywords::keyword))
         .load(conn)?;
+    // Sorted here, not by the database's collation, which differs between
+    // SQLite and PostgreSQL: `save_record` compares with Rust's order.
     let of_lang = |l: &str| {
-        keywords
+        let mut v = keywords
             .iter()
             .filter(|(lang, _)| lang == l)
             .map(|(_, k)| k.clone())
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        v.sort();
+        v
     };
     let distributions = distributions::table
         .filter(distributions::dataset_id.eq(&dataset.id))

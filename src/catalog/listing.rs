@@ -264,8 +264,8 @@ impl Index {
         let labels = Labels::load(conn)?;
         let mut index = Index::default();
         index.set_labels(labels);
-        // Sorted before the entries are made, so that their allocations lie
-        // in list order and a scan reads memory nearly in sequence.
+        // Sorted before the entries are made, so that their values lie in
+        // the arena in list order and a scan reads memory in sequence.
         let mut rows: Vec<(String, Row)> = rows(conn, RowsOf::Published)?
             .into_iter()
             .map(|r| (sort_key(&r.title_cs), r))
@@ -316,18 +316,11 @@ impl Index {
         .into_iter()
         .enumerate()
         {
-            let start = values.len();
             let terms = &mut self.terms[dim];
-            values.extend(strings.iter().map(|s| terms.id(s)));
-            values[start..].sort_unstable();
-            let mut kept = start;
-            for i in start..values.len() {
-                if i == start || values[i] != values[kept - 1] {
-                    values[kept] = values[i];
-                    kept += 1;
-                }
-            }
-            values.truncate(kept);
+            let mut ids: Vec<u32> = strings.iter().map(|s| terms.id(s)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            values.extend(ids);
             // A dataset with more than 65,535 filter values is not one a
             // person made; past that its values are not indexed.
             values.truncate(begin + usize::from(u16::MAX));

@@ -105,6 +105,9 @@ fn vocabulary_iris(rec: &DatasetRecord) -> Vec<&str> {
         iris.push(&d.format_iri);
         iris.extend(d.licence_iri.as_deref());
     }
+    // Files of one dataset share formats and licences.
+    iris.sort_unstable();
+    iris.dedup();
     iris
 }
 
@@ -169,13 +172,31 @@ async fn dataset_page(
     if let Some(f) = crate::dcat::format::negotiate(&req) {
         return crate::dcat::routes::dataset_document(page.state.clone(), slug, f).await;
     }
+    let english = page.lang == Lang::En;
+    // A visitor who is not logged in sees the published record, which the
+    // projection holds: read from memory when it was checked less than
+    // 0.1 s ago, without the database (see `dcat::record`).
+    if page.identity.user().is_none()
+        && let Some((store, facts)) = page.state.rdf.fresh_page(&slug)
+        && let Some(rec) = crate::dcat::record::read(&store, page.state.rdf.iris(), &slug, &facts)?
+    {
+        let labels = crate::dcat::record::labels(
+            &store,
+            page.state.rdf.iris(),
+            vocabulary_iris(&rec),
+            english,
+        );
+        let source = facts.source.as_deref().map(str::to_string);
+        return render_dataset(&page, &rec, &facts.publisher, labels, source, false);
+    }
     let user = page.identity.user().cloned();
     let s2 = slug.clone();
     let state = page.state.clone();
-    let english = page.lang == Lang::En;
     let found = crate::db::run(&page.state.pool, move |c| {
+        // Keeps the projection fresh for the visitors after this one.
+        state.rdf.catch_up(c)?;
         let Some(rec) = datasets::record_by_slug(c, &s2)? else {
-            return Ok::<_, diesel::result::Error>(None);
+            return Ok::<_, AppError>(None);
         };
         let can_edit = match &user {
             Some(u) => datasets::can_act_for(c, u, &rec.dataset.publisher_id)?,
@@ -209,17 +230,28 @@ async fn dataset_page(
         "draft" if !can_edit => return Err(AppError::NotFound),
         _ => {}
     }
+    render_dataset(&page, &rec, &publisher, labels, source, can_edit)
+}
+
+fn render_dataset(
+    page: &Page,
+    rec: &DatasetRecord,
+    publisher: &super::model::Publisher,
+    labels: HashMap<String, String>,
+    source: Option<String>,
+    can_edit: bool,
+) -> AppResult<HttpResponse> {
     let (eurovoc, themes): (Vec<&String>, Vec<&String>) = rec
         .themes
         .iter()
         .partition(|t| t.starts_with(super::model::EUROVOC_PREFIX));
     let mut ctx = page.context();
-    ctx.insert("d", &rec);
+    ctx.insert("d", rec);
     ctx.insert("themes", &themes);
     ctx.insert("eurovoc", &eurovoc);
     ctx.insert("source", &source);
     ctx.insert("can_edit", &can_edit);
-    ctx.insert("publisher", &publisher);
+    ctx.insert("publisher", publisher);
     ctx.insert("labels", &labels);
     ctx.insert("base_url", &page.state.config.base());
     page.render("catalog/dataset.html", &ctx)

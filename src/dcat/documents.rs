@@ -39,13 +39,27 @@ fn named(iri: &str) -> Result<NamedNode, AppError> {
 /// contact point, period), the terms-of-use specifications and the publisher
 /// it names in full, and the types of the other things it points to, so one
 /// request gives a harvester everything. `None` when the projection has no
-/// such published dataset. `types` = false leaves out the types of nodes
-/// named by IRI only, which the compact JSON-LD has no room for anyway.
+/// such published dataset.
+/// How much of what a dataset points to outside itself a document carries.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Refs {
+    /// The publisher and terms of use in full, the type of everything else:
+    /// a document that stands alone (Turtle, RDF/XML, N-Triples).
+    All,
+    /// Without the types of nodes named by IRI only, which the compact
+    /// JSON-LD has no room for (but a licence's: dct:license has no key in
+    /// the context, so the licence shows as a typed node).
+    Compact,
+    /// Only what the dataset owns: the page, which takes the publisher from
+    /// elsewhere and does not show the terms of use.
+    None,
+}
+
 pub fn dataset(
     store: &Store,
     iris: &Iris,
     slug: &str,
-    types: bool,
+    refs: Refs,
 ) -> Result<Option<Vec<Triple>>, AppError> {
     let iri = named(&iris.dataset(slug))?;
     let owned = super::projection::owned(&iri, |s| {
@@ -87,7 +101,11 @@ pub fn dataset(
                 let p = t.predicate.as_str();
                 let full = p.strip_prefix(DCT) == Some("publisher")
                     || p.strip_prefix(PU) == Some("specifikace");
-                let wanted = full || types || p.strip_prefix(DCT) == Some("license");
+                let wanted = match refs {
+                    Refs::All => true,
+                    Refs::Compact => full || p.strip_prefix(DCT) == Some("license"),
+                    Refs::None => false,
+                };
                 match referenced.iter_mut().find(|(n, _, _)| n == o) {
                     Some(entry) => {
                         entry.1 |= full;

@@ -10,6 +10,7 @@ pub mod harvesting;
 pub mod jsonld;
 pub mod ns;
 pub mod projection;
+pub mod record;
 pub mod routes;
 pub mod sparql;
 

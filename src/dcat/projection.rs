@@ -14,7 +14,7 @@
 //! changed.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use diesel::prelude::*;
@@ -22,6 +22,7 @@ use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedNodeRef, Quad};
 use oxigraph::store::Store;
 
 use super::graph::{self, Iris, Triples};
+use super::record::Facts;
 use crate::audit::follow::{Changes, Cursor, REINDEX_TYPE};
 use crate::catalog::{datasets, store as catalog_store};
 use crate::db::DbConnection;
@@ -38,6 +39,8 @@ pub struct Projection {
     iris: Iris,
     /// Swapped whole on a rebuild, so readers never see a half-built store.
     store: RwLock<Store>,
+    /// What a published dataset's page needs beside its triples, by slug.
+    facts: RwLock<HashMap<Box<str>, Arc<Facts>>>,
     /// Where the store stands in the audit log.
     cursor: Cursor,
 }
@@ -54,6 +57,7 @@ impl Projection {
         Ok(Projection {
             iris: Iris::new(base_url),
             store: RwLock::new(Store::new()?),
+            facts: RwLock::new(HashMap::new()),
             cursor: Cursor::default(),
         })
     }
@@ -79,6 +83,19 @@ impl Projection {
     /// less than `FRESH_FOR` ago (see `Cursor::fresh`); `None` otherwise.
     pub fn fresh(&self) -> Option<Store> {
         self.cursor.fresh(FRESH_FOR).then(|| self.snapshot())
+    }
+
+    /// The page facts of a published dataset, with the store they belong
+    /// to, when the store is fresh (see `fresh`).
+    pub fn fresh_page(&self, slug: &str) -> Option<(Store, Arc<Facts>)> {
+        let store = self.fresh()?;
+        let facts = self
+            .facts
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(slug)?
+            .clone();
+        Some((store, facts))
     }
 
     /// Applies the changes the audit log shows since the last call.
@@ -111,6 +128,12 @@ impl Projection {
         let store = Store::new().map_err(internal)?;
         self.redo_catalog_graph(conn, &store)?;
         let publishers = publisher_map(conn)?;
+        let shared: HashMap<&str, Arc<crate::catalog::model::Publisher>> = publishers
+            .iter()
+            .map(|(id, p)| (id.as_str(), Arc::new(p.clone())))
+            .collect();
+        let sources = source_map(conn)?;
+        let mut facts = HashMap::new();
         let mut after: Option<String> = None;
         let mut count = 0;
         loop {
@@ -120,9 +143,16 @@ impl Projection {
             count += page.len();
             let mut quads = Vec::new();
             for (rec, modified) in &page {
-                let Some(p) = publishers.get(&rec.dataset.publisher_id) else {
+                let (Some(p), Some(shared)) = (
+                    publishers.get(&rec.dataset.publisher_id),
+                    shared.get(rec.dataset.publisher_id.as_str()),
+                ) else {
                     continue;
                 };
+                facts.insert(
+                    rec.dataset.slug.clone().into_boxed_str(),
+                    Arc::new(facts_of(rec, shared.clone(), &sources)),
+                );
                 let t = graph::dataset(&self.iris, rec, p, modified);
                 quads.extend(t.0.into_iter().map(|t| t.in_graph(GraphName::DefaultGraph)));
             }
@@ -133,6 +163,7 @@ impl Projection {
             Ok(mut s) => *s = store,
             Err(poisoned) => *poisoned.into_inner() = store,
         }
+        *self.facts.write().unwrap_or_else(|p| p.into_inner()) = facts;
         Ok(RebuildReport {
             datasets: count,
             triples,
@@ -160,11 +191,13 @@ impl Projection {
             return Ok(());
         };
         let iri = NamedNode::new(self.iris.dataset(&rec.dataset.slug)).map_err(internal)?;
-        let new = if rec.dataset.status == "published" {
+        let (new, facts) = if rec.dataset.status == "published" {
             let publisher = catalog_store::publisher_by_id(conn, &rec.dataset.publisher_id)?;
-            graph::dataset(&self.iris, &rec, &publisher, &modified)
+            let triples = graph::dataset(&self.iris, &rec, &publisher, &modified);
+            let facts = facts_of(&rec, Arc::new(publisher), &source_map(conn)?);
+            (triples, Some(Arc::new(facts)))
         } else {
-            Triples::default()
+            (Triples::default(), None)
         };
         // One transaction: a reader sees the old dataset or the new one.
         let mut tx = store.start_transaction().map_err(internal)?;
@@ -194,7 +227,13 @@ impl Projection {
         for t in new.0 {
             tx.insert(&t.in_graph(GraphName::DefaultGraph));
         }
-        tx.commit().map_err(internal)
+        tx.commit().map_err(internal)?;
+        let mut all = self.facts.write().unwrap_or_else(|p| p.into_inner());
+        match facts {
+            Some(f) => all.insert(rec.dataset.slug.clone().into_boxed_str(), f),
+            None => all.remove(rec.dataset.slug.as_str()),
+        };
+        Ok(())
     }
 }
 
@@ -205,6 +244,39 @@ fn publisher_map(
         .into_iter()
         .map(|p| (p.id.clone(), p))
         .collect())
+}
+
+/// Harvest sources' locations by id (a handful of rows).
+fn source_map(conn: &mut DbConnection) -> QueryResult<HashMap<String, Arc<str>>> {
+    use crate::db::schema::harvest_sources;
+    Ok(harvest_sources::table
+        .select((harvest_sources::id, harvest_sources::location))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(id, location)| (id, Arc::from(location)))
+        .collect())
+}
+
+fn facts_of(
+    rec: &crate::catalog::model::DatasetRecord,
+    publisher: Arc<crate::catalog::model::Publisher>,
+    sources: &HashMap<String, Arc<str>>,
+) -> Facts {
+    Facts {
+        id: rec.dataset.id.clone().into_boxed_str(),
+        is_example: rec.dataset.is_example,
+        publisher,
+        source: rec
+            .dataset
+            .harvest_source_id
+            .as_ref()
+            .and_then(|id| sources.get(id).cloned()),
+        distributions: rec
+            .distributions
+            .iter()
+            .map(|d| d.id.clone().into_boxed_str())
+            .collect(),
+    }
 }
 
 const HAS_DATASET: &str = "http://www.w3.org/ns/dcat#dataset";

@@ -130,8 +130,7 @@ pub async fn dataset_document(
     // here, without the database and the hop to the blocking pool: its
     // document is a few dozen triples read from memory.
     if let Some(store) = state.rdf.fresh()
-        && let Some(triples) =
-            documents::dataset(&store, state.rdf.iris(), &slug, f != Format::JsonLd)?
+        && let Some(triples) = documents::dataset(&store, state.rdf.iris(), &slug, refs(f))?
     {
         return Ok(document(f, serialise(&state, &slug, f, &triples)?));
     }
@@ -139,7 +138,7 @@ pub async fn dataset_document(
     let body = crate::db::run(&state.pool, move |c| {
         let store = st.rdf.current(c)?;
         let iris = st.rdf.iris();
-        let Some(triples) = documents::dataset(&store, iris, &slug, f != Format::JsonLd)? else {
+        let Some(triples) = documents::dataset(&store, iris, &slug, refs(f))? else {
             // Not in the projection: withdrawn (410 with the reason) or
             // never published (404), as on the HTML page.
             let rec = datasets::record_by_slug(c, &slug)?.ok_or(AppError::NotFound)?;
@@ -152,6 +151,13 @@ pub async fn dataset_document(
     })
     .await?;
     Ok(document(f, body))
+}
+
+fn refs(f: Format) -> documents::Refs {
+    match f {
+        Format::JsonLd => documents::Refs::Compact,
+        _ => documents::Refs::All,
+    }
 }
 
 fn serialise(

@@ -883,3 +883,93 @@ async fn the_list_sorts_in_czech_counts_facets_within_the_filter_and_follows_eve
     assert_eq!(v["total"], 12);
     assert!(!slugs(&v).contains(&"Cesty".to_string()));
 }
+
+/// The page between `<main` and `</main>`: what differs for a logged-in
+/// reader is the header.
+fn main_of(html: &str) -> &str {
+    let start = html.find("<main").expect("<main");
+    let end = html.find("</main>").expect("</main>");
+    &html[start..end]
+}
+
+#[actix_web::test]
+async fn the_dataset_page_reads_the_same_from_memory_as_from_the_database() {
+    let app = TestApp::start().await;
+    // Every kind of field: a file with a schema, a data service, a
+    // temporal coverage, a named contact, EuroVoc and a box (seeded).
+    let mut api = distribution(CSV, "application/json", CC_BY);
+    api.download_url = None;
+    api.access_url = "https://data.example.cz/sta/v1.1".into();
+    api.service_endpoint_url = Some("https://data.example.cz/sta/v1.1".into());
+    api.service_description_url = Some("https://data.example.cz/sta/v1.1/api".into());
+    api.service_conforms_to = Some("https://docs.ogc.org/is/18-088/18-088.html".into());
+    let mut file = distribution(GEOJSON, "application/geo+json", CC0);
+    file.conforms_to = Some("https://data.example.cz/schemata/pm10.json".into());
+    file.title_en = Some("PM10 (GeoJSON)".into());
+    let mut rec = add_distributions(&app, "kvalita-ovzdusi-pm10", vec![file, api]);
+    rec.dataset.temporal_start = Some("2024-01-01".into());
+    rec.dataset.temporal_end = Some("2024-12-31".into());
+    rec.dataset.contact_name = Some("Odbor informatiky".into());
+    rec.dataset.documentation_url = Some("https://data.example.cz/dokumentace/pm10".into());
+    datasets::save_record(&mut app.conn(), &Actor::system("test"), &rec).expect("save");
+
+    // A logged-in reader (no curator rights) is always served from the
+    // database; a visitor from memory while the projection is fresh.
+    app.add_user(
+        "ctenar@chomutov.test",
+        crate::support::PASSWORD,
+        &[radnice::auth::Role::WorkingGroup],
+    );
+    let reader = app.client();
+    reader
+        .login("ctenar@chomutov.test", crate::support::PASSWORD)
+        .await;
+    let visitor = app.client();
+    let slugs: Vec<String> = {
+        let v: serde_json::Value = visitor
+            .get("/api/v1/datasets")
+            .await
+            .json()
+            .await
+            .expect("json");
+        v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|d| d["slug"].as_str().expect("slug").to_string())
+            .collect()
+    };
+    assert_eq!(slugs.len(), 10);
+    for lang in ["cs", "en"] {
+        if lang == "en" {
+            for c in [&reader, &visitor] {
+                assert_eq!(c.get("/lang/en?next=/").await.status().as_u16(), 303);
+            }
+        }
+        for slug in &slugs {
+            let path = format!("/datasets/{slug}");
+            let (status, from_db) = reader.get_text(&path).await;
+            assert_eq!(status, 200);
+            app.state.rdf.current(&mut app.conn()).expect("catch up");
+            assert!(
+                app.state.rdf.fresh_page(slug).is_some(),
+                "{slug} is in memory"
+            );
+            let (status, from_memory) = visitor.get_text(&path).await;
+            assert_eq!(status, 200);
+            assert_eq!(main_of(&from_memory), main_of(&from_db), "{slug} ({lang})");
+        }
+    }
+    assert!(
+        visitor
+            .get("/lang/cs?next=/")
+            .await
+            .status()
+            .is_redirection()
+    );
+    app.state.rdf.current(&mut app.conn()).expect("catch up");
+    let (_, page) = visitor.get_text("/datasets/kvalita-ovzdusi-pm10").await;
+    assert!(page.contains("Odbor informatiky &lt;podatelna@chomutov.cz&gt;"));
+    assert!(page.contains("2024-01-01 – 2024-12-31"));
+    assert!(page.contains("https://data.example.cz/sta/v1.1"));
+}
