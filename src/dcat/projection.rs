@@ -107,6 +107,7 @@ impl Projection {
             let store = self.snapshot();
             if changes.catalog {
                 self.redo_catalog_graph(c, &store)?;
+                self.refresh_publishers(c)?;
             }
             for id in &changes.datasets {
                 self.redo_dataset(c, &store, id)?;
@@ -169,6 +170,27 @@ impl Projection {
             triples,
             millis: started.elapsed().as_millis(),
         })
+    }
+
+    /// A renamed publisher reaches the pages' facts too.
+    fn refresh_publishers(&self, conn: &mut DbConnection) -> Result<(), AppError> {
+        let publishers: HashMap<String, Arc<crate::catalog::model::Publisher>> =
+            publisher_map(conn)?
+                .into_iter()
+                .map(|(id, p)| (id, Arc::new(p)))
+                .collect();
+        let mut all = self.facts.write().unwrap_or_else(|p| p.into_inner());
+        for facts in all.values_mut() {
+            if let Some(p) = publishers.get(&facts.publisher.id)
+                && **p != *facts.publisher
+            {
+                *facts = Arc::new(Facts {
+                    publisher: p.clone(),
+                    ..(**facts).clone()
+                });
+            }
+        }
+        Ok(())
     }
 
     fn redo_catalog_graph(&self, conn: &mut DbConnection, store: &Store) -> Result<(), AppError> {

@@ -19,6 +19,7 @@ use crate::catalog::model::{Dataset, DatasetRecord, Distribution, Publisher, RUI
 use crate::error::AppError;
 
 /// What the page shows that the triples do not carry.
+#[derive(Clone)]
 pub struct Facts {
     pub id: Box<str>,
     pub is_example: bool,
@@ -128,11 +129,15 @@ pub fn read(
         .filter_map(|l| doc.literal(l, DCAT, "bbox"))
         .find_map(|wkt| super::graph::bbox_from_wkt(&wkt));
     let identifier = doc.literal(&ds, DCT, "identifier");
+    // A distribution the store does not hold (the facts and the store are
+    // replaced one after the other) is left out rather than shown empty.
     let distributions = facts
         .distributions
         .iter()
+        .map(|id| (iris.distribution(slug, id), id))
+        .filter(|(iri, _)| doc.by_subject.contains_key(iri.as_str()))
         .enumerate()
-        .map(|(i, id)| distribution(&doc, &iris.distribution(slug, id), id, i, facts))
+        .map(|(i, (iri, id))| distribution(&doc, &iri, id, i, facts))
         .collect();
     Ok(Some(DatasetRecord {
         dataset: Dataset {

@@ -972,4 +972,17 @@ async fn the_dataset_page_reads_the_same_from_memory_as_from_the_database() {
     assert!(page.contains("Odbor informatiky &lt;podatelna@chomutov.cz&gt;"));
     assert!(page.contains("2024-01-01 – 2024-12-31"));
     assert!(page.contains("https://data.example.cz/sta/v1.1"));
+
+    // A renamed publisher reaches the page read from memory too.
+    let mut p =
+        radnice::catalog::store::publisher_by_slug(&mut app.conn(), "statutarni-mesto-chomutov")
+            .expect("q")
+            .expect("publisher");
+    p.name_cs = "Statutární město Chomutov (magistrát)".into();
+    radnice::catalog::store::upsert_publisher(&mut app.conn(), &Actor::system("test"), &p)
+        .expect("rename");
+    app.state.rdf.current(&mut app.conn()).expect("catch up");
+    assert!(app.state.rdf.fresh_page("kvalita-ovzdusi-pm10").is_some());
+    let (_, page) = visitor.get_text("/datasets/kvalita-ovzdusi-pm10").await;
+    assert!(page.contains("Statutární město Chomutov (magistrát)"));
 }
