@@ -36,6 +36,20 @@ pub fn distribution(format: &str, media: &str, licence: &str) -> Distribution {
     }
 }
 
+/// A SensorThings API as a data-service distribution, with the endpoint's
+/// description and the specification it implements.
+pub fn data_service() -> Distribution {
+    let endpoint = "https://data.example.cz/sta/v1.1";
+    Distribution {
+        download_url: None,
+        access_url: endpoint.into(),
+        service_endpoint_url: Some(endpoint.into()),
+        service_description_url: Some(format!("{endpoint}/api")),
+        service_conforms_to: Some("https://docs.ogc.org/is/18-088/18-088.html".into()),
+        ..distribution(CSV, "application/json", CC_BY)
+    }
+}
+
 /// Gives a seeded dataset real distributions, as a curator would.
 pub fn add_distributions(app: &TestApp, slug: &str, dists: Vec<Distribution>) -> DatasetRecord {
     let mut conn = app.conn();
@@ -897,12 +911,7 @@ async fn the_dataset_page_reads_the_same_from_memory_as_from_the_database() {
     let app = TestApp::start().await;
     // Every kind of field: a file with a schema, a data service, a
     // temporal coverage, a named contact, EuroVoc and a box (seeded).
-    let mut api = distribution(CSV, "application/json", CC_BY);
-    api.download_url = None;
-    api.access_url = "https://data.example.cz/sta/v1.1".into();
-    api.service_endpoint_url = Some("https://data.example.cz/sta/v1.1".into());
-    api.service_description_url = Some("https://data.example.cz/sta/v1.1/api".into());
-    api.service_conforms_to = Some("https://docs.ogc.org/is/18-088/18-088.html".into());
+    let api = data_service();
     let mut file = distribution(GEOJSON, "application/geo+json", CC0);
     file.conforms_to = Some("https://data.example.cz/schemata/pm10.json".into());
     file.title_en = Some("PM10 (GeoJSON)".into());

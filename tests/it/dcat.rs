@@ -537,12 +537,7 @@ async fn the_seed_catalog_conforms_to_the_dcat_ap_shapes() {
     );
     // A data service with its description and specification, and a file
     // with a schema (the seed has EuroVoc, boxes and a specification).
-    let mut api = distribution(CSV, "application/json", CC_BY);
-    api.download_url = None;
-    api.access_url = "https://data.example.cz/sta/v1.1".into();
-    api.service_endpoint_url = Some("https://data.example.cz/sta/v1.1".into());
-    api.service_description_url = Some("https://data.example.cz/sta/v1.1/api".into());
-    api.service_conforms_to = Some("https://docs.ogc.org/is/18-088/18-088.html".into());
+    let api = crate::catalog::data_service();
     let mut file = distribution(CSV, "text/csv", CC_BY);
     file.conforms_to = Some("https://data.example.cz/schemata/pm10.json".into());
     add_distributions(&app, "kvalita-ovzdusi-pm10", vec![file, api]);
