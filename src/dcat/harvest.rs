@@ -7,7 +7,7 @@
 //! left the source is withdrawn with that reason, and one that returns is
 //! published again.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::Read;
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use oxigraph::model::{NamedNode, NamedOrBlankNode, Term, Triple};
 use serde::Serialize;
 
 use super::jsonld::{CONTEXT, context_document};
+use super::lookup::Graph;
 use super::ns::{DCAT, DCT, FOAF, IANA_MEDIA_TYPES, PU, RDF, VCARD};
 use crate::audit::{self, Actor};
 use crate::catalog::model::{
@@ -270,98 +271,6 @@ fn subjects_of_type(triples: &[Triple], class: &str) -> HashSet<String> {
             _ => None,
         })
         .collect()
-}
-
-/// The graph indexed by subject (blank nodes too: a harvested contact point
-/// may be one).
-struct Graph<'a> {
-    by_subject: HashMap<String, Vec<&'a Triple>>,
-}
-
-fn key(s: &NamedOrBlankNode) -> String {
-    s.to_string()
-}
-
-fn term_key(t: &Term) -> Option<String> {
-    match t {
-        Term::NamedNode(n) => Some(NamedOrBlankNode::from(n.clone()).to_string()),
-        Term::BlankNode(b) => Some(NamedOrBlankNode::from(b.clone()).to_string()),
-        _ => None,
-    }
-}
-
-impl<'a> Graph<'a> {
-    fn new(triples: &'a [Triple]) -> Graph<'a> {
-        let mut by_subject: HashMap<String, Vec<&Triple>> = HashMap::new();
-        for t in triples {
-            by_subject.entry(key(&t.subject)).or_default().push(t);
-        }
-        Graph { by_subject }
-    }
-
-    fn objects(&self, subject: &str, prefix: &str, local: &str) -> Vec<&'a Term> {
-        let p = format!("{prefix}{local}");
-        self.by_subject
-            .get(subject)
-            .map(|ts| {
-                ts.iter()
-                    .filter(|t| t.predicate.as_str() == p)
-                    .map(|t| &t.object)
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    fn iris(&self, subject: &str, prefix: &str, local: &str) -> Vec<String> {
-        self.objects(subject, prefix, local)
-            .into_iter()
-            .filter_map(|o| match o {
-                Term::NamedNode(n) => Some(n.as_str().to_string()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn iri(&self, subject: &str, prefix: &str, local: &str) -> Option<String> {
-        self.iris(subject, prefix, local).into_iter().next()
-    }
-
-    /// Literal values in a language; `cs` also takes untagged literals.
-    fn texts(&self, subject: &str, prefix: &str, local: &str, lang: &str) -> Vec<String> {
-        self.objects(subject, prefix, local)
-            .into_iter()
-            .filter_map(|o| match o {
-                Term::Literal(l)
-                    if l.language()
-                        .map(|x| x.eq_ignore_ascii_case(lang))
-                        .unwrap_or(lang == "cs") =>
-                {
-                    Some(l.value().trim().to_string())
-                }
-                _ => None,
-            })
-            .filter(|v| !v.is_empty())
-            .collect()
-    }
-
-    fn text(&self, subject: &str, prefix: &str, local: &str, lang: &str) -> Option<String> {
-        self.texts(subject, prefix, local, lang).into_iter().next()
-    }
-
-    fn literal(&self, subject: &str, prefix: &str, local: &str) -> Option<String> {
-        self.objects(subject, prefix, local)
-            .into_iter()
-            .find_map(|o| match o {
-                Term::Literal(l) => Some(l.value().trim().to_string()),
-                _ => None,
-            })
-    }
-
-    fn node(&self, subject: &str, prefix: &str, local: &str) -> Option<String> {
-        self.objects(subject, prefix, local)
-            .into_iter()
-            .find_map(term_key)
-    }
 }
 
 fn iso_date(v: &str) -> Option<String> {

@@ -8,6 +8,7 @@ pub mod graph;
 pub mod harvest;
 pub mod harvesting;
 pub mod jsonld;
+pub mod lookup;
 pub mod ns;
 pub mod projection;
 pub mod record;

@@ -10,10 +10,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use oxigraph::model::{GraphNameRef, NamedNodeRef, Term, Triple};
+use oxigraph::model::{GraphNameRef, NamedNodeRef, Term};
 use oxigraph::store::Store;
 
 use super::graph::Iris;
+use super::lookup::Graph;
 use super::ns::{DCAT, DCT, FOAF, IANA_MEDIA_TYPES, SKOS, VCARD};
 use crate::catalog::model::{Dataset, DatasetRecord, Distribution, Publisher, RUIAN_PREFIX};
 use crate::error::AppError;
@@ -30,70 +31,9 @@ pub struct Facts {
     pub distributions: Box<[Box<str>]>,
 }
 
-/// Triples by subject, with the lookups a record needs.
-struct Doc<'a> {
-    by_subject: HashMap<&'a str, Vec<&'a Triple>>,
-}
-
-impl<'a> Doc<'a> {
-    fn new(triples: &'a [Triple]) -> Doc<'a> {
-        let mut by_subject: HashMap<&str, Vec<&Triple>> = HashMap::new();
-        for t in triples {
-            if let oxigraph::model::NamedOrBlankNode::NamedNode(s) = &t.subject {
-                by_subject.entry(s.as_str()).or_default().push(t);
-            }
-        }
-        Doc { by_subject }
-    }
-
-    fn objects(&self, s: &str, ns: &str, local: &str) -> Vec<&'a Term> {
-        self.by_subject
-            .get(s)
-            .map(|ts| {
-                ts.iter()
-                    .filter(|t| t.predicate.as_str().strip_prefix(ns) == Some(local))
-                    .map(|t| &t.object)
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    fn iris(&self, s: &str, ns: &str, local: &str) -> Vec<String> {
-        self.objects(s, ns, local)
-            .into_iter()
-            .filter_map(|o| match o {
-                Term::NamedNode(n) => Some(n.as_str().to_string()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn iri(&self, s: &str, ns: &str, local: &str) -> Option<String> {
-        self.iris(s, ns, local).into_iter().next()
-    }
-
-    fn literal(&self, s: &str, ns: &str, local: &str) -> Option<String> {
-        self.objects(s, ns, local)
-            .into_iter()
-            .find_map(|o| match o {
-                Term::Literal(l) => Some(l.value().to_string()),
-                _ => None,
-            })
-    }
-
-    fn texts(&self, s: &str, ns: &str, local: &str, lang: &str) -> Vec<String> {
-        self.objects(s, ns, local)
-            .into_iter()
-            .filter_map(|o| match o {
-                Term::Literal(l) if l.language() == Some(lang) => Some(l.value().to_string()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn text(&self, s: &str, ns: &str, local: &str, lang: &str) -> Option<String> {
-        self.texts(s, ns, local, lang).into_iter().next()
-    }
+/// A term's key in `Graph` (N-Triples form).
+fn at(iri: &str) -> String {
+    format!("<{iri}>")
 }
 
 /// The record as the page shows it; `None` when the projection has no such
@@ -108,8 +48,9 @@ pub fn read(
     else {
         return Ok(None);
     };
-    let doc = Doc::new(&triples);
-    let ds = iris.dataset(slug);
+    let doc = Graph::new(&triples);
+    let iri = iris.dataset(slug);
+    let ds = at(&iri);
     let node = |p: &str, local: &str| doc.iri(&ds, p, local);
     let mut themes = doc.iris(&ds, DCAT, "theme");
     themes.sort();
@@ -117,8 +58,8 @@ pub fn read(
         v.sort();
         v
     };
-    let temporal = node(DCT, "temporal");
-    let contact = node(DCAT, "contactPoint");
+    let temporal = doc.node(&ds, DCT, "temporal");
+    let contact = doc.node(&ds, DCAT, "contactPoint");
     let contact_email = contact
         .as_deref()
         .and_then(|c| doc.iri(c, VCARD, "hasEmail"))
@@ -126,7 +67,7 @@ pub fn read(
     let bbox = doc
         .iris(&ds, DCT, "spatial")
         .iter()
-        .filter_map(|l| doc.literal(l, DCAT, "bbox"))
+        .filter_map(|l| doc.literal(&at(l), DCAT, "bbox"))
         .find_map(|wkt| super::graph::bbox_from_wkt(&wkt));
     let identifier = doc.literal(&ds, DCT, "identifier");
     // A distribution the store does not hold (the facts and the store are
@@ -134,10 +75,10 @@ pub fn read(
     let distributions = facts
         .distributions
         .iter()
-        .map(|id| (iris.distribution(slug, id), id))
-        .filter(|(iri, _)| doc.by_subject.contains_key(iri.as_str()))
+        .map(|id| (at(&iris.distribution(slug, id)), id))
+        .filter(|(key, _)| doc.has(key))
         .enumerate()
-        .map(|(i, (iri, id))| distribution(&doc, &iri, id, i, facts))
+        .map(|(i, (key, id))| distribution(&doc, &key, id, i, facts))
         .collect();
     Ok(Some(DatasetRecord {
         dataset: Dataset {
@@ -172,7 +113,7 @@ pub fn read(
             published_at: doc
                 .literal(&ds, DCT, "issued")
                 .and_then(|t| chrono::NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M:%SZ").ok()),
-            origin_iri: identifier.filter(|i| *i != ds),
+            origin_iri: identifier.filter(|i| *i != iri),
             harvest_source_id: None,
             conforms_to: node(DCT, "conformsTo"),
             bbox_west: bbox.map(|b| b[0]),
@@ -189,31 +130,31 @@ pub fn read(
 
 /// The terms of use are not on the page and not read: their fields stay
 /// empty.
-fn distribution(doc: &Doc<'_>, iri: &str, id: &str, i: usize, facts: &Facts) -> Distribution {
-    let service = doc.iri(iri, DCAT, "accessService");
+fn distribution(doc: &Graph<'_>, key: &str, id: &str, i: usize, facts: &Facts) -> Distribution {
+    let service = doc.node(key, DCAT, "accessService");
     let of_service = |ns: &str, local: &str| service.as_deref().and_then(|s| doc.iri(s, ns, local));
     Distribution {
         id: id.to_string(),
         dataset_id: facts.id.to_string(),
         position: i as i32 + 1,
-        title_cs: doc.text(iri, DCT, "title", "cs").unwrap_or_default(),
-        title_en: doc.text(iri, DCT, "title", "en"),
-        download_url: doc.iri(iri, DCAT, "downloadURL"),
-        access_url: doc.iri(iri, DCAT, "accessURL").unwrap_or_default(),
+        title_cs: doc.text(key, DCT, "title", "cs").unwrap_or_default(),
+        title_en: doc.text(key, DCT, "title", "en"),
+        download_url: doc.iri(key, DCAT, "downloadURL"),
+        access_url: doc.iri(key, DCAT, "accessURL").unwrap_or_default(),
         media_type: doc
-            .iri(iri, DCAT, "mediaType")
+            .iri(key, DCAT, "mediaType")
             .map(|m| m.trim_start_matches(IANA_MEDIA_TYPES).to_string())
             .unwrap_or_default(),
-        format_iri: doc.iri(iri, DCT, "format").unwrap_or_default(),
+        format_iri: doc.iri(key, DCT, "format").unwrap_or_default(),
         byte_size: doc
-            .literal(iri, DCAT, "byteSize")
+            .literal(key, DCAT, "byteSize")
             .and_then(|b| b.parse().ok()),
-        licence_iri: doc.iri(iri, DCT, "license"),
+        licence_iri: doc.iri(key, DCT, "license"),
         tou_author_work: String::new(),
         tou_db_author_work: String::new(),
         tou_db_sui_generis: String::new(),
         tou_personal_data: String::new(),
-        conforms_to: doc.iri(iri, DCT, "conformsTo"),
+        conforms_to: doc.iri(key, DCT, "conformsTo"),
         service_endpoint_url: of_service(DCAT, "endpointURL"),
         service_description_url: of_service(DCAT, "endpointDescription"),
         service_conforms_to: of_service(DCT, "conformsTo"),
