@@ -4,28 +4,13 @@
 use std::io::Write;
 
 use oxigraph::io::RdfSerializer;
-use oxigraph::model::vocab::xsd;
-use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedOrBlankNodeRef, Term, Triple};
-use oxigraph::store::Store;
+use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNodeRef, QuadRef, Term, Triple};
 
 use super::format::Format;
 use super::graph::Iris;
 use super::ns::{DCAT, DCT, HYDRA, PREFIXES, PU, RDF};
+use super::store::Snapshot;
 use crate::error::AppError;
-
-/// Oxigraph's store keeps `xsd:nonNegativeInteger` as `xsd:integer` (it
-/// stores integers natively); DCAT-AP wants the former for byte sizes.
-fn restore(t: Triple) -> Triple {
-    match &t.object {
-        Term::Literal(l) if l.datatype() == xsd::INTEGER && t.predicate.as_str() == BYTE_SIZE => {
-            let value = Literal::new_typed_literal(l.value(), xsd::NON_NEGATIVE_INTEGER);
-            Triple::new(t.subject, t.predicate, value)
-        }
-        _ => t,
-    }
-}
-
-const BYTE_SIZE: &str = "http://www.w3.org/ns/dcat#byteSize";
 
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("RDF document: {e}"))
@@ -56,7 +41,7 @@ pub enum Refs {
 }
 
 pub fn dataset(
-    store: &Store,
+    store: &Snapshot,
     iris: &Iris,
     slug: &str,
     refs: Refs,
@@ -70,7 +55,7 @@ pub fn dataset(
                 None,
                 Some(GraphNameRef::DefaultGraph),
             )
-            .filter_map(Result::ok)
+            .map(QuadRef::into_owned)
             .collect()
     });
     if owned.is_empty() {
@@ -89,7 +74,7 @@ pub fn dataset(
     // dct:license, so it shows the licence as a typed node).
     let mut referenced: Vec<(NamedNode, bool, bool)> = Vec::new();
     for q in owned {
-        let t = restore(Triple::from(q));
+        let t = Triple::from(q);
         if let Term::NamedNode(o) = &t.object {
             // The dataset itself (a data service's `servesDataset`) is its
             // own too, so its type is not listed twice.
@@ -122,8 +107,7 @@ pub fn dataset(
         triples.extend(
             store
                 .quads_for_pattern(Some(node.as_ref().into()), predicate, None, None)
-                .filter_map(Result::ok)
-                .map(|q| restore(Triple::from(q))),
+                .map(|q| Triple::from(q.into_owned())),
         );
     }
     Ok(Some(triples))
@@ -133,7 +117,7 @@ pub fn dataset(
 /// concepts it uses) and the IRIs of its datasets on that page, with a hydra
 /// view to the neighbouring pages when the catalog has more than one.
 pub fn catalog(
-    store: &Store,
+    store: &Snapshot,
     iris: &Iris,
     page: usize,
     per_page: usize,
@@ -147,8 +131,7 @@ pub fn catalog(
             None,
             Some(GraphNameRef::NamedNode(cat.as_ref())),
         )
-        .filter_map(Result::ok)
-        .map(|q| restore(Triple::from(q)))
+        .map(|q| Triple::from(q.into_owned()))
         .collect();
     let has_dataset = named(&format!("{DCAT}dataset"))?;
     let mut all: Vec<String> = store
@@ -158,9 +141,8 @@ pub fn catalog(
             None,
             None,
         )
-        .filter_map(Result::ok)
         .filter_map(|q| match q.object {
-            Term::NamedNode(n) => Some(n.into_string()),
+            oxigraph::model::TermRef::NamedNode(n) => Some(n.as_str().to_string()),
             _ => None,
         })
         .collect();
@@ -220,7 +202,7 @@ pub fn write(format: Format, triples: &[Triple], out: impl Write) -> Result<(), 
 
 /// Streams every triple of the projection into `out` (the dump): the store
 /// is read quad by quad, so the document is never whole in memory.
-pub fn dump(store: &Store, format: Format, out: impl Write) -> std::io::Result<u64> {
+pub fn dump(store: &Snapshot, format: Format, out: impl Write) -> std::io::Result<u64> {
     let mut serializer = RdfSerializer::from_format(format.rdf_format());
     for (prefix, iri) in PREFIXES {
         serializer = serializer
@@ -230,8 +212,7 @@ pub fn dump(store: &Store, format: Format, out: impl Write) -> std::io::Result<u
     let mut w = serializer.for_writer(out);
     let mut n = 0;
     for q in store.iter() {
-        let q = q.map_err(std::io::Error::other)?;
-        w.serialize_triple(&restore(Triple::from(q)))?;
+        w.serialize_triple(q)?;
         n += 1;
     }
     w.finish()?;

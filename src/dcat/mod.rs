@@ -14,5 +14,6 @@ pub mod projection;
 pub mod record;
 pub mod routes;
 pub mod sparql;
+pub mod store;
 
 pub use projection::Projection;

@@ -1,4 +1,4 @@
-//! The catalog's RDF projection in Oxigraph's in-memory store: the catalog
+//! The catalog's RDF projection in the compact store (`dcat::store`): the catalog
 //! itself (catalog, publishers, vocabularies) in the named graph of its IRI,
 //! the datasets in the default graph, where the nodes they share (a RÚIAN
 //! territory's type, a media type, a terms-of-use specification) are stored
@@ -14,15 +14,16 @@
 //! changed.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use diesel::prelude::*;
-use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedNodeRef, Quad};
-use oxigraph::store::Store;
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedNodeRef, Quad, QuadRef};
 
 use super::graph::{self, Iris, Triples};
 use super::record::Facts;
+use super::store::{Builder, Snapshot, Store};
 use crate::audit::follow::{Changes, Cursor, REINDEX_TYPE};
 use crate::catalog::{datasets, store as catalog_store};
 use crate::db::DbConnection;
@@ -37,8 +38,8 @@ const PAGE: i64 = 2_000;
 
 pub struct Projection {
     iris: Iris,
-    /// Swapped whole on a rebuild, so readers never see a half-built store.
-    store: RwLock<Store>,
+    /// Replaced whole on a rebuild, so readers never see a half-built store.
+    store: Store,
     /// What a published dataset's page needs beside its triples, by slug.
     facts: RwLock<HashMap<Box<str>, Arc<Facts>>>,
     /// Where the store stands in the audit log.
@@ -56,7 +57,7 @@ impl Projection {
     pub fn new(base_url: &str) -> anyhow::Result<Projection> {
         Ok(Projection {
             iris: Iris::new(base_url),
-            store: RwLock::new(Store::new()?),
+            store: Store::new(),
             facts: RwLock::new(HashMap::new()),
             cursor: Cursor::default(),
         })
@@ -66,28 +67,21 @@ impl Projection {
         &self.iris
     }
 
-    /// The current store (a cheap handle), caught up with the database.
-    pub fn current(&self, conn: &mut DbConnection) -> Result<Store, AppError> {
+    /// The current snapshot of the store, caught up with the database.
+    pub fn current(&self, conn: &mut DbConnection) -> Result<Snapshot, AppError> {
         self.catch_up(conn)?;
-        Ok(self.snapshot())
-    }
-
-    fn snapshot(&self) -> Store {
-        match self.store.read() {
-            Ok(s) => s.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        Ok(self.store.snapshot())
     }
 
     /// The store without asking the database, when a request caught it up
     /// less than `FRESH_FOR` ago (see `Cursor::fresh`); `None` otherwise.
-    pub fn fresh(&self) -> Option<Store> {
-        self.cursor.fresh(FRESH_FOR).then(|| self.snapshot())
+    pub fn fresh(&self) -> Option<Snapshot> {
+        self.cursor.fresh(FRESH_FOR).then(|| self.store.snapshot())
     }
 
     /// The page facts of a published dataset, with the store they belong
     /// to, when the store is fresh (see `fresh`).
-    pub fn fresh_page(&self, slug: &str) -> Option<(Store, Arc<Facts>)> {
+    pub fn fresh_page(&self, slug: &str) -> Option<(Snapshot, Arc<Facts>)> {
         let store = self.fresh()?;
         let facts = self
             .facts
@@ -104,13 +98,12 @@ impl Projection {
             if changes.rebuild {
                 return self.build(c).map(|_| ());
             }
-            let store = self.snapshot();
             if changes.catalog {
-                self.redo_catalog_graph(c, &store)?;
+                self.redo_catalog_graph(c, &self.store)?;
                 self.refresh_publishers(c)?;
             }
             for id in &changes.datasets {
-                self.redo_dataset(c, &store, id)?;
+                self.redo_dataset(c, id)?;
             }
             Ok(())
         })
@@ -126,8 +119,12 @@ impl Projection {
     /// catch-up (the cursor read the head first), which is harmless.
     fn build(&self, conn: &mut DbConnection) -> Result<RebuildReport, AppError> {
         let started = Instant::now();
-        let store = Store::new().map_err(internal)?;
+        let store = Store::new();
         self.redo_catalog_graph(conn, &store)?;
+        let mut builder = Builder::new();
+        for q in store.snapshot().iter() {
+            builder.add(q);
+        }
         let publishers = publisher_map(conn)?;
         let shared: HashMap<&str, Arc<crate::catalog::model::Publisher>> = publishers
             .iter()
@@ -142,7 +139,6 @@ impl Projection {
             let Some((last, _)) = page.last() else { break };
             after = Some(last.dataset.id.clone());
             count += page.len();
-            let mut quads = Vec::new();
             for (rec, modified) in &page {
                 let (Some(p), Some(shared)) = (
                     publishers.get(&rec.dataset.publisher_id),
@@ -154,16 +150,14 @@ impl Projection {
                     rec.dataset.slug.clone().into_boxed_str(),
                     Arc::new(facts_of(rec, shared.clone(), &sources)),
                 );
-                let t = graph::dataset(&self.iris, rec, p, modified);
-                quads.extend(t.0.into_iter().map(|t| t.in_graph(GraphName::DefaultGraph)));
+                for t in graph::dataset(&self.iris, rec, p, modified).0 {
+                    builder.add(t.as_ref().in_graph(GraphNameRef::DefaultGraph));
+                }
             }
-            store.extend(quads).map_err(internal)?;
         }
-        let triples = store.len().map_err(internal)?;
-        match self.store.write() {
-            Ok(mut s) => *s = store,
-            Err(poisoned) => *poisoned.into_inner() = store,
-        }
+        let built = builder.finish();
+        let triples = built.snapshot().len();
+        self.store.replace_with(&built);
         *self.facts.write().unwrap_or_else(|p| p.into_inner()) = facts;
         Ok(RebuildReport {
             datasets: count,
@@ -203,12 +197,7 @@ impl Projection {
         replace_graph(store, &self.iris.catalog(), t)
     }
 
-    fn redo_dataset(
-        &self,
-        conn: &mut DbConnection,
-        store: &Store,
-        id: &str,
-    ) -> Result<(), AppError> {
+    fn redo_dataset(&self, conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
         let Some((rec, modified)) = datasets::record_by_id(conn, id)? else {
             return Ok(());
         };
@@ -222,34 +211,38 @@ impl Projection {
             (Triples::default(), None)
         };
         // One transaction: a reader sees the old dataset or the new one.
-        let mut tx = store.start_transaction().map_err(internal)?;
         let catalog = NamedNode::new(self.iris.catalog()).map_err(internal)?;
-        let mut old = owned(&iri, |s| {
-            tx.quads_for_pattern(
-                Some(s.as_ref().into()),
-                None,
-                None,
-                Some(GraphNameRef::DefaultGraph),
-            )
-            .filter_map(Result::ok)
-            .collect()
+        let _ = self.store.transaction(|tx| -> Result<(), Infallible> {
+            let before = tx.snapshot().clone();
+            let mut old = owned(&iri, |s| {
+                before
+                    .quads_for_pattern(
+                        Some(s.as_ref().into()),
+                        None,
+                        None,
+                        Some(GraphNameRef::DefaultGraph),
+                    )
+                    .map(QuadRef::into_owned)
+                    .collect()
+            });
+            old.extend(
+                before
+                    .quads_for_pattern(
+                        Some(catalog.as_ref().into()),
+                        Some(NamedNodeRef::new_unchecked(HAS_DATASET)),
+                        Some(iri.as_ref().into()),
+                        Some(GraphNameRef::DefaultGraph),
+                    )
+                    .map(QuadRef::into_owned),
+            );
+            for q in old {
+                tx.remove(q);
+            }
+            for t in new.0 {
+                tx.insert(t.in_graph(GraphName::DefaultGraph));
+            }
+            Ok(())
         });
-        old.extend(
-            tx.quads_for_pattern(
-                Some(catalog.as_ref().into()),
-                Some(NamedNodeRef::new_unchecked(HAS_DATASET)),
-                Some(iri.as_ref().into()),
-                Some(GraphNameRef::DefaultGraph),
-            )
-            .filter_map(Result::ok),
-        );
-        for q in &old {
-            tx.remove(q);
-        }
-        for t in new.0 {
-            tx.insert(&t.in_graph(GraphName::DefaultGraph));
-        }
-        tx.commit().map_err(internal)?;
         let mut all = self.facts.write().unwrap_or_else(|p| p.into_inner());
         match facts {
             Some(f) => all.insert(rec.dataset.slug.clone().into_boxed_str(), f),
@@ -328,21 +321,18 @@ pub fn owned(dataset: &NamedNode, about: impl Fn(&NamedNode) -> Vec<Quad>) -> Ve
     out
 }
 
-fn in_graph(t: Triples, graph: &str) -> impl Iterator<Item = Quad> {
-    let g = GraphName::NamedNode(NamedNode::new_unchecked(graph));
-    t.0.into_iter().map(move |t| t.in_graph(g.clone()))
-}
-
 /// Swaps a graph's content in one transaction, so a reader sees the old
-/// dataset or the new one, never neither.
+/// graph or the new one, never neither.
 fn replace_graph(store: &Store, graph: &str, t: Triples) -> Result<(), AppError> {
     let name = NamedNode::new(graph).map_err(internal)?;
-    let mut tx = store.start_transaction().map_err(internal)?;
-    tx.clear_graph(&name).map_err(internal)?;
-    for q in in_graph(t, graph) {
-        tx.insert(&q);
-    }
-    tx.commit().map_err(internal)
+    let _ = store.transaction(|tx| -> Result<(), Infallible> {
+        tx.clear_graph(name.clone());
+        for t in t.0 {
+            tx.insert(t.in_graph(GraphName::NamedNode(name.clone())));
+        }
+        Ok(())
+    });
+    Ok(())
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {

@@ -10,8 +10,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use oxigraph::model::{GraphNameRef, NamedNodeRef, Term};
-use oxigraph::store::Store;
+use super::store::Snapshot;
+use oxigraph::model::{GraphNameRef, NamedNodeRef, TermRef};
 
 use super::graph::Iris;
 use super::lookup::Graph;
@@ -39,7 +39,7 @@ fn at(iri: &str) -> String {
 /// The record as the page shows it; `None` when the projection has no such
 /// published dataset.
 pub fn read(
-    store: &Store,
+    store: &Snapshot,
     iris: &Iris,
     slug: &str,
     facts: &Facts,
@@ -164,7 +164,7 @@ fn distribution(doc: &Graph<'_>, key: &str, id: &str, i: usize, facts: &Facts) -
 /// The labels of these vocabulary IRIs in one language, from the concepts'
 /// `skos:prefLabel` in the catalog graph.
 pub fn labels<'a>(
-    store: &Store,
+    store: &Snapshot,
     iris: &Iris,
     concepts: impl IntoIterator<Item = &'a str>,
     english: bool,
@@ -184,9 +184,10 @@ pub fn labels<'a>(
                     None,
                     Some(GraphNameRef::NamedNode(NamedNodeRef::new_unchecked(&graph))),
                 )
-                .filter_map(Result::ok)
                 .find_map(|q| match q.object {
-                    Term::Literal(l) if l.language() == Some(lang) => Some(l.value().to_string()),
+                    TermRef::Literal(l) if l.language() == Some(lang) => {
+                        Some(l.value().to_string())
+                    }
                     _ => None,
                 })?;
             Some((c.to_string(), label))

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use oxigraph::io::RdfSerializer;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
-use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
-use oxigraph::store::Store;
+use spareval::{CancellationToken, QueryEvaluationError, QueryEvaluator, QueryResults};
 
 use super::format::Format;
 use super::ns::PREFIXES;
+use super::store::Snapshot;
 
 /// What kind of answer a query gives, which decides the formats it can take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,7 +115,7 @@ pub fn prepare(text: &str) -> Result<Prepared, SparqlError> {
 /// Runs a prepared query on the store and writes the answer, stopping it at
 /// the time limit or when it grows past the cap.
 pub fn run(
-    store: &Store,
+    store: &Snapshot,
     prepared: Prepared,
     output: Output,
     timeout: Duration,
@@ -154,21 +154,20 @@ fn io_error(e: std::io::Error) -> SparqlError {
 }
 
 fn evaluate(
-    store: &Store,
+    store: &Snapshot,
     prepared: Prepared,
     output: Output,
     token: CancellationToken,
     max_results: usize,
 ) -> Result<Vec<u8>, SparqlError> {
-    let mut query = SparqlEvaluator::new()
-        .with_cancellation_token(token)
-        .for_query(prepared.parsed);
-    // Without FROM, the default graph is every graph: the catalog's and each
-    // dataset's together.
+    let evaluator = QueryEvaluator::new().with_cancellation_token(token);
+    let mut query = evaluator.prepare(&prepared.parsed);
+    // Without FROM, the default graph is every graph: the catalog's and the
+    // datasets' together.
     if query.dataset().is_default_dataset() {
         query.dataset_mut().set_default_graph_as_union();
     }
-    let results = query.on_store(store).execute().map_err(eval_error)?;
+    let results = query.execute(store.clone()).map_err(eval_error)?;
     let mut out = Vec::new();
     match (results, output) {
         (QueryResults::Solutions(solutions), Output::Results(f)) => {
@@ -224,7 +223,7 @@ pub struct Table {
 /// Runs a query for the HTML page: SELECT as a table, ASK as yes/no,
 /// CONSTRUCT/DESCRIBE as Turtle text.
 pub fn run_for_page(
-    store: &Store,
+    store: &Snapshot,
     prepared: Prepared,
     timeout: Duration,
     max_results: usize,
