@@ -514,7 +514,7 @@ pub fn apply(
     if dataset_iris.is_empty() {
         return Err(HarvestError::Empty(location.to_string()));
     }
-    let g = Graph::new(triples);
+    let g = Graph::new(triples.iter().map(Triple::as_ref));
     let concepts = catalog_store::concepts(conn, None)?;
     audit::write_tx(conn, |c| {
         let mut report = Report {

@@ -5,43 +5,59 @@
 
 use std::collections::HashMap;
 
-use oxigraph::model::{NamedOrBlankNode, Term, Triple};
+use oxigraph::model::{NamedOrBlankNodeRef, TermRef, TripleRef};
 
 /// The graph indexed by subject (blank nodes too: a harvested contact point
-/// may be one).
+/// may be one), borrowing the triples: the dataset page reads its record
+/// straight from the projection's snapshot this way, without copying a term.
 pub struct Graph<'a> {
-    by_subject: HashMap<String, Vec<&'a Triple>>,
+    /// By an IRI, or a blank node's label: the one always has a scheme and a
+    /// colon, the other never does.
+    by_subject: HashMap<&'a str, Vec<TripleRef<'a>>>,
 }
 
-fn key(s: &NamedOrBlankNode) -> String {
-    s.to_string()
+fn raw<'a>(s: NamedOrBlankNodeRef<'a>) -> &'a str {
+    match s {
+        NamedOrBlankNodeRef::NamedNode(n) => n.as_str(),
+        NamedOrBlankNodeRef::BlankNode(b) => b.as_str(),
+    }
 }
 
-fn term_key(t: &Term) -> Option<String> {
+/// `<iri>` or `_:label` to what `by_subject` is keyed by.
+fn unwrap(key: &str) -> &str {
+    key.strip_prefix('<')
+        .and_then(|k| k.strip_suffix('>'))
+        .or_else(|| key.strip_prefix("_:"))
+        .unwrap_or(key)
+}
+
+fn term_key(t: TermRef<'_>) -> Option<String> {
     match t {
-        Term::NamedNode(n) => Some(NamedOrBlankNode::from(n.clone()).to_string()),
-        Term::BlankNode(b) => Some(NamedOrBlankNode::from(b.clone()).to_string()),
+        TermRef::NamedNode(n) => Some(format!("<{}>", n.as_str())),
+        TermRef::BlankNode(b) => Some(format!("_:{}", b.as_str())),
         _ => None,
     }
 }
 
 impl<'a> Graph<'a> {
-    pub fn new(triples: &'a [Triple]) -> Graph<'a> {
-        let mut by_subject: HashMap<String, Vec<&Triple>> = HashMap::new();
+    pub fn new(triples: impl IntoIterator<Item = TripleRef<'a>>) -> Graph<'a> {
+        let mut by_subject: HashMap<&'a str, Vec<TripleRef<'a>>> = HashMap::new();
         for t in triples {
-            by_subject.entry(key(&t.subject)).or_default().push(t);
+            by_subject.entry(raw(t.subject)).or_default().push(t);
         }
         Graph { by_subject }
     }
 
-    fn objects(&self, subject: &str, prefix: &str, local: &str) -> Vec<&'a Term> {
-        let p = format!("{prefix}{local}");
+    fn objects(&self, subject: &str, prefix: &str, local: &str) -> Vec<TermRef<'a>> {
+        let wanted = |p: &str| {
+            p.len() == prefix.len() + local.len() && p.starts_with(prefix) && p.ends_with(local)
+        };
         self.by_subject
-            .get(subject)
+            .get(unwrap(subject))
             .map(|ts| {
                 ts.iter()
-                    .filter(|t| t.predicate.as_str() == p)
-                    .map(|t| &t.object)
+                    .filter(|t| wanted(t.predicate.as_str()))
+                    .map(|t| t.object)
                     .collect()
             })
             .unwrap_or_default()
@@ -51,7 +67,7 @@ impl<'a> Graph<'a> {
         self.objects(subject, prefix, local)
             .into_iter()
             .filter_map(|o| match o {
-                Term::NamedNode(n) => Some(n.as_str().to_string()),
+                TermRef::NamedNode(n) => Some(n.as_str().to_string()),
                 _ => None,
             })
             .collect()
@@ -66,7 +82,7 @@ impl<'a> Graph<'a> {
         self.objects(subject, prefix, local)
             .into_iter()
             .filter_map(|o| match o {
-                Term::Literal(l)
+                TermRef::Literal(l)
                     if l.language()
                         .map(|x| x.eq_ignore_ascii_case(lang))
                         .unwrap_or(lang == "cs") =>
@@ -87,14 +103,14 @@ impl<'a> Graph<'a> {
         self.objects(subject, prefix, local)
             .into_iter()
             .find_map(|o| match o {
-                Term::Literal(l) => Some(l.value().trim().to_string()),
+                TermRef::Literal(l) => Some(l.value().trim().to_string()),
                 _ => None,
             })
     }
 
     /// Whether the graph says anything about this subject.
     pub fn has(&self, subject: &str) -> bool {
-        self.by_subject.contains_key(subject)
+        self.by_subject.contains_key(unwrap(subject))
     }
 
     pub fn node(&self, subject: &str, prefix: &str, local: &str) -> Option<String> {

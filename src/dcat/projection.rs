@@ -19,7 +19,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use diesel::prelude::*;
-use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedNodeRef, Quad, QuadRef};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedNodeRef, Quad, QuadRef, TermRef};
 
 use super::graph::{self, Iris, Triples};
 use super::record::Facts;
@@ -214,17 +214,14 @@ impl Projection {
         let catalog = NamedNode::new(self.iris.catalog()).map_err(internal)?;
         let _ = self.store.transaction(|tx| -> Result<(), Infallible> {
             let before = tx.snapshot().clone();
-            let mut old = owned(&iri, |s| {
+            let mut old: Vec<Quad> = owned(iri.as_ref(), |s| {
                 before
-                    .quads_for_pattern(
-                        Some(s.as_ref().into()),
-                        None,
-                        None,
-                        Some(GraphNameRef::DefaultGraph),
-                    )
-                    .map(QuadRef::into_owned)
+                    .quads_for_pattern(Some(s.into()), None, None, Some(GraphNameRef::DefaultGraph))
                     .collect()
-            });
+            })
+            .into_iter()
+            .map(QuadRef::into_owned)
+            .collect();
             old.extend(
                 before
                     .quads_for_pattern(
@@ -299,20 +296,23 @@ const HAS_DATASET: &str = "http://www.w3.org/ns/dcat#dataset";
 /// The triples a dataset owns: about its IRI and, transitively, about the
 /// IRIs under it (`…/distributions/…`, `…#kontaktní-bod`). Shared nodes it
 /// points to (publisher, territory, terms of use) are not its own.
-pub fn owned(dataset: &NamedNode, about: impl Fn(&NamedNode) -> Vec<Quad>) -> Vec<Quad> {
+pub fn owned<'a>(
+    dataset: NamedNodeRef<'a>,
+    about: impl Fn(NamedNodeRef<'a>) -> Vec<QuadRef<'a>>,
+) -> Vec<QuadRef<'a>> {
     let root = dataset.as_str();
     let mut out = Vec::new();
-    let mut todo = vec![dataset.clone()];
+    let mut todo = vec![dataset];
     let mut seen = std::collections::HashSet::new();
     while let Some(s) = todo.pop() {
-        if !seen.insert(s.clone()) {
+        if !seen.insert(s) {
             continue;
         }
-        for q in about(&s) {
-            if let oxigraph::model::Term::NamedNode(o) = &q.object {
+        for q in about(s) {
+            if let TermRef::NamedNode(o) = q.object {
                 let rest = o.as_str().strip_prefix(root);
                 if rest.is_some_and(|r| r.starts_with('/') || r.starts_with('#')) {
-                    todo.push(o.clone());
+                    todo.push(o);
                 }
             }
             out.push(q);

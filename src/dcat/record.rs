@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::store::Snapshot;
-use oxigraph::model::{GraphNameRef, NamedNodeRef, TermRef};
+use oxigraph::model::{GraphNameRef, NamedNodeRef, TermRef, TripleRef};
 
 use super::graph::Iris;
 use super::lookup::Graph;
@@ -44,12 +44,15 @@ pub fn read(
     slug: &str,
     facts: &Facts,
 ) -> Result<Option<DatasetRecord>, AppError> {
-    let Some(triples) = super::documents::dataset(store, iris, slug, super::documents::Refs::None)?
-    else {
+    let iri = iris.dataset(slug);
+    let Ok(node) = NamedNodeRef::new(&iri) else {
         return Ok(None);
     };
-    let doc = Graph::new(&triples);
-    let iri = iris.dataset(slug);
+    let owned = super::documents::owned_by(store, node);
+    if owned.is_empty() {
+        return Ok(None);
+    }
+    let doc = Graph::new(owned.iter().map(|q| TripleRef::from(*q)));
     let ds = at(&iri);
     let node = |p: &str, local: &str| doc.iri(&ds, p, local);
     let mut themes = doc.iris(&ds, DCAT, "theme");
@@ -176,7 +179,7 @@ pub fn labels<'a>(
     concepts
         .into_iter()
         .filter_map(|c| {
-            let subject = NamedNodeRef::new(c).ok()?;
+            let subject = NamedNodeRef::new_unchecked(c);
             let label = store
                 .quads_for_pattern(
                     Some(subject.into()),

@@ -132,6 +132,10 @@ struct Inner {
     /// ids past its own `terms.len`, which a later write added.
     index: Arc<RwLock<HashTable<Id>>>,
     spo: Arc<Vec<Ids>>,
+    /// Where each subject's triples start in `spo` (`first[s]..first[s+1]`),
+    /// so the common question, everything about one IRI, is two reads
+    /// rather than two binary searches over millions of triples.
+    first: Arc<Vec<u32>>,
     pos: Arc<Vec<Ids>>,
     added: Delta,
     removed: Delta,
@@ -289,6 +293,7 @@ impl Inner {
 
     fn compact(&mut self) {
         self.spo = Arc::new(merge(&self.spo, &self.added.spo, &self.removed.spo));
+        self.first = Arc::new(firsts(&self.spo));
         self.pos = Arc::new(merge(&self.pos, &self.added.pos, &self.removed.pos));
         self.added = Delta::default();
         self.removed = Delta::default();
@@ -296,6 +301,61 @@ impl Inner {
 
     fn len(&self) -> usize {
         self.spo.len() + self.added.len() - self.removed.len() + self.named.len()
+    }
+}
+
+/// The start of each subject's run in a sorted SPO array, by subject id.
+fn firsts(spo: &[Ids]) -> Vec<u32> {
+    let subjects = spo.last().map_or(0, |t| t[0] as usize + 1);
+    let mut first = Vec::with_capacity(subjects + 1);
+    let mut at = 0;
+    for s in 0..=subjects {
+        while at < spo.len() && (spo[at][0] as usize) < s {
+            at += 1;
+        }
+        first.push(at as u32);
+    }
+    first
+}
+
+/// The `spo` range of one subject's triples.
+fn subject_range(first: &[u32], s: Id) -> (usize, usize) {
+    match (first.get(s as usize), first.get(s as usize + 1)) {
+        (Some(&a), Some(&b)) => (a as usize, b as usize),
+        _ => (0, 0),
+    }
+}
+
+/// The named-graph quads matching a pattern: a range per graph (there are
+/// few), on as much of graph, subject, predicate, object as is bound.
+fn named_matches(named: &BTreeSet<NamedIds>, pattern: Pattern, out: &mut Vec<NamedIds>) {
+    let mut graphs = Vec::new();
+    match pattern.g {
+        Some(g) => graphs.push(g),
+        None => {
+            let mut from = 0;
+            while let Some(q) = named.range([from, 0, 0, 0]..).next() {
+                graphs.push(q[0]);
+                if q[0] == Id::MAX {
+                    break;
+                }
+                from = q[0] + 1;
+            }
+        }
+    }
+    for g in graphs {
+        let mut low = [g, 0, 0, 0];
+        let mut high = [g, Id::MAX, Id::MAX, Id::MAX];
+        for (i, bound) in [pattern.s, pattern.p, pattern.o].into_iter().enumerate() {
+            let Some(x) = bound else { break };
+            low[i + 1] = x;
+            high[i + 1] = x;
+        }
+        for &[g, s, p, o] in named.range(low..=high) {
+            if pattern.admits([s, p, o]) {
+                out.push([g, s, p, o]);
+            }
+        }
     }
 }
 
@@ -370,7 +430,9 @@ impl Matches {
         let mut ranges = Vec::new();
         let mut by_predicate = false;
         if pattern.g.is_none_or(|g| g == DEFAULT_GRAPH) {
-            let (array, prefix): (&[Ids], Vec<Id>) = match pattern {
+            // The base part: one range of one array, or for an object alone,
+            // a range in each predicate's run of POS.
+            let prefix: Vec<Id> = match pattern {
                 Pattern {
                     s: Some(s), p, o, ..
                 } => {
@@ -379,59 +441,54 @@ impl Matches {
                         (Some(p), None) => vec![s, p],
                         _ => vec![s],
                     };
-                    (&inner.spo, prefix)
+                    let (a, b) = subject_range(&inner.first, s);
+                    let (c, d) = range(&inner.spo[a..b], &prefix);
+                    ranges.push((a + c, a + d));
+                    prefix
                 }
                 Pattern { p: Some(p), o, .. } => {
                     by_predicate = true;
-                    (&inner.pos, o.map_or(vec![p], |o| vec![p, o]))
+                    let prefix = o.map_or(vec![p], |o| vec![p, o]);
+                    ranges.push(range(&inner.pos, &prefix));
+                    prefix
                 }
-                _ => (&inner.spo, Vec::new()),
+                Pattern { o: Some(o), .. } => {
+                    by_predicate = true;
+                    let pos = &inner.pos;
+                    let mut start = 0;
+                    while start < pos.len() {
+                        let p = pos[start][0];
+                        let end = start + pos[start..].partition_point(|t| t[0] == p);
+                        let (a, b) = range(&pos[start..end], &[p, o]);
+                        ranges.push((start + a, start + b));
+                        start = end;
+                    }
+                    Vec::new()
+                }
+                _ => {
+                    ranges.push((0, inner.spo.len()));
+                    Vec::new()
+                }
             };
-            if let Pattern {
-                s: None,
-                p: None,
-                o: Some(o),
-                ..
-            } = pattern
-            {
-                // Object only: each predicate's run, where the object is a
-                // prefix again.
-                by_predicate = true;
-                let pos = &inner.pos;
-                let mut start = 0;
-                while start < pos.len() {
-                    let p = pos[start][0];
-                    let end = start + pos[start..].partition_point(|t| t[0] == p);
-                    let (a, b) = range(&pos[start..end], &[p, o]);
-                    ranges.push((start + a, start + b));
-                    start = end;
-                }
-                for t in delta_range(&inner.added.spo, &[]) {
-                    if pattern.admits(*t) {
-                        rest.push([DEFAULT_GRAPH, t[0], t[1], t[2]]);
-                    }
-                }
+            // The delta's additions, filtered.
+            let added = if by_predicate && !prefix.is_empty() {
+                &inner.added.pos
             } else {
-                ranges.push(range(array, &prefix));
-                let added = if by_predicate {
-                    &inner.added.pos
+                &inner.added.spo
+            };
+            for t in delta_range(added, &prefix) {
+                let t = if by_predicate && !prefix.is_empty() {
+                    spo_of(*t)
                 } else {
-                    &inner.added.spo
+                    *t
                 };
-                for t in delta_range(added, &prefix) {
-                    let t = if by_predicate { spo_of(*t) } else { *t };
-                    if pattern.admits(t) {
-                        rest.push([DEFAULT_GRAPH, t[0], t[1], t[2]]);
-                    }
+                if pattern.admits(t) {
+                    rest.push([DEFAULT_GRAPH, t[0], t[1], t[2]]);
                 }
             }
         }
         if pattern.g != Some(DEFAULT_GRAPH) {
-            for &[g, s, p, o] in &inner.named {
-                if pattern.g.is_none_or(|x| x == g) && pattern.admits([s, p, o]) {
-                    rest.push([g, s, p, o]);
-                }
-            }
+            named_matches(&inner.named, pattern, &mut rest);
         }
         ranges.reverse();
         Matches {
@@ -754,6 +811,7 @@ impl Builder {
         self.spo.shrink_to_fit();
         let mut pos: Vec<Ids> = self.spo.iter().map(|t| pos_of(*t)).collect();
         pos.sort_unstable();
+        self.inner.first = Arc::new(firsts(&self.spo));
         self.inner.spo = Arc::new(self.spo);
         self.inner.pos = Arc::new(pos);
         Store {
@@ -875,6 +933,99 @@ mod tests {
             })
             .unwrap();
         assert_eq!(store.snapshot().len(), 9000);
+    }
+
+    /// Random writes against a plain set of quads: every pattern shape
+    /// answers the same, before and after the delta is merged.
+    #[test]
+    fn every_pattern_answers_like_a_plain_set() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let g = iri("g");
+        let node = |i: u32| iri(&format!("n{i}"));
+        let object = |i: u32| -> Term {
+            if i % 3 == 0 {
+                Literal::new_simple_literal(format!("v{i}")).into()
+            } else {
+                node(i).into()
+            }
+        };
+        let random_quad = |rng: &mut rand::rngs::StdRng| {
+            let graph = if rng.random_ratio(1, 10) {
+                GraphName::NamedNode(g.clone())
+            } else {
+                GraphName::DefaultGraph
+            };
+            Quad::new(
+                node(rng.random_range(0..40)),
+                node(rng.random_range(0..6)),
+                object(rng.random_range(0..40)),
+                graph,
+            )
+        };
+        let mut model: std::collections::HashSet<Quad> = Default::default();
+        let mut b = Builder::new();
+        for _ in 0..2000 {
+            let q = random_quad(&mut rng);
+            model.insert(q.clone());
+            b.add(q.as_ref());
+        }
+        let store = b.finish();
+        for round in 0..12 {
+            let mut removed = Vec::new();
+            let mut inserted = Vec::new();
+            for _ in 0..1000 {
+                let q = random_quad(&mut rng);
+                if rng.random_bool(0.5) {
+                    removed.push(q);
+                } else {
+                    inserted.push(q);
+                }
+            }
+            for q in &removed {
+                model.remove(q);
+            }
+            for q in &inserted {
+                model.insert(q.clone());
+            }
+            store
+                .transaction(|tx| -> Result<(), Infallible> {
+                    removed.iter().for_each(|q| tx.remove(q.clone()));
+                    inserted.iter().for_each(|q| tx.insert(q.clone()));
+                    Ok(())
+                })
+                .unwrap();
+            let snap = store.snapshot();
+            assert_eq!(snap.len(), model.len(), "round {round}");
+            for _ in 0..60 {
+                let probe = random_quad(&mut rng);
+                let s = rng.random_bool(0.5).then(|| probe.subject.as_ref());
+                let p = rng.random_bool(0.5).then(|| probe.predicate.as_ref());
+                let o = rng.random_bool(0.5).then(|| probe.object.as_ref());
+                let graph = match rng.random_range(0..3) {
+                    0 => None,
+                    1 => Some(GraphNameRef::DefaultGraph),
+                    _ => Some(GraphNameRef::NamedNode(g.as_ref())),
+                };
+                let mut got: Vec<String> = snap
+                    .quads_for_pattern(s, p, o, graph)
+                    .map(|q| q.to_string())
+                    .collect();
+                got.sort();
+                let mut want: Vec<String> = model
+                    .iter()
+                    .filter(|q| {
+                        s.is_none_or(|s| q.subject.as_ref() == s)
+                            && p.is_none_or(|p| q.predicate.as_ref() == p)
+                            && o.is_none_or(|o| q.object.as_ref() == o)
+                            && graph.is_none_or(|g| q.graph_name.as_ref() == g)
+                    })
+                    .map(|q| q.to_string())
+                    .collect();
+                want.sort();
+                assert_eq!(got, want, "round {round}: {s:?} {p:?} {o:?} {graph:?}");
+            }
+        }
     }
 
     #[test]
