@@ -102,6 +102,61 @@ struct Index {
     /// By the publisher's interned id.
     publishers: HashMap<u32, PublisherLabel>,
     concepts: HashMap<String, (String, String)>,
+    /// Each value's entries, made on the first query after a change.
+    postings: std::sync::OnceLock<Postings>,
+}
+
+/// For every dimension and value, the positions of the entries that have
+/// it, ascending: a filter reads the entries of its values, not all of them,
+/// and a dimension's counts over the whole catalog are the lists' lengths.
+struct Postings {
+    of: [Vec<Vec<u32>>; DIMS],
+}
+
+impl Postings {
+    fn build(index: &Index) -> Postings {
+        let mut of: [Vec<Vec<u32>>; DIMS] =
+            std::array::from_fn(|d| vec![Vec::new(); index.terms[d].values.len()]);
+        for (i, e) in index.entries.iter().enumerate() {
+            for (d, lists) in of.iter_mut().enumerate() {
+                for v in e.of(&index.arena, d) {
+                    lists[*v as usize].push(i as u32);
+                }
+            }
+        }
+        Postings { of }
+    }
+
+    fn entries(&self, dim: usize, value: u32) -> &[u32] {
+        self.of[dim].get(value as usize).map_or(&[], Vec::as_slice)
+    }
+
+    fn counts(&self, dim: usize) -> Vec<u32> {
+        self.of[dim].iter().map(|l| l.len() as u32).collect()
+    }
+}
+
+/// A set of entry positions as bits.
+fn bitmap(words: usize, positions: &[u32]) -> Vec<u64> {
+    let mut bits = vec![0u64; words];
+    for &p in positions {
+        bits[p as usize / 64] |= 1 << (p % 64);
+    }
+    bits
+}
+
+fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    bits.iter().enumerate().flat_map(|(w, &word)| {
+        let mut word = word;
+        std::iter::from_fn(move || {
+            if word == 0 {
+                return None;
+            }
+            let bit = word.trailing_zeros() as usize;
+            word &= word - 1;
+            Some(w * 64 + bit)
+        })
+    })
 }
 
 /// One page of the list with the filter's facets.
@@ -161,6 +216,7 @@ impl Listing {
                 index.insert(row);
             }
             index.compact();
+            index.postings = Default::default();
             Ok(())
         })
     }
@@ -398,44 +454,74 @@ impl Index {
             wanted(LICENCE, filter.licence.as_deref()),
             wanted(KEYWORD, filter.keyword.as_deref()),
         ];
+        let postings = self.postings.get_or_init(|| Postings::build(self));
         let mut counts: [Vec<u32>; DIMS] =
             std::array::from_fn(|d| vec![0; self.terms[d].values.len()]);
         let first = ((page.max(1) - 1) * per_page) as usize;
+        let per_page = per_page.max(0) as usize;
+        let filters: Vec<(usize, u32)> = want
+            .iter()
+            .enumerate()
+            .filter_map(|(d, w)| w.map(|w| (d, w)))
+            .collect();
+        if filters.is_empty() {
+            let ids = self.entries.iter().skip(first).take(per_page);
+            let page_ids = ids.map(|e| e.id.to_string()).collect();
+            let counts = std::array::from_fn(|d| postings.counts(d));
+            return (
+                page_ids,
+                self.entries.len() as i64,
+                self.facets(&counts, filter),
+            );
+        }
+        // The entries matching every filter but the `skip`th.
+        let words = self.entries.len().div_ceil(64);
+        let bitmaps: Vec<Vec<u64>> = filters
+            .iter()
+            .map(|&(d, w)| bitmap(words, postings.entries(d, w)))
+            .collect();
+        let all_but = |skip: Option<usize>| -> Vec<u64> {
+            let mut bits = vec![u64::MAX; words];
+            if let Some(last) = bits.last_mut()
+                && !self.entries.len().is_multiple_of(64)
+            {
+                *last = (1u64 << (self.entries.len() % 64)) - 1;
+            }
+            for (i, b) in bitmaps.iter().enumerate() {
+                if Some(i) != skip {
+                    bits.iter_mut().zip(b).for_each(|(x, y)| *x &= y);
+                }
+            }
+            bits
+        };
+        let filtered = |d: usize| filters.iter().any(|(fd, _)| *fd == d);
         let mut page_ids = Vec::new();
         let mut total = 0usize;
-        for e in &self.entries {
-            let mut failed = None;
-            let mut fails = 0;
-            for (dim, w) in want.iter().enumerate() {
-                if let Some(w) = w
-                    && !e.of(&self.arena, dim).contains(w)
-                {
-                    fails += 1;
-                    failed = Some(dim);
-                    if fails > 1 {
-                        break;
+        for i in ones(&all_but(None)) {
+            let e = &self.entries[i];
+            if total >= first && page_ids.len() < per_page {
+                page_ids.push(e.id.to_string());
+            }
+            total += 1;
+            for (d, c) in counts.iter_mut().enumerate() {
+                if !filtered(d) {
+                    for v in e.of(&self.arena, d) {
+                        c[*v as usize] += 1;
                     }
                 }
             }
-            match (fails, failed) {
-                (0, _) => {
-                    if total >= first && page_ids.len() < per_page as usize {
-                        page_ids.push(e.id.to_string());
-                    }
-                    total += 1;
-                    for (dim, c) in counts.iter_mut().enumerate() {
-                        for v in e.of(&self.arena, dim) {
-                            c[*v as usize] += 1;
-                        }
-                    }
+        }
+        // A filtered dimension is counted over what the other filters let
+        // through: with one filter, the whole catalog.
+        for (i, &(d, _)) in filters.iter().enumerate() {
+            if filters.len() == 1 {
+                counts[d] = postings.counts(d);
+                continue;
+            }
+            for j in ones(&all_but(Some(i))) {
+                for v in self.entries[j].of(&self.arena, d) {
+                    counts[d][*v as usize] += 1;
                 }
-                // Fails only this dimension: counts toward its other values.
-                (1, Some(dim)) => {
-                    for v in e.of(&self.arena, dim) {
-                        counts[dim][*v as usize] += 1;
-                    }
-                }
-                _ => {}
             }
         }
         let facets = self.facets(&counts, filter);
@@ -676,6 +762,114 @@ fn summaries(
 #[cfg(test)]
 mod tests {
     use super::sort_key;
+    use super::{DatasetFilter, Index, Row};
+    use rand::{Rng, SeedableRng};
+
+    /// The query's page, total and facet counts against counting by hand,
+    /// for filters on none to four dimensions, after inserts and removals.
+    #[test]
+    fn query_counts_like_a_brute_force_count() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let pick = |rng: &mut rand::rngs::StdRng, prefix: &str, n: u32, most: usize| {
+            let mut v: Vec<String> = (0..rng.random_range(1..=most))
+                .map(|_| format!("{prefix}{}", rng.random_range(0..n)))
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let mut rows: Vec<(String, String, [Vec<String>; 4])> = (0..700)
+            .map(|i| {
+                (
+                    format!("id{i:04}"),
+                    format!("Sada {}", rng.random_range(0..300)),
+                    [
+                        pick(&mut rng, "T", 6, 3),
+                        pick(&mut rng, "F", 4, 2),
+                        pick(&mut rng, "L", 3, 1),
+                        pick(&mut rng, "k", 12, 4),
+                    ],
+                )
+            })
+            .collect();
+        let row = |r: &(String, String, [Vec<String>; 4])| Row {
+            id: r.0.clone(),
+            title_cs: r.1.clone(),
+            publisher_id: "p".into(),
+            themes: r.2[0].clone(),
+            formats: r.2[1].clone(),
+            licences: r.2[2].clone(),
+            keywords: r.2[3].clone(),
+        };
+        let mut index = Index::default();
+        for r in &rows {
+            index.insert(row(r));
+        }
+        for round in 0..2 {
+            if round == 1 {
+                // A write after the postings were made: they are made again.
+                for r in rows.drain(..100) {
+                    index.remove(&r.0);
+                }
+                index.postings = Default::default();
+            }
+            let mut sorted = rows.clone();
+            sorted.sort_by(|a, b| (sort_key(&a.1), &a.0).cmp(&(sort_key(&b.1), &b.0)));
+            for _ in 0..80 {
+                let mut want: [Option<String>; 4] = Default::default();
+                for (d, w) in want.iter_mut().enumerate() {
+                    if rng.random_bool(0.4) {
+                        let (p, n) = [("T", 6), ("F", 4), ("L", 3), ("k", 12)][d];
+                        *w = Some(format!("{p}{}", rng.random_range(0..n)));
+                    }
+                }
+                let filter = DatasetFilter {
+                    publisher: None,
+                    theme: want[0].clone(),
+                    format: want[1].clone(),
+                    licence: want[2].clone(),
+                    keyword: want[3].clone(),
+                };
+                let passes = |r: &(String, String, [Vec<String>; 4]), skip: Option<usize>| {
+                    (0..4).all(|d| {
+                        Some(d) == skip || want[d].as_ref().is_none_or(|w| r.2[d].contains(w))
+                    })
+                };
+                let page = rng.random_range(1..4);
+                let (ids, total, facets) = index.query(&filter, page, 20);
+                let matching: Vec<&String> = sorted
+                    .iter()
+                    .filter(|r| passes(r, None))
+                    .map(|r| &r.0)
+                    .collect();
+                assert_eq!(total as usize, matching.len());
+                let expected: Vec<String> = matching
+                    .iter()
+                    .skip((page as usize - 1) * 20)
+                    .take(20)
+                    .map(|s| s.to_string())
+                    .collect();
+                assert_eq!(ids, expected);
+                let got = [
+                    &facets.themes,
+                    &facets.formats,
+                    &facets.licences,
+                    &facets.keywords,
+                ];
+                for d in 0..4 {
+                    let mut counts = std::collections::BTreeMap::new();
+                    for r in rows.iter().filter(|r| passes(r, Some(d))) {
+                        for v in &r.2[d] {
+                            *counts.entry(v.clone()).or_insert(0i64) += 1;
+                        }
+                    }
+                    let got: std::collections::BTreeMap<String, i64> =
+                        got[d].iter().map(|f| (f.value.clone(), f.count)).collect();
+                    assert_eq!(got, counts, "dimension {d}, filter {want:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn czech_order() {

@@ -79,7 +79,7 @@ impl Terms {
 
     fn push(&mut self, text: &str) -> Id {
         let id = self.len;
-        if id as usize % CHUNK == 0 {
+        if (id as usize).is_multiple_of(CHUNK) {
             self.chunks.push(Arc::new(Chunk::default()));
         }
         if let Some(last) = self.chunks.last_mut() {
@@ -944,7 +944,7 @@ mod tests {
         let g = iri("g");
         let node = |i: u32| iri(&format!("n{i}"));
         let object = |i: u32| -> Term {
-            if i % 3 == 0 {
+            if i.is_multiple_of(3) {
                 Literal::new_simple_literal(format!("v{i}")).into()
             } else {
                 node(i).into()
