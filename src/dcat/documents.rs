@@ -4,9 +4,7 @@
 use std::io::Write;
 
 use oxigraph::io::RdfSerializer;
-use oxigraph::model::{
-    GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, QuadRef, Term, Triple,
-};
+use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNodeRef, Term, Triple};
 
 use super::format::Format;
 use super::graph::Iris;
@@ -27,16 +25,6 @@ fn named(iri: &str) -> Result<NamedNode, AppError> {
 /// it names in full, and the types of the other things it points to, so one
 /// request gives a harvester everything. `None` when the projection has no
 /// such published dataset.
-/// What the dataset owns in the snapshot (see `projection::owned`),
-/// borrowed.
-pub fn owned_by<'a>(store: &'a Snapshot, iri: NamedNodeRef<'a>) -> Vec<QuadRef<'a>> {
-    super::projection::owned(iri, |s| {
-        store
-            .quads_for_pattern(Some(s.into()), None, None, Some(GraphNameRef::DefaultGraph))
-            .collect()
-    })
-}
-
 /// How much of what a dataset points to outside itself a document carries.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Refs {
@@ -59,7 +47,7 @@ pub fn dataset(
     refs: Refs,
 ) -> Result<Option<Vec<Triple>>, AppError> {
     let iri = named(&iris.dataset(slug))?;
-    let owned = owned_by(store, iri.as_ref());
+    let owned = super::projection::owned(store, iri.as_ref());
     if owned.is_empty() {
         return Ok(None);
     }

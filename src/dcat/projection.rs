@@ -19,7 +19,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use diesel::prelude::*;
-use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedNodeRef, Quad, QuadRef, TermRef};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedNodeRef, Quad, QuadRef};
 
 use super::graph::{self, Iris, Triples};
 use super::record::Facts;
@@ -214,14 +214,10 @@ impl Projection {
         let catalog = NamedNode::new(self.iris.catalog()).map_err(internal)?;
         let _ = self.store.transaction(|tx| -> Result<(), Infallible> {
             let before = tx.snapshot().clone();
-            let mut old: Vec<Quad> = owned(iri.as_ref(), |s| {
-                before
-                    .quads_for_pattern(Some(s.into()), None, None, Some(GraphNameRef::DefaultGraph))
-                    .collect()
-            })
-            .into_iter()
-            .map(QuadRef::into_owned)
-            .collect();
+            let mut old: Vec<Quad> = owned(&before, iri.as_ref())
+                .into_iter()
+                .map(QuadRef::into_owned)
+                .collect();
             old.extend(
                 before
                     .quads_for_pattern(
@@ -296,29 +292,12 @@ const HAS_DATASET: &str = "http://www.w3.org/ns/dcat#dataset";
 /// The triples a dataset owns: about its IRI and, transitively, about the
 /// IRIs under it (`…/distributions/…`, `…#kontaktní-bod`). Shared nodes it
 /// points to (publisher, territory, terms of use) are not its own.
-pub fn owned<'a>(
-    dataset: NamedNodeRef<'a>,
-    about: impl Fn(NamedNodeRef<'a>) -> Vec<QuadRef<'a>>,
-) -> Vec<QuadRef<'a>> {
+pub fn owned<'a>(store: &'a Snapshot, dataset: NamedNodeRef<'_>) -> Vec<QuadRef<'a>> {
     let root = dataset.as_str();
-    let mut out = Vec::new();
-    let mut todo = vec![dataset];
-    let mut seen = std::collections::HashSet::new();
-    while let Some(s) = todo.pop() {
-        if !seen.insert(s) {
-            continue;
-        }
-        for q in about(s) {
-            if let TermRef::NamedNode(o) = q.object {
-                let rest = o.as_str().strip_prefix(root);
-                if rest.is_some_and(|r| r.starts_with('/') || r.starts_with('#')) {
-                    todo.push(o);
-                }
-            }
-            out.push(q);
-        }
-    }
-    out
+    store.closure(dataset, |iri| {
+        iri.strip_prefix(root)
+            .is_some_and(|r| r.starts_with('/') || r.starts_with('#'))
+    })
 }
 
 /// Swaps a graph's content in one transaction, so a reader sees the old

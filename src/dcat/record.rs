@@ -48,7 +48,7 @@ pub fn read(
     let Ok(node) = NamedNodeRef::new(&iri) else {
         return Ok(None);
     };
-    let owned = super::documents::owned_by(store, node);
+    let owned = super::projection::owned(store, node);
     if owned.is_empty() {
         return Ok(None);
     }

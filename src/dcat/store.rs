@@ -600,6 +600,45 @@ impl Snapshot {
         self.matches(s, p, o, g).map(|q| self.0.quad(q))
     }
 
+    /// The default graph's triples about `root` and, transitively, about
+    /// the IRIs they point to that `follow` accepts. Walked by term id, so
+    /// only `root` is looked up by its text.
+    pub fn closure<'a>(
+        &'a self,
+        root: NamedNodeRef<'_>,
+        follow: impl Fn(&str) -> bool,
+    ) -> Vec<QuadRef<'a>> {
+        let inner = &*self.0;
+        let mut out = Vec::new();
+        let Some(root) = inner.find(root.into()) else {
+            return out;
+        };
+        let mut todo = vec![root];
+        let mut seen = Vec::new();
+        while let Some(s) = todo.pop() {
+            if seen.contains(&s) {
+                continue;
+            }
+            seen.push(s);
+            let pattern = Pattern {
+                s: Some(s),
+                p: None,
+                o: None,
+                g: Some(DEFAULT_GRAPH),
+            };
+            for q in Matches::new(self.0.clone(), pattern) {
+                let quad = inner.quad(q);
+                if let TermRef::NamedNode(o) = quad.object
+                    && follow(o.as_str())
+                {
+                    todo.push(q[3]);
+                }
+                out.push(quad);
+            }
+        }
+        out
+    }
+
     /// Every quad, borrowed: the dump serializes them without copying.
     pub fn iter(&self) -> impl Iterator<Item = QuadRef<'_>> {
         self.quads_for_pattern(None, None, None, None)
