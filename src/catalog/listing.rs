@@ -145,6 +145,15 @@ fn bitmap(words: usize, positions: &[u32]) -> Vec<u64> {
     bits
 }
 
+/// Clears the bits past the `n` entries in the last word.
+fn clear_past(bits: &mut [u64], n: usize) {
+    if let Some(last) = bits.last_mut()
+        && !n.is_multiple_of(64)
+    {
+        *last &= (1u64 << (n % 64)) - 1;
+    }
+}
+
 fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
     bits.iter().enumerate().flat_map(|(w, &word)| {
         let mut word = word;
@@ -482,11 +491,7 @@ impl Index {
             .collect();
         let all_but = |skip: Option<usize>| -> Vec<u64> {
             let mut bits = vec![u64::MAX; words];
-            if let Some(last) = bits.last_mut()
-                && !self.entries.len().is_multiple_of(64)
-            {
-                *last = (1u64 << (self.entries.len() % 64)) - 1;
-            }
+            clear_past(&mut bits, self.entries.len());
             for (i, b) in bitmaps.iter().enumerate() {
                 if Some(i) != skip {
                     bits.iter_mut().zip(b).for_each(|(x, y)| *x &= y);
@@ -532,11 +537,7 @@ impl Index {
         let inside: usize = bits.iter().map(|w| w.count_ones() as usize).sum();
         if inside * 2 > n {
             let mut outside: Vec<u64> = bits.iter().map(|w| !w).collect();
-            if let Some(last) = outside.last_mut()
-                && !n.is_multiple_of(64)
-            {
-                *last &= (1u64 << (n % 64)) - 1;
-            }
+            clear_past(&mut outside, n);
             for &d in dims {
                 counts[d] = postings.counts(d);
             }

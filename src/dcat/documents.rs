@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use oxigraph::io::RdfSerializer;
-use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNodeRef, Term, Triple};
+use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNodeRef, Term, TermRef, Triple};
 
 use super::format::Format;
 use super::graph::Iris;
@@ -132,7 +132,7 @@ pub fn catalog(
             None,
         )
         .filter_map(|q| match q.object {
-            oxigraph::model::TermRef::NamedNode(n) => Some(n.as_str().to_string()),
+            TermRef::NamedNode(n) => Some(n.as_str().to_string()),
             _ => None,
         })
         .collect();

@@ -24,7 +24,7 @@ fn raw<'a>(s: NamedOrBlankNodeRef<'a>) -> &'a str {
 }
 
 /// `<iri>` or `_:label` to what `by_subject` is keyed by.
-fn unwrap(key: &str) -> &str {
+fn subject_key(key: &str) -> &str {
     key.strip_prefix('<')
         .and_then(|k| k.strip_suffix('>'))
         .or_else(|| key.strip_prefix("_:"))
@@ -53,7 +53,7 @@ impl<'a> Graph<'a> {
             p.len() == prefix.len() + local.len() && p.starts_with(prefix) && p.ends_with(local)
         };
         self.by_subject
-            .get(unwrap(subject))
+            .get(subject_key(subject))
             .map(|ts| {
                 ts.iter()
                     .filter(|t| wanted(t.predicate.as_str()))
@@ -110,7 +110,7 @@ impl<'a> Graph<'a> {
 
     /// Whether the graph says anything about this subject.
     pub fn has(&self, subject: &str) -> bool {
-        self.by_subject.contains_key(unwrap(subject))
+        self.by_subject.contains_key(subject_key(subject))
     }
 
     pub fn node(&self, subject: &str, prefix: &str, local: &str) -> Option<String> {

@@ -14,7 +14,6 @@
 //! changed.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -99,7 +98,7 @@ impl Projection {
                 return self.build(c).map(|_| ());
             }
             if changes.catalog {
-                self.redo_catalog_graph(c, &self.store)?;
+                self.redo_catalog_graph(c)?;
                 self.refresh_publishers(c)?;
             }
             for id in &changes.datasets {
@@ -119,11 +118,12 @@ impl Projection {
     /// catch-up (the cursor read the head first), which is harmless.
     fn build(&self, conn: &mut DbConnection) -> Result<RebuildReport, AppError> {
         let started = Instant::now();
-        let store = Store::new();
-        self.redo_catalog_graph(conn, &store)?;
         let mut builder = Builder::new();
-        for q in store.snapshot().iter() {
-            builder.add(q);
+        if let Some(t) = self.catalog_graph(conn)? {
+            let graph = NamedNode::new(self.iris.catalog()).map_err(internal)?;
+            for t in t.0 {
+                builder.add(t.as_ref().in_graph(graph.as_ref()));
+            }
         }
         let publishers = publisher_map(conn)?;
         let shared: HashMap<&str, Arc<crate::catalog::model::Publisher>> = publishers
@@ -187,14 +187,35 @@ impl Projection {
         Ok(())
     }
 
-    fn redo_catalog_graph(&self, conn: &mut DbConnection, store: &Store) -> Result<(), AppError> {
+    /// The catalog graph's triples; `None` before the catalog is seeded.
+    fn catalog_graph(&self, conn: &mut DbConnection) -> Result<Option<Triples>, AppError> {
         let Some(record) = catalog_store::catalog(conn)? else {
-            return Ok(());
+            return Ok(None);
         };
         let publishers = catalog_store::list_publishers(conn)?;
         let concepts = catalog_store::concepts(conn, None)?;
-        let t = graph::catalog(&self.iris, &record, &publishers, &concepts);
-        replace_graph(store, &self.iris.catalog(), t)
+        Ok(Some(graph::catalog(
+            &self.iris,
+            &record,
+            &publishers,
+            &concepts,
+        )))
+    }
+
+    /// Swaps the catalog graph's content in one transaction, so a reader
+    /// sees the old graph or the new one, never neither.
+    fn redo_catalog_graph(&self, conn: &mut DbConnection) -> Result<(), AppError> {
+        let Some(t) = self.catalog_graph(conn)? else {
+            return Ok(());
+        };
+        let name = NamedNode::new(self.iris.catalog()).map_err(internal)?;
+        self.store.transaction(|tx| {
+            tx.clear_graph(name.clone());
+            for t in t.0 {
+                tx.insert(t.in_graph(GraphName::NamedNode(name.clone())));
+            }
+        });
+        Ok(())
     }
 
     fn redo_dataset(&self, conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
@@ -212,7 +233,7 @@ impl Projection {
         };
         // One transaction: a reader sees the old dataset or the new one.
         let catalog = NamedNode::new(self.iris.catalog()).map_err(internal)?;
-        let _ = self.store.transaction(|tx| -> Result<(), Infallible> {
+        self.store.transaction(|tx| {
             let before = tx.snapshot().clone();
             let mut old: Vec<Quad> = owned(&before, iri.as_ref())
                 .into_iter()
@@ -234,7 +255,6 @@ impl Projection {
             for t in new.0 {
                 tx.insert(t.in_graph(GraphName::DefaultGraph));
             }
-            Ok(())
         });
         let mut all = self.facts.write().unwrap_or_else(|p| p.into_inner());
         match facts {
@@ -298,20 +318,6 @@ pub fn owned<'a>(store: &'a Snapshot, dataset: NamedNodeRef<'_>) -> Vec<QuadRef<
         iri.strip_prefix(root)
             .is_some_and(|r| r.starts_with('/') || r.starts_with('#'))
     })
-}
-
-/// Swaps a graph's content in one transaction, so a reader sees the old
-/// graph or the new one, never neither.
-fn replace_graph(store: &Store, graph: &str, t: Triples) -> Result<(), AppError> {
-    let name = NamedNode::new(graph).map_err(internal)?;
-    let _ = store.transaction(|tx| -> Result<(), Infallible> {
-        tx.clear_graph(name.clone());
-        for t in t.0 {
-            tx.insert(t.in_graph(GraphName::NamedNode(name.clone())));
-        }
-        Ok(())
-    });
-    Ok(())
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {

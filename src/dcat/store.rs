@@ -414,7 +414,7 @@ fn delta_range<'a>(set: &'a BTreeSet<Ids>, prefix: &[Id]) -> impl Iterator<Item 
 /// The matches of a pattern in one snapshot, as quads of ids (graph first).
 /// It owns its snapshot, so SPARQL evaluation can hold it as long as it
 /// needs.
-pub struct Matches {
+struct Matches {
     inner: Arc<Inner>,
     /// Whether the ranges are in the POS array (else SPO).
     by_predicate: bool,
@@ -570,17 +570,20 @@ impl Snapshot {
         o: Option<TermRef<'_>>,
         g: Option<GraphNameRef<'_>>,
     ) -> Matches {
+        // `None` when a bound term is not stored: nothing can match.
+        fn bound<T>(term: Option<T>, find: impl FnOnce(T) -> Option<Id>) -> Option<Option<Id>> {
+            match term {
+                None => Some(None),
+                Some(t) => find(t).map(Some),
+            }
+        }
         let inner = &self.0;
         let pattern = (|| {
             Some(Pattern {
-                s: s.map(|s| inner.find(s.into()))
-                    .map_or(Some(None), |x| x.map(Some))?,
-                p: p.map(|p| inner.find(p.into()))
-                    .map_or(Some(None), |x| x.map(Some))?,
-                o: o.map(|o| inner.find(o))
-                    .map_or(Some(None), |x| x.map(Some))?,
-                g: g.map(|g| inner.find_graph(g))
-                    .map_or(Some(None), |x| x.map(Some))?,
+                s: bound(s, |s| inner.find(s.into()))?,
+                p: bound(p, |p| inner.find(p.into()))?,
+                o: bound(o, |o| inner.find(o))?,
+                g: bound(g, |g| inner.find_graph(g))?,
             })
         })();
         match pattern {
@@ -747,13 +750,10 @@ impl Store {
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = other.snapshot();
     }
 
-    /// Runs `change` against the current snapshot and, when it succeeds,
-    /// publishes its removals and insertions as one new snapshot: a reader
-    /// sees all of them or none.
-    pub fn transaction<T, E>(
-        &self,
-        change: impl FnOnce(&mut Transaction) -> Result<T, E>,
-    ) -> Result<T, E> {
+    /// Runs `change` against the current snapshot and publishes its
+    /// removals and insertions as one new snapshot: a reader sees all of
+    /// them or none.
+    pub fn transaction(&self, change: impl FnOnce(&mut Transaction)) {
         let _writing = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let mut tx = Transaction {
             before: self.snapshot(),
@@ -761,7 +761,7 @@ impl Store {
             removed: Vec::new(),
             inserted: Vec::new(),
         };
-        let out = change(&mut tx)?;
+        change(&mut tx);
         let mut next = (*tx.before.0).clone();
         for g in &tx.cleared {
             if let Some(g) = next.find(g.as_ref().into()) {
@@ -786,7 +786,6 @@ impl Store {
             next.compact();
         }
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Snapshot(Arc::new(next));
-        Ok(out)
     }
 }
 
@@ -927,26 +926,23 @@ mod tests {
         let before = store.snapshot();
         // Enough writes to merge the delta several times.
         for round in 0..3 {
-            store
-                .transaction(|tx| -> Result<(), Infallible> {
-                    for i in 0..100 {
-                        let old = quad(
+            store.transaction(|tx| {
+                for i in 0..100 {
+                    let old = quad(
+                        &format!("d{i}"),
+                        "title",
+                        Literal::new_simple_literal(format!("t{i}")),
+                    );
+                    tx.remove(old);
+                    for j in 0..30 {
+                        tx.insert(quad(
                             &format!("d{i}"),
-                            "title",
-                            Literal::new_simple_literal(format!("t{i}")),
-                        );
-                        tx.remove(old);
-                        for j in 0..30 {
-                            tx.insert(quad(
-                                &format!("d{i}"),
-                                &format!("k{j}"),
-                                Literal::new_simple_literal(format!("r{round}")),
-                            ));
-                        }
+                            &format!("k{j}"),
+                            Literal::new_simple_literal(format!("r{round}")),
+                        ));
                     }
-                    Ok(())
-                })
-                .unwrap();
+                }
+            });
         }
         let after = store.snapshot();
         assert_eq!(before.len(), 100);
@@ -964,13 +960,10 @@ mod tests {
         assert_eq!(objects.len(), 3000);
         // Removing and re-adding in one write leaves the triple in place.
         let q = quad("d1", "k1", Literal::new_simple_literal("r0"));
-        store
-            .transaction(|tx| -> Result<(), Infallible> {
-                tx.remove(q.clone());
-                tx.insert(q.clone());
-                Ok(())
-            })
-            .unwrap();
+        store.transaction(|tx| {
+            tx.remove(q.clone());
+            tx.insert(q.clone());
+        });
         assert_eq!(store.snapshot().len(), 9000);
     }
 
@@ -1027,13 +1020,10 @@ mod tests {
             for q in &inserted {
                 model.insert(q.clone());
             }
-            store
-                .transaction(|tx| -> Result<(), Infallible> {
-                    removed.iter().for_each(|q| tx.remove(q.clone()));
-                    inserted.iter().for_each(|q| tx.insert(q.clone()));
-                    Ok(())
-                })
-                .unwrap();
+            store.transaction(|tx| {
+                removed.iter().for_each(|q| tx.remove(q.clone()));
+                inserted.iter().for_each(|q| tx.insert(q.clone()));
+            });
             let snap = store.snapshot();
             assert_eq!(snap.len(), model.len(), "round {round}");
             for _ in 0..60 {
@@ -1096,12 +1086,9 @@ mod tests {
                 .count(),
             2
         );
-        store
-            .transaction(|tx| -> Result<(), Infallible> {
-                tx.clear_graph(g.clone());
-                Ok(())
-            })
-            .unwrap();
+        store.transaction(|tx| {
+            tx.clear_graph(g.clone());
+        });
         assert_eq!(store.snapshot().len(), 1);
         assert_eq!(snap.len(), 2);
     }
