@@ -24,6 +24,16 @@ pub struct Config {
     pub sparql_timeout_ms: u64,
     /// Most rows (or triples) one SPARQL answer may hold (503 beyond).
     pub sparql_max_results: usize,
+    /// SPARQL queries evaluated at once; more wait briefly, then get 503.
+    pub sparql_concurrency: usize,
+    /// Solutions one query may hold in memory (sorting, grouping, joins).
+    pub sparql_max_held: usize,
+    /// Bytes of one string a query computes.
+    pub sparql_max_string: usize,
+    /// Bytes of computed strings one query keeps in its solutions.
+    pub sparql_max_computed: usize,
+    /// Bytes of one SPARQL answer.
+    pub sparql_max_output: usize,
 }
 
 /// The keys a config file may hold; all optional.
@@ -41,6 +51,11 @@ struct FileConfig {
     login_attempts_per_minute: Option<usize>,
     sparql_timeout_ms: Option<u64>,
     sparql_max_results: Option<usize>,
+    sparql_concurrency: Option<usize>,
+    sparql_max_held: Option<usize>,
+    sparql_max_string: Option<usize>,
+    sparql_max_computed: Option<usize>,
+    sparql_max_output: Option<usize>,
 }
 
 /// What the command line says; `None` leaves the lower layers in force.
@@ -132,9 +147,36 @@ impl Config {
             file.sparql_max_results.map(|v| v as u64),
             100_000,
         )? as usize;
+        let size = |key: &str, file_value: Option<usize>, default: usize| {
+            number(key, file_value.map(|v| v as u64), default as u64).map(|v| v as usize)
+        };
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let sparql_concurrency =
+            size("RADNICE_SPARQL_CONCURRENCY", file.sparql_concurrency, cores)?;
+        let sparql_max_held = size("RADNICE_SPARQL_MAX_HELD", file.sparql_max_held, 1_000_000)?;
+        let sparql_max_string = size(
+            "RADNICE_SPARQL_MAX_STRING",
+            file.sparql_max_string,
+            1024 * 1024,
+        )?;
+        let sparql_max_computed = size(
+            "RADNICE_SPARQL_MAX_COMPUTED",
+            file.sparql_max_computed,
+            64 * 1024 * 1024,
+        )?;
+        let sparql_max_output = size(
+            "RADNICE_SPARQL_MAX_OUTPUT",
+            file.sparql_max_output,
+            64 * 1024 * 1024,
+        )?;
         Ok(Config {
             sparql_timeout_ms,
             sparql_max_results,
+            sparql_concurrency,
+            sparql_max_held,
+            sparql_max_string,
+            sparql_max_computed,
+            sparql_max_output,
             bind,
             data_dir,
             base_url,

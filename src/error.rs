@@ -51,6 +51,9 @@ pub enum AppError {
     Conflict(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// Overloaded for now: 503 with Retry-After.
+    #[error("busy: {detail}")]
+    Busy { detail: String, retry_after: u64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -77,7 +80,7 @@ impl AppError {
             AppError::PayloadTooLarge => "error_too_large",
             AppError::UnsupportedMediaType => "error_media_type",
             AppError::Conflict(_) => "error_conflict",
-            AppError::Unavailable(_) => "error_unavailable",
+            AppError::Unavailable(_) | AppError::Busy { .. } => "error_unavailable",
             AppError::Internal(_) => "error_internal",
         }
     }
@@ -114,7 +117,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -123,7 +126,8 @@ impl ResponseError for AppError {
     /// it sees the request (Accept header, language).
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status_code());
-        if let AppError::TooManyRequests { retry_after } = self {
+        if let AppError::TooManyRequests { retry_after } | AppError::Busy { retry_after, .. } = self
+        {
             res.insert_header(("Retry-After", retry_after.to_string()));
         }
         if let AppError::Internal(e) = self {

@@ -33,6 +33,8 @@ pub struct AppState {
     pub listing: catalog::listing::Listing,
     /// The catalog as RDF, following the database (see `dcat::projection`).
     pub rdf: dcat::Projection,
+    /// Bounds how many SPARQL queries run at once (see `dcat::sparql`).
+    pub sparql: dcat::sparql::Runner,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             home_summary: db::VersionedCache::default(),
             listing: catalog::listing::Listing::default(),
             rdf: dcat::Projection::new(&config.base())?,
+            sparql: dcat::sparql::Runner::new(config.sparql_concurrency),
             pool,
             config,
         })
@@ -87,7 +90,17 @@ pub fn app(
     let https = state.config.base_is_https();
     App::new()
         .app_data(state)
-        .app_data(aw::JsonConfig::default().limit(limit))
+        .app_data(
+            aw::JsonConfig::default()
+                .limit(limit)
+                // actix answers a wrong content type with 400; it is 415.
+                .error_handler(|err, _| match err {
+                    actix_web::error::JsonPayloadError::ContentType => {
+                        error::AppError::UnsupportedMediaType.into()
+                    }
+                    other => other.into(),
+                }),
+        )
         .app_data(aw::FormConfig::default().limit(limit))
         .app_data(aw::PayloadConfig::default().limit(limit))
         .configure(web::routes)
@@ -130,6 +143,9 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     let state = aw::Data::new(state);
     log::info!("listening on http://{bind}");
     actix_web::HttpServer::new(move || app(state.clone()))
+        // A client that closes its connection has gone: its request's work
+        // (a SPARQL query, say) is dropped instead of running on.
+        .h1_allow_half_closed(false)
         .bind(&bind)?
         .run()
         .await

@@ -414,61 +414,91 @@ async fn sparql(
             Some("query"),
         ));
     };
-    let timeout = std::time::Duration::from_millis(page.state.config.sparql_timeout_ms);
-    let cap = page.state.config.sparql_max_results;
     let state = page.state.clone();
-    let text2 = text.clone();
-    let outcome = crate::db::run(&state.pool.clone(), move |c| {
-        let store = state.rdf.current(c)?;
-        let prepared = match sp::prepare(&text2) {
-            Ok(p) => p,
-            Err(e) => return Ok::<_, AppError>(Err(e)),
-        };
-        if html {
-            return Ok(sp::run_for_page(&store, prepared, timeout, cap).map(Answer::Page));
-        }
-        let output = sp::Output::choose(&wished, prepared.kind);
-        Ok(sp::run(&store, prepared, output, timeout, cap).map(|b| Answer::Raw(output, b)))
-    })
-    .await?;
+    let limits = sp::Limits::from_config(&state.config);
     let message = |e: &SparqlError| match e {
-        SparqlError::Syntax(m) => m.clone(),
+        SparqlError::Syntax(m) | SparqlError::Other(m) => m.clone(),
+        SparqlError::TooDeep(n) => i18n("sparql_too_deep").replace("{n}", &n.to_string()),
+        SparqlError::TooLong(n) => i18n("sparql_too_long").replace("{n}", &n.to_string()),
+        SparqlError::Federated => i18n("sparql_federated"),
         SparqlError::Timeout(ms) => i18n("sparql_timeout").replace("{ms}", &ms.to_string()),
         SparqlError::TooLarge(n) => i18n("sparql_too_many").replace("{n}", &n.to_string()),
-        SparqlError::Other(m) => m.clone(),
+        SparqlError::OutputTooLarge(n) => i18n("sparql_output").replace("{n}", &n.to_string()),
+        SparqlError::Budget(spareval::Exhausted::HeldSolutions(n)) => {
+            i18n("sparql_held").replace("{n}", &n.to_string())
+        }
+        SparqlError::Budget(spareval::Exhausted::StringLength(n)) => {
+            i18n("sparql_string").replace("{n}", &n.to_string())
+        }
+        SparqlError::Budget(spareval::Exhausted::ComputedBytes(n)) => {
+            i18n("sparql_computed").replace("{n}", &n.to_string())
+        }
+        SparqlError::Busy => i18n("sparql_busy"),
+    };
+    // Refused before it takes a slot or a thread.
+    let outcome = match sp::check_text(&text, &limits) {
+        Err(e) => Err(e),
+        Ok(()) => match state.sparql.slot().await {
+            Err(e) => Err(e),
+            Ok(slot) => {
+                // The connection is held only to check the projection's
+                // freshness; the query reads the snapshot without it.
+                let rdf = state.clone();
+                let store = crate::db::run(&state.pool, move |c| rdf.rdf.current(c)).await?;
+                let wanted = if html {
+                    sp::Wanted::Page
+                } else {
+                    sp::Wanted::Raw(wished)
+                };
+                state
+                    .sparql
+                    .answer(slot, store, text.clone(), wanted, limits)
+                    .await
+            }
+        },
     };
     match outcome {
-        Ok(Answer::Raw(output, body)) => Ok(open(
+        Ok(sp::Answer::Raw(output, body)) => Ok(open(
             HttpResponse::Ok()
                 .insert_header((header::CONTENT_TYPE, output.content_type()))
                 .body(body),
         )),
-        Ok(Answer::Page(answer)) => sparql_page(&page, Some(&text), Some(answer), None).map(open),
+        Ok(sp::Answer::Page(answer)) => {
+            sparql_page(&page, Some(&text), Some(answer), None).map(open)
+        }
         Err(e) => {
-            let status = match e {
-                SparqlError::Syntax(_) => actix_web::http::StatusCode::BAD_REQUEST,
-                SparqlError::Timeout(_) | SparqlError::TooLarge(_) => {
-                    actix_web::http::StatusCode::SERVICE_UNAVAILABLE
-                }
-                SparqlError::Other(_) => actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            let status = if e.is_client_error() {
+                actix_web::http::StatusCode::BAD_REQUEST
+            } else if matches!(e, SparqlError::Other(_)) {
+                actix_web::http::StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE
             };
             if html {
-                return sparql_page(&page, Some(&text), None, Some((status, message(&e))))
-                    .map(open);
+                let mut res = sparql_page(&page, Some(&text), None, Some((status, message(&e))))?;
+                if matches!(e, SparqlError::Busy) {
+                    res.headers_mut().insert(
+                        header::RETRY_AFTER,
+                        header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+                    );
+                }
+                return Ok(open(res));
             }
             Err(match e {
-                SparqlError::Syntax(m) => AppError::bad_request(m, Some("query")),
                 SparqlError::Other(m) => AppError::Internal(anyhow::anyhow!("SPARQL: {m}")),
+                SparqlError::Busy => AppError::Busy {
+                    detail: message(&e),
+                    retry_after: RETRY_AFTER_SECONDS.parse().unwrap_or(5),
+                },
+                e if e.is_client_error() => AppError::bad_request(message(&e), Some("query")),
                 other => AppError::Unavailable(message(&other)),
             })
         }
     }
 }
 
-enum Answer {
-    Raw(super::sparql::Output, Vec<u8>),
-    Page(super::sparql::PageAnswer),
-}
+/// When a client told that every query slot is busy should try again.
+const RETRY_AFTER_SECONDS: &str = "5";
 
 fn sparql_page(
     page: &crate::web::Page,

@@ -1,13 +1,15 @@
 //! The read-only SPARQL 1.1 endpoint over the projection: query only (an
-//! update is refused), results in the protocol's formats, every query under a
-//! time limit and a result cap so that one heavy query cannot starve others.
+//! update is refused), results in the protocol's formats. The endpoint is
+//! open to anyone, so every query is bounded (`Limits`, `Runner`): one heavy
+//! or hostile query can neither crash the server nor starve other requests.
 
-use std::sync::mpsc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use oxigraph::io::RdfSerializer;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
-use spareval::{CancellationToken, QueryEvaluationError, QueryEvaluator, QueryResults};
+use spareval::{CancellationToken, Exhausted, QueryEvaluationError, QueryEvaluator, QueryResults};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::format::Format;
 use super::ns::PREFIXES;
@@ -78,14 +80,88 @@ impl Output {
     }
 }
 
+/// What one query may cost. Every bound keeps one anonymous request from
+/// taking the server down: the text is checked before the recursive parser
+/// sees it, evaluation runs on a thread with a known stack, and the
+/// evaluator's budgets (a patch of spareval, `vendor/spareval`) stop it when
+/// it holds or computes too much.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub timeout: Duration,
+    /// Rows (SELECT) or triples (CONSTRUCT/DESCRIBE) in one answer.
+    pub max_results: usize,
+    /// Solutions held in memory at once (ORDER BY, GROUP BY, joins, DISTINCT).
+    pub max_held: usize,
+    /// Length in bytes of one computed string (CONCAT, REPLACE, …).
+    pub max_string_len: usize,
+    /// Bytes of computed strings kept in solutions, in all.
+    pub max_computed_bytes: usize,
+    /// Size in bytes of the written answer.
+    pub max_output_bytes: usize,
+    /// Size in bytes of the query text.
+    pub max_query_bytes: usize,
+    /// Brackets `( { [` open at once in the query text.
+    pub max_nesting: usize,
+}
+
+impl Limits {
+    pub fn from_config(c: &crate::Config) -> Limits {
+        Limits {
+            timeout: Duration::from_millis(c.sparql_timeout_ms),
+            max_results: c.sparql_max_results,
+            max_held: c.sparql_max_held,
+            max_string_len: c.sparql_max_string,
+            max_computed_bytes: c.sparql_max_computed,
+            max_output_bytes: c.sparql_max_output,
+            max_query_bytes: MAX_QUERY_BYTES,
+            max_nesting: MAX_NESTING,
+        }
+    }
+}
+
+/// Real queries are a few kilobytes; the parser's and the evaluator's
+/// recursion is bounded by the text's size, and these two keep it well
+/// inside the worker's stack (a test parses and runs the worst shapes).
+pub const MAX_QUERY_BYTES: usize = 64 * 1024;
+pub const MAX_NESTING: usize = 64;
+/// The stack of a query's thread: reserved address space, touched only as
+/// deep as the query goes.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
 #[derive(Debug)]
 pub enum SparqlError {
     Syntax(String),
+    /// Nested deeper than the limit.
+    TooDeep(usize),
+    /// A query text longer than the limit (bytes).
+    TooLong(usize),
+    /// SERVICE: the endpoint never fetches other endpoints.
+    Federated,
     /// Stopped at the time limit (milliseconds).
     Timeout(u64),
     /// More rows or triples than the cap.
     TooLarge(usize),
+    /// An answer bigger than the cap (bytes).
+    OutputTooLarge(usize),
+    /// An evaluation budget ran out.
+    Budget(Exhausted),
+    /// Every query slot is taken.
+    Busy,
     Other(String),
+}
+
+impl SparqlError {
+    /// 400 for what the client must change, 503 for what a narrower query
+    /// or a later try avoids, 500 for our own faults.
+    pub fn is_client_error(&self) -> bool {
+        matches!(
+            self,
+            SparqlError::Syntax(_)
+                | SparqlError::TooDeep(_)
+                | SparqlError::TooLong(_)
+                | SparqlError::Federated
+        )
+    }
 }
 
 /// A parsed query ready to run, with the kind of answer it gives.
@@ -94,7 +170,78 @@ pub struct Prepared {
     pub kind: Kind,
 }
 
-pub fn prepare(text: &str) -> Result<Prepared, SparqlError> {
+/// Checks the text's size and nesting before the parser (which recurses per
+/// bracket) sees it.
+pub fn check_text(text: &str, limits: &Limits) -> Result<(), SparqlError> {
+    if text.len() > limits.max_query_bytes {
+        return Err(SparqlError::TooLong(limits.max_query_bytes));
+    }
+    if nesting(text) > limits.max_nesting {
+        return Err(SparqlError::TooDeep(limits.max_nesting));
+    }
+    Ok(())
+}
+
+/// The deepest bracket nesting of a SPARQL text, skipping strings, IRIs and
+/// comments (a `#` in an IRI is not a comment, a `(` in a string is no
+/// bracket).
+pub fn nesting(text: &str) -> usize {
+    let b = text.as_bytes();
+    let (mut i, mut depth, mut max) = (0usize, 0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'(' | b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b'}' | b']' => depth = depth.saturating_sub(1),
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'<' => {
+                // An IRI runs to `>` without white space or another `<`;
+                // otherwise this is the less-than operator.
+                let mut j = i + 1;
+                while j < b.len() && !matches!(b[j], b'>' | b'<' | b' ' | b'\t' | b'\r' | b'\n') {
+                    j += 1;
+                }
+                if j < b.len() && b[j] == b'>' {
+                    i = j;
+                }
+            }
+            q @ (b'"' | b'\'') => {
+                let long = b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q);
+                i += if long { 3 } else { 1 };
+                while i < b.len() {
+                    if b[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if b[i] == q
+                        && (!long || (b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q)))
+                    {
+                        if long {
+                            i += 2;
+                        }
+                        break;
+                    }
+                    if !long && b[i] == b'\n' {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    max
+}
+
+pub fn prepare(text: &str, limits: &Limits) -> Result<Prepared, SparqlError> {
+    check_text(text, limits)?;
     let mut parser = spargebra::SparqlParser::new();
     for (prefix, iri) in PREFIXES {
         parser = parser
@@ -112,39 +259,173 @@ pub fn prepare(text: &str) -> Result<Prepared, SparqlError> {
     Ok(Prepared { parsed, kind })
 }
 
-/// Runs a prepared query on the store and writes the answer, stopping it at
-/// the time limit or when it grows past the cap.
+/// What a query is answered as: bytes in a protocol format (the first of
+/// the client's wishes that fits the query), or the HTML page's answer.
+pub enum Wanted {
+    Raw(Vec<String>),
+    Page,
+}
+
+pub enum Answer {
+    Raw(Output, Vec<u8>),
+    Page(PageAnswer),
+}
+
+/// Runs SPARQL queries: at most `slots` at once, each on a thread of its
+/// own with a large stack, never holding a database connection (it reads a
+/// snapshot of the projection), stopped at the time limit, by a budget, or
+/// when the client goes away.
+pub struct Runner {
+    slots: Arc<Semaphore>,
+    /// How long a query waits for a slot before it is told to come back.
+    pub queue_wait: Duration,
+}
+
+impl Runner {
+    pub fn new(slots: usize) -> Runner {
+        Runner {
+            slots: Arc::new(Semaphore::new(slots.max(1))),
+            queue_wait: Duration::from_secs(1),
+        }
+    }
+
+    /// A slot, waiting briefly for one.
+    pub async fn slot(&self) -> Result<OwnedSemaphorePermit, SparqlError> {
+        match tokio::time::timeout(self.queue_wait, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(SparqlError::Busy),
+        }
+    }
+
+    /// Parses and answers `text` on `store` within `limits`, holding `slot`
+    /// until the evaluation has really stopped.
+    pub async fn answer(
+        &self,
+        slot: OwnedSemaphorePermit,
+        store: Snapshot,
+        text: String,
+        wanted: Wanted,
+        limits: Limits,
+    ) -> Result<Answer, SparqlError> {
+        let token = CancellationToken::with_limits(
+            limits.max_held,
+            limits.max_string_len,
+            limits.max_computed_bytes,
+        );
+        // Dropped when the answer is sent, or when the client disconnects
+        // and actix drops this future: either way the evaluation stops.
+        let _stop = StopOnDrop(token.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let worker_token = token.clone();
+        let timeout = limits.timeout;
+        std::thread::Builder::new()
+            .name("sparql".into())
+            .stack_size(STACK_BYTES)
+            .spawn(move || {
+                let _slot = slot;
+                let result = evaluate_text(&store, &text, wanted, &limits, worker_token);
+                let _ = tx.send(result);
+            })
+            .map_err(|_| SparqlError::Busy)?;
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(SparqlError::Other("the query's thread ended".into())),
+            Err(_) => {
+                token.cancel();
+                Err(SparqlError::Timeout(timeout.as_millis() as u64))
+            }
+        }
+    }
+}
+
+struct StopOnDrop(CancellationToken);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+fn evaluate_text(
+    store: &Snapshot,
+    text: &str,
+    wanted: Wanted,
+    limits: &Limits,
+    token: CancellationToken,
+) -> Result<Answer, SparqlError> {
+    let prepared = prepare(text, limits)?;
+    let answer = match wanted {
+        Wanted::Page => run_for_page(store, prepared, limits, token.clone()).map(Answer::Page),
+        Wanted::Raw(wishes) => {
+            let output = Output::choose(&wishes, prepared.kind);
+            run(store, prepared, output, limits, token.clone()).map(|b| Answer::Raw(output, b))
+        }
+    };
+    // A budget that ran out in an expression leaves the value unbound and
+    // cancels the token; the answer must not pretend to be complete.
+    match (answer, token.exhausted()) {
+        (_, Some(why)) => Err(SparqlError::Budget(why)),
+        (Err(SparqlError::Other(m)), None) if m == CANCELLED => {
+            Err(SparqlError::Timeout(limits.timeout.as_millis() as u64))
+        }
+        (answer, None) => answer,
+    }
+}
+
+/// Runs a prepared query on the store and writes the answer, within the
+/// limits; the token stops it from outside (time limit, client gone).
 pub fn run(
     store: &Snapshot,
     prepared: Prepared,
     output: Output,
-    timeout: Duration,
-    max_results: usize,
+    limits: &Limits,
+    token: CancellationToken,
 ) -> Result<Vec<u8>, SparqlError> {
-    let token = CancellationToken::new();
-    let (done, finished) = mpsc::channel::<()>();
-    let watchdog = {
-        let token = token.clone();
-        std::thread::spawn(move || {
-            if let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(timeout) {
-                token.cancel();
-            }
-        })
+    let mut out = Capped {
+        buf: Vec::new(),
+        cap: limits.max_output_bytes,
     };
-    let result = evaluate(store, prepared, output, token, max_results);
-    let _ = done.send(());
-    let _ = watchdog.join();
-    result.map_err(|e| match e {
-        SparqlError::Other(m) if m == CANCELLED => SparqlError::Timeout(timeout.as_millis() as u64),
-        other => other,
-    })
+    evaluate(store, prepared, output, token, limits.max_results, &mut out).map_err(
+        |e| match e {
+            SparqlError::Other(m) if m == OVER_CAP => {
+                SparqlError::OutputTooLarge(limits.max_output_bytes)
+            }
+            other => other,
+        },
+    )?;
+    Ok(out.buf)
 }
 
 const CANCELLED: &str = "cancelled";
+const OVER_CAP: &str = "the answer is larger than allowed";
+
+/// The answer's buffer, refusing to grow past its cap.
+struct Capped {
+    buf: Vec<u8>,
+    cap: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + data.len() > self.cap {
+            return Err(std::io::Error::other(OVER_CAP));
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 fn eval_error(e: QueryEvaluationError) -> SparqlError {
     match e {
         QueryEvaluationError::Cancelled => SparqlError::Other(CANCELLED.into()),
+        QueryEvaluationError::UnsupportedService(_)
+        | QueryEvaluationError::Service(_)
+        | QueryEvaluationError::UnboundService
+        | QueryEvaluationError::InvalidServiceName(_) => SparqlError::Federated,
         other => SparqlError::Other(other.to_string()),
     }
 }
@@ -159,7 +440,8 @@ fn evaluate(
     output: Output,
     token: CancellationToken,
     max_results: usize,
-) -> Result<Vec<u8>, SparqlError> {
+    out: &mut Capped,
+) -> Result<(), SparqlError> {
     let evaluator = QueryEvaluator::new().with_cancellation_token(token);
     let mut query = evaluator.prepare(&prepared.parsed);
     // Without FROM, the default graph is every graph: the catalog's and the
@@ -168,11 +450,10 @@ fn evaluate(
         query.dataset_mut().set_default_graph_as_union();
     }
     let results = query.execute(store.clone()).map_err(eval_error)?;
-    let mut out = Vec::new();
     match (results, output) {
         (QueryResults::Solutions(solutions), Output::Results(f)) => {
             let mut w = QueryResultsSerializer::from_format(f)
-                .serialize_solutions_to_writer(&mut out, solutions.variables().to_vec())
+                .serialize_solutions_to_writer(&mut *out, solutions.variables().to_vec())
                 .map_err(io_error)?;
             for (n, solution) in solutions.enumerate() {
                 if n >= max_results {
@@ -185,7 +466,7 @@ fn evaluate(
         }
         (QueryResults::Boolean(b), Output::Results(f)) => {
             QueryResultsSerializer::from_format(f)
-                .serialize_boolean_to_writer(&mut out, b)
+                .serialize_boolean_to_writer(&mut *out, b)
                 .map_err(io_error)?;
         }
         (QueryResults::Graph(triples), Output::Rdf(f)) => {
@@ -195,7 +476,7 @@ fn evaluate(
                     .with_prefix(prefix, iri)
                     .map_err(|e| SparqlError::Other(e.to_string()))?;
             }
-            let mut w = serializer.for_writer(&mut out);
+            let mut w = serializer.for_writer(&mut *out);
             for (n, t) in triples.enumerate() {
                 if n >= max_results {
                     return Err(SparqlError::TooLarge(max_results));
@@ -211,7 +492,7 @@ fn evaluate(
             ));
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A SELECT answer as rows of strings, for the HTML page.
@@ -225,18 +506,12 @@ pub struct Table {
 pub fn run_for_page(
     store: &Snapshot,
     prepared: Prepared,
-    timeout: Duration,
-    max_results: usize,
+    limits: &Limits,
+    token: CancellationToken,
 ) -> Result<PageAnswer, SparqlError> {
     match prepared.kind {
         Kind::Graph => {
-            let bytes = run(
-                store,
-                prepared,
-                Output::Rdf(Format::Turtle),
-                timeout,
-                max_results,
-            )?;
+            let bytes = run(store, prepared, Output::Rdf(Format::Turtle), limits, token)?;
             Ok(PageAnswer::Graph(
                 String::from_utf8_lossy(&bytes).into_owned(),
             ))
@@ -246,8 +521,8 @@ pub fn run_for_page(
                 store,
                 prepared,
                 Output::Results(QueryResultsFormat::Json),
-                timeout,
-                max_results,
+                limits,
+                token,
             )?;
             let v: serde_json::Value =
                 serde_json::from_slice(&bytes).map_err(|e| SparqlError::Other(e.to_string()))?;
@@ -285,4 +560,23 @@ pub enum PageAnswer {
     Table(Table),
     Boolean(bool),
     Graph(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nesting;
+
+    #[test]
+    fn nesting_counts_brackets_but_not_in_strings_iris_or_comments() {
+        assert_eq!(nesting("SELECT * WHERE { ?s ?p ?o }"), 1);
+        assert_eq!(nesting("ASK { FILTER((1 < 2)) }"), 3);
+        assert_eq!(nesting("ASK { ?s ?p \"((((\" }"), 1);
+        assert_eq!(nesting("ASK { ?s ?p '''(\n((''' }"), 1);
+        assert_eq!(nesting("ASK { ?s ?p \"a\\\"((\" }"), 1);
+        assert_eq!(nesting("ASK { ?s <http://x/a#((((> ?o }"), 1);
+        assert_eq!(nesting("ASK { ?s ?p ?o } # ((((\n"), 1);
+        // `<` as an operator does not hide what follows it.
+        assert_eq!(nesting("ASK { FILTER(?a < 2 && ((?b))) }"), 4);
+        assert_eq!(nesting(&"(".repeat(10_000)), 10_000);
+    }
 }

@@ -46,9 +46,10 @@ fn describe(res: &ServiceResponse<BoxBody>) -> Described {
                 d.field = field.clone();
             }
             AppError::Validation(fields) => d.fields = fields.clone(),
-            AppError::Conflict(detail) | AppError::Gone(detail) | AppError::Unavailable(detail) => {
-                d.detail = Some(detail.clone())
-            }
+            AppError::Conflict(detail)
+            | AppError::Gone(detail)
+            | AppError::Unavailable(detail)
+            | AppError::Busy { detail, .. } => d.detail = Some(detail.clone()),
             _ => {}
         }
     } else if let Some(json_err) = err.as_error::<JsonPayloadError>() {
@@ -111,8 +112,16 @@ pub fn finish(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     let lang = Lang::of(&req);
     let title = state.i18n.text(lang, described.title_key).to_string();
 
-    // A browser that must log in is sent to the login page instead.
-    if status == StatusCode::UNAUTHORIZED && !wants_json(&req) && req.method() == "GET" {
+    // A browser that must log in is sent to the login page instead. Not a
+    // client that sent credentials (a wrong bearer token would be sent to a
+    // login page that refuses the same token, and so on for ever), and never
+    // the login page itself.
+    if status == StatusCode::UNAUTHORIZED
+        && !wants_json(&req)
+        && req.method() == "GET"
+        && req.headers().get("Authorization").is_none()
+        && req.path() != "/login"
+    {
         let next = req
             .uri()
             .path_and_query()

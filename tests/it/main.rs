@@ -15,6 +15,7 @@ mod config;
 mod db;
 mod dcat;
 mod harvest;
+mod security;
 mod seed;
 mod strategy;
 mod web;

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod attack;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -141,6 +143,7 @@ impl TestApp {
         let s = state.clone();
         let server = actix_web::HttpServer::new(move || radnice::app(s.clone()))
             .workers(1)
+            .h1_allow_half_closed(false)
             .disable_signals()
             .listen(listener)
             .expect("listen")

@@ -35,7 +35,7 @@ use std::hash::{Hash, Hasher};
 use std::iter::{Peekable, empty, once};
 use std::marker::PhantomData;
 use std::rc::Rc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, atomic};
 use std::{fmt, io};
 // TODO: make expression raise error when relevant (storage I/O)
@@ -271,6 +271,10 @@ impl<'a, D: QueryableDataset<'a>> EvalDataset<'a, D> {
         &self,
         term: ExpressionTerm,
     ) -> Result<D::InternalTerm, QueryEvaluationError> {
+        // Radnice patch: computed strings that become part of solutions
+        // count against the query's budget of computed bytes.
+        self.cancellation_token.computed(&term);
+        self.cancellation_token.ensure_alive()?;
         self.dataset
             .internalize_expression_term(term)
             .map_err(|e| QueryEvaluationError::Dataset(Box::new(e)))
@@ -622,6 +626,18 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
             Ok(e) => e,
             Err(e) => return (Err(e), stats),
         };
+        {
+            // Radnice patch: see GuardedIterator.
+            let token = self.dataset.cancellation_token.clone();
+            let inner = evaluator;
+            evaluator = Rc::new(move |tuple| {
+                Box::new(GuardedIterator {
+                    inner: inner(tuple),
+                    token: token.clone(),
+                    done: false,
+                })
+            });
+        }
         if self.run_stats {
             let stats = Rc::clone(&stats);
             evaluator = Rc::new(move |tuple| {
@@ -1225,11 +1241,15 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
                         let probe = right;
                         if keys.is_empty() {
                             // Cartesian product
+                            let token = self.dataset.cancellation_token.clone();
                             Rc::new(move |from| {
                                 let mut errors = Vec::default();
                                 let built_values = build(from.clone())
                                     .filter_map(|result| match result {
-                                        Ok(result) => Some(result),
+                                        Ok(result) => {
+                                            token.hold();
+                                            Some(result)
+                                        }
                                         Err(error) => {
                                             errors.push(Err(error));
                                             None
@@ -1257,12 +1277,16 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
                                 .iter()
                                 .map(|v| encode_variable(encoded_variables, v))
                                 .collect::<Vec<_>>();
+                            let token = self.dataset.cancellation_token.clone();
                             Rc::new(move |from| {
                                 let mut errors = Vec::default();
                                 let mut built_values = InternalTupleSet::new(keys.clone());
                                 built_values.extend(build(from.clone()).filter_map(|result| {
                                     match result {
-                                        Ok(result) => Some(result),
+                                        Ok(result) => {
+                                            token.hold();
+                                            Some(result)
+                                        }
                                         Err(error) => {
                                             errors.push(Err(error));
                                             None
@@ -1344,10 +1368,13 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
 
                 match algorithm {
                     MinusAlgorithm::HashBuildRightProbeLeft { keys } => {
+                        let token = self.dataset.cancellation_token.clone();
                         if keys.is_empty() {
                             Rc::new(move |from| {
-                                let right: Vec<_> =
-                                    right(from.clone()).filter_map(Result::ok).collect();
+                                let right: Vec<_> = right(from.clone())
+                                    .filter_map(Result::ok)
+                                    .inspect(|_| token.hold())
+                                    .collect();
                                 if right.is_empty() {
                                     return left(from);
                                 }
@@ -1371,7 +1398,11 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
                                 .collect::<Vec<_>>();
                             Rc::new(move |from| {
                                 let mut right_values = InternalTupleSet::new(keys.clone());
-                                right_values.extend(right(from.clone()).filter_map(Result::ok));
+                                right_values.extend(
+                                    right(from.clone())
+                                        .filter_map(Result::ok)
+                                        .inspect(|_| token.hold()),
+                                );
                                 if right_values.is_empty() {
                                     return left(from);
                                 }
@@ -1417,12 +1448,16 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
                             .iter()
                             .map(|v| encode_variable(encoded_variables, v))
                             .collect::<Vec<_>>();
+                        let token = self.dataset.cancellation_token.clone();
                         Rc::new(move |from| {
                             let mut errors = Vec::default();
                             let mut right_values = InternalTupleSet::new(keys.clone());
                             right_values.extend(right(from.clone()).filter_map(
                                 |result| match result {
-                                    Ok(result) => Some(result),
+                                    Ok(result) => {
+                                        token.hold();
+                                        Some(result)
+                                    }
                                     Err(error) => {
                                         errors.push(Err(error));
                                         None
@@ -1546,11 +1581,15 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
                         })
                     })
                     .collect::<Result<Vec<_>, QueryEvaluationError>>()?;
+                let token = self.dataset.cancellation_token.clone();
                 Rc::new(move |from| {
                     let mut errors = Vec::default();
                     let mut values = child(from)
                         .filter_map(|result| match result {
-                            Ok(result) => Some(result),
+                            Ok(result) => {
+                                token.hold();
+                                Some(result)
+                            }
                             Err(error) => {
                                 errors.push(Err(error));
                                 None
@@ -1587,7 +1626,8 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
                 let (child, child_stats) = self.graph_pattern_evaluator(inner, encoded_variables);
                 stat_children.push(child_stats);
                 let child = child?;
-                Rc::new(move |from| Box::new(hash_deduplicate(child(from))))
+                let token = self.dataset.cancellation_token.clone();
+                Rc::new(move |from| Box::new(hash_deduplicate_held(child(from), token.clone())))
             }
             GraphPattern::Reduced { inner } => {
                 let (child, child_stats) = self.graph_pattern_evaluator(inner, encoded_variables);
@@ -1685,6 +1725,7 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
                     .map(|(variable, _)| encode_variable(encoded_variables, variable))
                     .collect::<Vec<_>>();
                 let dataset = self.dataset.clone();
+                let token = self.dataset.cancellation_token.clone();
                 Rc::new(move |from| {
                     let tuple_size = from.capacity();
                     let key_variables = Rc::clone(&key_variables);
@@ -1717,10 +1758,11 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
 
                             let key_accumulators =
                                 accumulators_for_group.entry(key).or_insert_with(|| {
+                                    token.hold();
                                     accumulator_builders.iter().map(|c| c()).collect::<Vec<_>>()
                                 });
                             for accumulator in key_accumulators {
-                                accumulator.accumulate(&tuple);
+                                accumulator.accumulate(&tuple, &token);
                             }
                         });
                     let accumulator_variables = accumulator_variables.clone();
@@ -1946,22 +1988,25 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
                 }
                 AggregateFunction::GroupConcat { separator } => {
                     let separator = Rc::from(separator.as_deref().unwrap_or(" "));
+                    let token = self.dataset.cancellation_token.clone();
                     let evaluator =
                         self.expression_evaluator(expr, encoded_variables, stat_children)?;
                     if *distinct {
                         Box::new(move || AccumulatorWrapper::DistinctExpression {
                             evaluator: Rc::clone(&evaluator),
                             seen: FxHashSet::default(),
-                            accumulator: Some(Box::new(GroupConcatAccumulator::new(Rc::clone(
-                                &separator,
-                            )))),
+                            accumulator: Some(Box::new(GroupConcatAccumulator::new(
+                                Rc::clone(&separator),
+                                token.clone(),
+                            ))),
                         })
                     } else {
                         Box::new(move || AccumulatorWrapper::Expression {
                             evaluator: Rc::clone(&evaluator),
-                            accumulator: Some(Box::new(GroupConcatAccumulator::new(Rc::clone(
-                                &separator,
-                            )))),
+                            accumulator: Some(Box::new(GroupConcatAccumulator::new(
+                                Rc::clone(&separator),
+                                token.clone(),
+                            ))),
                         })
                     }
                 }
@@ -2199,6 +2244,10 @@ impl<'a, D: QueryableDataset<'a>> ExpressionEvaluatorContext<'a>
     fn custom_functions(&mut self) -> &CustomFunctionRegistry {
         &self.evaluator.custom_functions
     }
+
+    fn cancellation_token(&mut self) -> Option<CancellationToken> {
+        Some(self.evaluator.dataset.cancellation_token.clone())
+    }
 }
 
 #[cfg(feature = "sparql-12")]
@@ -2377,13 +2426,14 @@ enum AccumulatorWrapper<'a, T> {
 }
 
 impl<T: Clone + Eq + Hash> AccumulatorWrapper<'_, T> {
-    fn accumulate(&mut self, tuple: &InternalTuple<T>) {
+    fn accumulate(&mut self, tuple: &InternalTuple<T>, token: &CancellationToken) {
         match self {
             Self::CountTuple { count } => {
                 *count += 1;
             }
             Self::CountDistinctTuple { seen, count } => {
                 if seen.insert(tuple.clone()) {
+                    token.hold();
                     *count += 1;
                 }
             }
@@ -2401,6 +2451,7 @@ impl<T: Clone + Eq + Hash> AccumulatorWrapper<'_, T> {
                     return;
                 };
                 if seen.insert(value) {
+                    token.hold();
                     *count += 1;
                 }
             }
@@ -2442,6 +2493,7 @@ impl<T: Clone + Eq + Hash> AccumulatorWrapper<'_, T> {
                     return;
                 };
                 if seen.insert(value.clone()) {
+                    token.hold();
                     accumulator.accumulate(value);
                 }
             }
@@ -2614,14 +2666,16 @@ struct GroupConcatAccumulator {
     concat: Option<String>,
     language: Option<Option<LanguageWithMaybeBaseDirection>>,
     separator: Rc<str>,
+    token: CancellationToken,
 }
 
 impl GroupConcatAccumulator {
-    fn new(separator: Rc<str>) -> Self {
+    fn new(separator: Rc<str>, token: CancellationToken) -> Self {
         Self {
             concat: Some(String::new()),
             language: None,
             separator,
+            token,
         }
     }
 }
@@ -2644,6 +2698,10 @@ impl Accumulator for GroupConcatAccumulator {
             self.language = Some(e_language)
         }
         concat.push_str(&value);
+        // Radnice patch: the concatenation is a computed string too.
+        if !self.token.allows_string(concat.len()) {
+            self.concat = None;
+        }
     }
 
     fn finish(&mut self) -> Option<ExpressionTerm> {
@@ -4272,6 +4330,14 @@ fn look_in_transitive_closure<T: Clone + Eq + Hash, E, NI: Iterator<Item = Resul
 fn hash_deduplicate<T: Eq + Hash + Clone, E>(
     iter: impl Iterator<Item = Result<T, E>>,
 ) -> impl Iterator<Item = Result<T, E>> {
+    hash_deduplicate_held(iter, CancellationToken::default())
+}
+
+/// Radnice patch: DISTINCT counts what it keeps against the query's budget.
+fn hash_deduplicate_held<T: Eq + Hash + Clone, E>(
+    iter: impl Iterator<Item = Result<T, E>>,
+    token: CancellationToken,
+) -> impl Iterator<Item = Result<T, E>> {
     let mut already_seen = FxHashSet::with_capacity_and_hasher(iter.size_hint().0, FxBuildHasher);
     iter.filter(move |e| {
         if let Ok(e) = e {
@@ -4279,6 +4345,7 @@ fn hash_deduplicate<T: Eq + Hash + Clone, E>(
                 false
             } else {
                 already_seen.insert(e.clone());
+                token.hold();
                 true
             }
         } else {
@@ -4694,9 +4761,37 @@ impl Timer {
 /// A token that can be used to mark something as canceled.
 ///
 /// To cancel run [`CancellationToken::cancel`] and to check if the token is canceled run [`CancellationToken::is_cancelled`].
+///
+/// Radnice patch: the token also carries the query's budgets (see
+/// [`CancellationToken::with_limits`]). A budget that runs out cancels the
+/// token and records why ([`CancellationToken::exhausted`]), so every place
+/// that already stops on cancellation stops on it too.
 #[derive(Clone, Default)]
 pub struct CancellationToken {
     value: Arc<AtomicBool>,
+    budget: Option<Arc<Budget>>,
+}
+
+/// Which budget of a query ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exhausted {
+    /// More solutions held in memory at once (sorting, grouping, joins,
+    /// DISTINCT) than allowed.
+    HeldSolutions(usize),
+    /// A computed string (CONCAT, REPLACE, GROUP_CONCAT, ...) longer than
+    /// allowed, in bytes.
+    StringLength(usize),
+    /// More bytes of computed strings kept in solutions than allowed.
+    ComputedBytes(usize),
+}
+
+struct Budget {
+    max_held: usize,
+    max_string_len: usize,
+    max_computed_bytes: usize,
+    held: AtomicUsize,
+    computed_bytes: AtomicUsize,
+    exhausted: std::sync::Mutex<Option<Exhausted>>,
 }
 
 impl CancellationToken {
@@ -4704,6 +4799,25 @@ impl CancellationToken {
     pub fn new() -> Self {
         Self {
             value: Arc::new(AtomicBool::new(false)),
+            budget: None,
+        }
+    }
+
+    /// A token whose query may hold at most `max_held` solutions in memory
+    /// (summed over every buffer of the query), compute strings of at most
+    /// `max_string_len` bytes, and put at most `max_computed_bytes` bytes of
+    /// computed strings into its solutions.
+    pub fn with_limits(max_held: usize, max_string_len: usize, max_computed_bytes: usize) -> Self {
+        Self {
+            value: Arc::new(AtomicBool::new(false)),
+            budget: Some(Arc::new(Budget {
+                max_held,
+                max_string_len,
+                max_computed_bytes,
+                held: AtomicUsize::new(0),
+                computed_bytes: AtomicUsize::new(0),
+                exhausted: std::sync::Mutex::new(None),
+            })),
         }
     }
 
@@ -4717,11 +4831,117 @@ impl CancellationToken {
         self.value.load(atomic::Ordering::Relaxed)
     }
 
+    /// The budget that ran out, if one did (the token is then cancelled too).
+    pub fn exhausted(&self) -> Option<Exhausted> {
+        let budget = self.budget.as_ref()?;
+        *budget
+            .exhausted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn exhaust(&self, why: Exhausted) {
+        if let Some(budget) = &self.budget {
+            let mut slot = budget
+                .exhausted
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            slot.get_or_insert(why);
+        }
+        self.cancel();
+    }
+
+    /// Counts one more solution kept in a buffer; past the budget the token
+    /// is cancelled.
+    #[inline]
+    pub(crate) fn hold(&self) {
+        if let Some(budget) = &self.budget {
+            if budget.held.fetch_add(1, atomic::Ordering::Relaxed) >= budget.max_held {
+                self.exhaust(Exhausted::HeldSolutions(budget.max_held));
+            }
+        }
+    }
+
+    /// Counts the strings of a computed term kept in a solution.
+    fn computed(&self, term: &ExpressionTerm) {
+        let Some(budget) = &self.budget else {
+            return;
+        };
+        let len = match term {
+            ExpressionTerm::StringLiteral(value)
+            | ExpressionTerm::LangStringLiteral { value, .. }
+            | ExpressionTerm::OtherTypedLiteral { value, .. } => value.len(),
+            ExpressionTerm::NamedNode(node) => node.as_str().len(),
+            _ => return,
+        };
+        if budget
+            .computed_bytes
+            .fetch_add(len, atomic::Ordering::Relaxed)
+            .saturating_add(len)
+            > budget.max_computed_bytes
+        {
+            self.exhaust(Exhausted::ComputedBytes(budget.max_computed_bytes));
+        }
+    }
+
+    /// Whether a computed string of `len` bytes is within the budget; when it
+    /// is not, the token is cancelled.
+    #[inline]
+    pub(crate) fn allows_string(&self, len: usize) -> bool {
+        match &self.budget {
+            Some(budget) if len > budget.max_string_len => {
+                self.exhaust(Exhausted::StringLength(budget.max_string_len));
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// Whether the strings of a computed term are within the budget.
+    pub(crate) fn allows_term(&self, term: &ExpressionTerm) -> bool {
+        if self.budget.is_none() {
+            return true;
+        }
+        match term {
+            ExpressionTerm::StringLiteral(value)
+            | ExpressionTerm::LangStringLiteral { value, .. }
+            | ExpressionTerm::OtherTypedLiteral { value, .. } => self.allows_string(value.len()),
+            ExpressionTerm::NamedNode(node) => self.allows_string(node.as_str().len()),
+            _ => true,
+        }
+    }
+
     fn ensure_alive(&self) -> Result<(), QueryEvaluationError> {
         if self.is_cancelled() {
             Err(QueryEvaluationError::Cancelled)
         } else {
             Ok(())
         }
+    }
+}
+
+/// Radnice patch: every operator's output passes through this, so a
+/// cancelled query (time limit, budget, client gone) stops within one
+/// solution even where an operator loops without reading the dataset (a
+/// cartesian product over a buffered side, an aggregate over it). After the
+/// error it ends, so that operators that collect errors do not loop.
+struct GuardedIterator<'a, T> {
+    inner: InternalTuplesIterator<'a, T>,
+    token: CancellationToken,
+    done: bool,
+}
+
+impl<T> Iterator for GuardedIterator<'_, T> {
+    type Item = Result<InternalTuple<T>, QueryEvaluationError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        if let Err(e) = self.token.ensure_alive() {
+            self.done = true;
+            return Some(Err(e));
+        }
+        self.inner.next()
     }
 }

@@ -57,6 +57,11 @@ pub trait ExpressionEvaluatorContext<'a> {
     fn now(&mut self) -> DateTime;
     fn base_iri(&mut self) -> Option<Arc<Iri<String>>>;
     fn custom_functions(&mut self) -> &CustomFunctionRegistry;
+    /// Radnice patch: the token whose budgets computed values are checked
+    /// against.
+    fn cancellation_token(&mut self) -> Option<crate::CancellationToken> {
+        None
+    }
 }
 
 pub type ExpressionEvaluator<'a, I, O> = Rc<dyn (Fn(&I) -> Option<O>) + 'a>;
@@ -79,6 +84,31 @@ pub enum ExpressionEvaluationError<C> {
 }
 
 pub fn build_expression_evaluator<'a, C: ExpressionEvaluatorContext<'a>>(
+    expression: &Expression,
+    context: &mut C,
+) -> Result<ExpressionEvaluator<'a, C::Tuple, ExpressionTerm>, ExpressionEvaluationError<C::Error>>
+{
+    let inner = build_unchecked_expression_evaluator(expression, context)?;
+    // Radnice patch: a computed value past the string budget is an error
+    // (unbound) and cancels the query, so nested CONCAT/REPLACE/ENCODE_FOR_URI
+    // cannot grow a string exponentially. Constants and variables were
+    // checked where they were made.
+    if matches!(
+        expression,
+        Expression::NamedNode(_) | Expression::Literal(_) | Expression::Variable(_)
+    ) {
+        return Ok(inner);
+    }
+    let Some(token) = context.cancellation_token() else {
+        return Ok(inner);
+    };
+    Ok(Rc::new(move |tuple| {
+        let value = inner(tuple)?;
+        token.allows_term(&value).then_some(value)
+    }))
+}
+
+fn build_unchecked_expression_evaluator<'a, C: ExpressionEvaluatorContext<'a>>(
     expression: &Expression,
     context: &mut C,
 ) -> Result<ExpressionEvaluator<'a, C::Tuple, ExpressionTerm>, ExpressionEvaluationError<C::Error>>

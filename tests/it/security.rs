@@ -1,0 +1,270 @@
+//! The attack suite (issue: one anonymous request must not take the portal
+//! down). Each test reproduces one attack through real HTTP and checks both
+//! the answer and that the server goes on serving. With
+//! `RADNICE_ATTACK_URL` set they run against an external server (see
+//! `tests/attack.sh`).
+
+use std::time::{Duration, Instant};
+
+use crate::support::attack::{self, Target, client, flood, nested};
+
+async fn sparql_get(target: &Target, query: &str, accept: &str) -> (u16, String) {
+    let res = client(Duration::from_secs(60))
+        .get(target.url("/sparql"))
+        .query(&[("query", query)])
+        .header("Accept", accept)
+        .send()
+        .await
+        .expect("GET /sparql");
+    let status = res.status().as_u16();
+    (status, res.text().await.expect("body"))
+}
+
+async fn sparql_post(
+    target: &Target,
+    query: &str,
+    timeout: Duration,
+) -> Result<(u16, String), String> {
+    let res = client(timeout)
+        .post(target.url("/sparql"))
+        .header("Content-Type", "application/sparql-query")
+        .header("Accept", "application/sparql-results+json")
+        .body(query.to_string())
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = res.status().as_u16();
+    Ok((status, res.text().await.map_err(|e| e.to_string())?))
+}
+
+const JSON: &str = "application/sparql-results+json";
+const CROSS_JOIN: &str = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
+
+#[actix_web::test]
+async fn sparql_nested_10000_deep_is_refused_and_the_server_lives() {
+    let target = Target::start().await;
+    let filter = format!(
+        "SELECT * WHERE {{ ?s ?p ?o FILTER({}) }} LIMIT 1",
+        nested("(", "?o", ")", 10_000)
+    );
+    let groups = format!("SELECT * WHERE {}", nested("{", "?s ?p ?o", "}", 10_000));
+    let lists = format!(
+        "SELECT * WHERE {{ ?s ?p {} }}",
+        nested("(", "1", ")", 10_000)
+    );
+    // The bracket count is what the parser recurses on; a syntax error
+    // further on must not matter.
+    let broken = format!(
+        "SELECT * WHERE {{ ?s ?p ?o FILTER({} }}",
+        nested("(", "?o", ")", 900)
+    );
+    for query in [&filter, &groups, &lists, &broken] {
+        let (status, body) = sparql_get(&target, query, JSON).await;
+        assert_eq!(status, 400, "{}", &body[..body.len().min(300)]);
+        assert!(body.contains("64"), "the limit is named: {body}");
+        let (status, html) = sparql_get(&target, query, "text/html").await;
+        assert_eq!(status, 400);
+        assert!(html.contains("hlouběji"), "Czech page explains it");
+        target.assert_alive().await;
+    }
+    // Within the limit, a nested query still runs.
+    let ok = format!(
+        "SELECT * WHERE {{ ?s ?p ?o FILTER({}) }} LIMIT 1",
+        nested("(", "BOUND(?o)", ")", 60)
+    );
+    assert_eq!(sparql_get(&target, &ok, JSON).await.0, 200);
+}
+
+#[actix_web::test]
+async fn sparql_long_flat_chains_neither_crash_nor_pass_the_size_limit() {
+    let target = Target::start().await;
+    // Flat chains nest in the parsed tree without brackets: the largest
+    // text allowed must parse and evaluate on the query thread's stack.
+    let budget = radnice::dcat::sparql::MAX_QUERY_BYTES - 200;
+    let plus = format!(
+        "SELECT ?x WHERE {{ BIND({}1 AS ?x) }}",
+        "1+".repeat(budget / 2)
+    );
+    let or = format!("ASK {{ FILTER({}false) }}", "false||".repeat(budget / 7));
+    let path = format!(
+        "SELECT * WHERE {{ ?s {}dct:title ?o }} LIMIT 1",
+        "dct:title/".repeat(budget / 10)
+    );
+    let negs = format!(
+        "SELECT * WHERE {{ ?s ?p ?o FILTER({}true) }} LIMIT 1",
+        "!".repeat(budget - 100)
+    );
+    for query in [&plus, &or, &path, &negs] {
+        let (status, body) = sparql_post(&target, query, Duration::from_secs(60))
+            .await
+            .expect("answered");
+        assert!(
+            matches!(status, 200 | 400 | 503),
+            "{status}: {}",
+            &body[..body.len().min(300)]
+        );
+        target.assert_alive().await;
+    }
+    let too_long = format!(
+        "SELECT * WHERE {{ ?s ?p ?o }} #{}",
+        "x".repeat(radnice::dcat::sparql::MAX_QUERY_BYTES)
+    );
+    let (status, body) = sparql_post(&target, &too_long, Duration::from_secs(60))
+        .await
+        .expect("answered");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("65536"), "{body}");
+}
+
+#[actix_web::test]
+async fn eight_cross_joins_end_by_the_time_limit_and_the_site_keeps_answering() {
+    let target = Target::start().await;
+    let limit = Duration::from_millis(attack::TIMEOUT_MS);
+    type Answer = (Result<(u16, String), String>, Duration);
+    let attacks: Vec<attack::Attack<'_, Answer>> = (0..8)
+        .map(|_| {
+            let target = &target;
+            Box::pin(async move {
+                let started = Instant::now();
+                let r = sparql_post(target, CROSS_JOIN, Duration::from_secs(120)).await;
+                (r, started.elapsed())
+            }) as _
+        })
+        .collect();
+    let started = Instant::now();
+    let (answers, probe) = flood(&target, &["/healthz", "/datasets/pasport-zelene"], attacks).await;
+    for (answer, took) in &answers {
+        let (status, body) = answer.as_ref().expect("every query is answered");
+        assert_eq!(*status, 503, "{body}");
+        assert!(
+            body.contains("ms")
+                || body.contains("Retry")
+                || body.contains("at once")
+                || body.contains("najednou"),
+            "{body}"
+        );
+        assert!(
+            *took < limit + Duration::from_secs(5),
+            "ended by the limit, took {took:?}"
+        );
+    }
+    assert!(probe.failures.is_empty(), "{:?}", probe.failures);
+    assert!(!probe.latencies.is_empty(), "probed while the queries ran");
+    eprintln!(
+        "8 cross joins: ended after {:?}; /healthz and a dataset page: {} probes, worst {:?}",
+        started.elapsed(),
+        probe.latencies.len(),
+        probe.worst()
+    );
+    // The slots are free again: a small query runs at once.
+    let (status, _) = sparql_get(&target, "ASK { ?s ?p ?o }", JSON).await;
+    assert_eq!(status, 200);
+}
+
+#[actix_web::test]
+async fn a_query_past_the_slots_waits_briefly_then_gets_503_with_retry_after() {
+    let target = Target::start().await;
+    let busy: Vec<_> = (0..attack::CONCURRENCY)
+        .map(|_| sparql_post(&target, CROSS_JOIN, Duration::from_secs(60)))
+        .collect();
+    let late = async {
+        actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+        client(Duration::from_secs(60))
+            .post(target.url("/sparql"))
+            .header("Content-Type", "application/sparql-query")
+            .header("Accept", JSON)
+            .body("ASK { ?s ?p ?o }")
+            .send()
+            .await
+            .expect("answered")
+    };
+    let (_, res) = futures_util::join!(futures_util::future::join_all(busy), late);
+    assert_eq!(res.status().as_u16(), 503);
+    assert!(
+        res.headers().get("retry-after").is_some(),
+        "Retry-After is sent"
+    );
+    let body = res.text().await.expect("body");
+    assert!(
+        body.contains("application/problem+json") || body.contains("\"status\":503"),
+        "{body}"
+    );
+}
+
+#[actix_web::test]
+async fn a_client_that_leaves_frees_its_slot() {
+    let target = Target::start().await;
+    // Both slots taken by clients that give up after half a second.
+    let leaving: Vec<_> = (0..attack::CONCURRENCY)
+        .map(|_| sparql_post(&target, CROSS_JOIN, Duration::from_millis(500)))
+        .collect();
+    for r in futures_util::future::join_all(leaving).await {
+        assert!(r.is_err(), "the client gave up first");
+    }
+    // Their evaluations stop with them, well before the time limit.
+    actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let (status, body) = sparql_post(&target, "ASK { ?s ?p ?o }", Duration::from_secs(60))
+        .await
+        .expect("answered");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        started.elapsed() < Duration::from_millis(attack::TIMEOUT_MS),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[actix_web::test]
+async fn sorting_or_grouping_too_many_solutions_is_refused_with_the_reason() {
+    let target = Target::start().await;
+    for query in [
+        "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1",
+        "SELECT ?a ?d (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f } GROUP BY ?a ?d ?c LIMIT 1",
+        "SELECT DISTINCT ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 100000",
+    ] {
+        let started = Instant::now();
+        let (status, body) = sparql_get(&target, query, JSON).await;
+        assert_eq!(status, 503, "{query}: {body}");
+        assert!(body.contains(&attack::MAX_HELD.to_string()), "{body}");
+        assert!(
+            started.elapsed() < Duration::from_millis(attack::TIMEOUT_MS),
+            "stopped by the budget, not the clock"
+        );
+    }
+    target.assert_alive().await;
+}
+
+#[actix_web::test]
+async fn a_string_that_doubles_is_refused_with_the_reason() {
+    let target = Target::start().await;
+    let mut binds = String::from("BIND(\"lol\" AS ?v0) ");
+    for i in 1..=40 {
+        binds.push_str(&format!("BIND(CONCAT(?v{p}, ?v{p}) AS ?v{i}) ", p = i - 1));
+    }
+    let chained = format!("SELECT ?v40 WHERE {{ {binds} }}");
+    let group = "SELECT (GROUP_CONCAT(STR(?o)) AS ?all) WHERE { ?a ?b ?c . ?d ?e ?o }";
+    for query in [chained.as_str(), group] {
+        let (status, body) = sparql_get(&target, query, JSON).await;
+        assert_eq!(status, 503, "{body}");
+        assert!(
+            body.contains(&attack::MAX_STRING.to_string())
+                || body.contains(&attack::MAX_HELD.to_string()),
+            "{body}"
+        );
+    }
+    target.assert_alive().await;
+}
+
+#[actix_web::test]
+async fn federated_queries_are_refused_with_400() {
+    let target = Target::start().await;
+    let (status, body) = sparql_get(
+        &target,
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+        JSON,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("SERVICE"), "{body}");
+}
