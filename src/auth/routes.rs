@@ -60,7 +60,7 @@ async fn login(
     let state = page.state.clone();
     let addr = crate::web::request_ip(&req);
     let account = store::normalize_email(&form.email);
-    if let Err(wait) = state.throttle.check(&account, &addr) {
+    if let Err(wait) = state.throttle.reserve(&account, &addr) {
         return Err(AppError::TooManyRequests { retry_after: wait });
     }
     let hours = state.config.session_hours;
@@ -84,7 +84,6 @@ async fn login(
     })
     .await?;
     let Some(secret) = session else {
-        state.throttle.fail(&account, &addr);
         let mut ctx = page.context();
         ctx.insert("next", &safe_next(form.next.as_deref()));
         ctx.insert("email", &form.email);
@@ -430,6 +429,8 @@ pub struct PasswordForm {
     csrf_token: String,
     current_password: String,
     new_password: String,
+    /// A checkbox: also revoke every API token.
+    revoke_tokens: Option<String>,
 }
 
 async fn change_password(
@@ -443,20 +444,40 @@ async fn change_password(
     if let Err(key) = password::check_strength(&form.new_password) {
         errors.push(FieldError::new("new_password", key));
     }
+    // A stolen session must not become a way to guess the password: the
+    // check is throttled like the login, per account and address.
+    let addr = crate::web::request_ip(&req);
+    let throttle_key = format!("password-change:{}", user.id);
+    if let Err(wait) = page.state.throttle.reserve(&throttle_key, &addr) {
+        return Err(AppError::TooManyRequests { retry_after: wait });
+    }
     let uid = user.id.clone();
     let stored = crate::db::run(&page.state.pool, move |c| store::find_by_id(c, &uid))
         .await?
         .ok_or(AppError::NotFound)?;
     if !password::verify(&form.current_password, &stored.password_hash) {
         errors.push(FieldError::new("current_password", "password_wrong"));
+    } else {
+        page.state.throttle.succeed(&throttle_key, &addr);
     }
     if !errors.is_empty() {
         return account_page(&page, None, &errors).await;
     }
     let hash = password::hash(&form.new_password)?;
     let actor = user.actor();
+    let keep = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+    let revoke_tokens = form.revoke_tokens.is_some();
     crate::db::run(&page.state.pool, move |c| {
-        store::set_password(c, &actor, &user.id, &hash)
+        store::set_password(
+            c,
+            &actor,
+            &user.id,
+            store::PasswordChange {
+                password_hash: &hash,
+                keep_session: keep.as_deref(),
+                revoke_tokens,
+            },
+        )
     })
     .await?;
     Ok(see_other("/account"))

@@ -269,20 +269,48 @@ pub fn update_user(
     })
 }
 
+/// What else a password change ends: every other session of the user (a
+/// stolen cookie stops working), and the API tokens when asked.
+pub struct PasswordChange<'a> {
+    pub password_hash: &'a str,
+    /// The session the change was made in, which stays.
+    pub keep_session: Option<&'a str>,
+    pub revoke_tokens: bool,
+}
+
 pub fn set_password(
     conn: &mut DbConnection,
     actor: &Actor,
     id: &str,
-    password_hash: &str,
+    change: PasswordChange<'_>,
 ) -> Result<(), UserError> {
     audit::write_tx(conn, |c| {
         let row = find_by_id(c, id)?.ok_or(UserError::NotFound)?;
         diesel::update(users::table.find(id))
             .set((
-                users::password_hash.eq(password_hash),
+                users::password_hash.eq(change.password_hash),
                 users::updated_at.eq(now()),
             ))
             .execute(c)?;
+        let keep = change
+            .keep_session
+            .map(super::sha256_hex)
+            .unwrap_or_default();
+        diesel::delete(
+            sessions::table
+                .filter(sessions::user_id.eq(id))
+                .filter(sessions::id.ne(keep)),
+        )
+        .execute(c)?;
+        if change.revoke_tokens {
+            diesel::update(
+                api_tokens::table
+                    .filter(api_tokens::user_id.eq(id))
+                    .filter(api_tokens::revoked_at.is_null()),
+            )
+            .set(api_tokens::revoked_at.eq(Some(now())))
+            .execute(c)?;
+        }
         // The log says that the password changed, never what it is.
         audit::record(
             c,

@@ -24,30 +24,26 @@ impl LoginThrottle {
         (account.trim().to_lowercase(), addr.to_string())
     }
 
+    /// Reserves one attempt, counted as a failure until `succeed` says
+    /// otherwise: the check and the count are one step under the lock, so
+    /// parallel attempts cannot all pass the check before any is counted.
     /// `Err(seconds)` when the caller must wait.
-    pub fn check(&self, account: &str, addr: &str) -> Result<(), u64> {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(list) = map.get_mut(&Self::key(account, addr)) else {
-            return Ok(());
-        };
-        list.retain(|t| now.duration_since(*t) < WINDOW);
-        if list.len() >= self.limit {
-            let oldest = list.first().copied().unwrap_or(now);
-            let wait = WINDOW.saturating_sub(now.duration_since(oldest));
-            return Err(wait.as_secs().max(1));
-        }
-        Ok(())
-    }
-
-    pub fn fail(&self, account: &str, addr: &str) {
+    pub fn reserve(&self, account: &str, addr: &str) -> Result<(), u64> {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         // Keep the map small: forget keys whose failures are all stale.
         if map.len() > 10_000 {
             map.retain(|_, v| v.iter().any(|t| now.duration_since(*t) < WINDOW));
         }
-        map.entry(Self::key(account, addr)).or_default().push(now);
+        let list = map.entry(Self::key(account, addr)).or_default();
+        list.retain(|t| now.duration_since(*t) < WINDOW);
+        if list.len() >= self.limit {
+            let oldest = list.first().copied().unwrap_or(now);
+            let wait = WINDOW.saturating_sub(now.duration_since(oldest));
+            return Err(wait.as_secs().max(1));
+        }
+        list.push(now);
+        Ok(())
     }
 
     pub fn succeed(&self, account: &str, addr: &str) {

@@ -139,10 +139,40 @@ pub fn form_status(errors: &[crate::error::FieldError]) -> actix_web::http::Stat
 
 /// A local path to return to after a redirect; anything else goes home.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
+    next.and_then(same_origin_path)
+        .unwrap_or_else(|| "/".to_string())
+}
+
+/// A path on this site, as the browser will read it, or `None`. Browsers
+/// drop tabs and newlines inside a URL and treat `\\` as `/`, so
+/// `/%09/evil.example` (decoded: `/<TAB>/evil.example`) would become
+/// `//evil.example`: any control character or backslash is refused, and what
+/// is left must resolve against this site to this site. The answer is the
+/// URL parser's own serialisation (non-ASCII percent-encoded, so it is a
+/// valid header value).
+fn same_origin_path(next: &str) -> Option<String> {
+    if !next.starts_with('/')
+        || next.starts_with("//")
+        || next.chars().any(|c| c.is_control() || c == '\\')
+    {
+        return None;
     }
+    const ORIGIN: &str = "http://radnice.invalid";
+    let base = url::Url::parse(ORIGIN).ok()?;
+    let url = base.join(next).ok()?;
+    if url.origin() != base.origin() {
+        return None;
+    }
+    let mut out = url.path().to_string();
+    if let Some(q) = url.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = url.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    Some(out)
 }
 
 pub fn see_other(location: &str) -> HttpResponse {
@@ -187,4 +217,35 @@ pub fn request_ip(req: &HttpRequest) -> String {
     req.peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site_as_browsers_read_it() {
+        for off_site in [
+            "/\t/evil.example/path",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\\evil.example",
+            "\\/evil.example",
+            "//evil.example",
+            " //evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(off_site)), "/", "{off_site:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+        assert_eq!(
+            safe_next(Some("/datasets?theme=ENVI&page=2#list")),
+            "/datasets?theme=ENVI&page=2#list"
+        );
+        assert_eq!(safe_next(Some("/strategie/ř")), "/strategie/%C5%99");
+        assert_eq!(safe_next(Some("/a/../b")), "/b");
+    }
 }

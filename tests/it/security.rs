@@ -268,3 +268,180 @@ async fn federated_queries_are_refused_with_400() {
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("SERVICE"), "{body}");
 }
+
+// --- login, password change, redirects -------------------------------------
+
+use crate::support::{Client, PASSWORD, TestApp, csrf_from};
+use radnice::auth::Role;
+
+async fn login_attempt(c: &Client, token: &str, email: &str, pw: &str) -> u16 {
+    c.post_form(
+        "/login",
+        &[("csrf_token", token), ("email", email), ("password", pw)],
+    )
+    .await
+    .status()
+    .as_u16()
+}
+
+#[actix_web::test]
+async fn sixty_parallel_logins_get_no_more_tries_than_the_limit() {
+    let app = TestApp::start().await;
+    app.add_user("kurator@example.cz", PASSWORD, &[Role::Curator]);
+    let c = app.client();
+    let token = c.csrf("/login").await;
+    let limit = app.state.config.login_attempts_per_minute;
+    let attempts = (0..60).map(|i| {
+        let pw = if i == 59 {
+            PASSWORD
+        } else {
+            "wrong password 123"
+        };
+        login_attempt(&c, &token, "kurator@example.cz", pw)
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    let tried = statuses.iter().filter(|s| **s != 429).count();
+    assert!(
+        tried <= limit,
+        "{tried} attempts were checked: {statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 60 - tried);
+}
+
+#[actix_web::test]
+async fn the_current_password_check_is_throttled_and_a_change_ends_other_sessions() {
+    let app = TestApp::start().await;
+    let user = app.add_user("kurator@example.cz", PASSWORD, &[Role::Curator]);
+    let api_token = app.add_token(&user.id);
+    let here = app.client();
+    here.login("kurator@example.cz", PASSWORD).await;
+    let elsewhere = app.client();
+    elsewhere.login("kurator@example.cz", PASSWORD).await;
+
+    let token = here.csrf("/account").await;
+    let limit = app.state.config.login_attempts_per_minute;
+    for _ in 0..limit {
+        let res = here
+            .post_form(
+                "/account/password",
+                &[
+                    ("csrf_token", &token),
+                    ("current_password", "not my password"),
+                    ("new_password", "a new long passphrase"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 422);
+    }
+    let res = here
+        .post_form(
+            "/account/password",
+            &[
+                ("csrf_token", &token),
+                ("current_password", PASSWORD),
+                ("new_password", "a new long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 429, "even the right password waits");
+    app.state
+        .throttle
+        .succeed(&format!("password-change:{}", user.id), "127.0.0.1");
+
+    let res = here
+        .post_form(
+            "/account/password",
+            &[
+                ("csrf_token", &token),
+                ("current_password", PASSWORD),
+                ("new_password", "a new long passphrase"),
+                ("revoke_tokens", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        here.get("/account").await.status().as_u16(),
+        200,
+        "this session stays"
+    );
+    assert_eq!(
+        elsewhere.get("/account").await.status().as_u16(),
+        303,
+        "the other session ended"
+    );
+    let res = reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&api_token)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status().as_u16(), 401, "the token was revoked as asked");
+}
+
+#[actix_web::test]
+async fn next_cannot_lead_off_site_or_break_the_response() {
+    let app = TestApp::start().await;
+    app.add_user("kurator@example.cz", PASSWORD, &[Role::Curator]);
+    let c = app.client();
+    for next in [
+        "/%09/evil.example/path",
+        "/%5C/evil.example",
+        "/%0d%0aSet-Cookie:%20x=1",
+    ] {
+        let res = c.get(&format!("/lang/en?next={next}")).await;
+        assert_eq!(res.status().as_u16(), 303, "{next}");
+        assert_eq!(res.headers()["location"], "/", "{next}");
+        let (_, html) = c.get_text(&format!("/login?next={next}")).await;
+        assert!(html.contains("name=\"next\" value=\"/\""), "{next}");
+    }
+    let token = c.csrf("/login").await;
+    let res = c
+        .post_form(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", "kurator@example.cz"),
+                ("password", PASSWORD),
+                ("next", "/\t/evil.example/path"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers()["location"], "/");
+    assert!(csrf_from("name=\"csrf_token\" value=\"x\"").is_some());
+}
+
+#[actix_web::test]
+async fn a_wrong_bearer_token_on_a_page_is_401_not_a_redirect_loop() {
+    let app = TestApp::start().await;
+    let res = app
+        .client()
+        .http
+        .get(app.url("/account"))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status().as_u16(), 401);
+    assert!(res.headers().get("location").is_none());
+}
+
+#[actix_web::test]
+async fn json_with_the_wrong_content_type_is_415() {
+    let app = TestApp::start().await;
+    let user = app.add_user("kurator@example.cz", PASSWORD, &[Role::Curator]);
+    let token = app.add_token(&user.id);
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/datasets"))
+        .bearer_auth(&token)
+        .header("Content-Type", "text/plain")
+        .header("Accept", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status().as_u16(), 415);
+    let body = res.text().await.expect("body");
+    assert!(body.contains("\"status\":415"), "{body}");
+}
