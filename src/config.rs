@@ -34,6 +34,9 @@ pub struct Config {
     pub sparql_max_computed: usize,
     /// Bytes of one SPARQL answer.
     pub sparql_max_output: usize,
+    /// Private address blocks that user-given URLs may still reach (an
+    /// intranet catalog); public addresses always may.
+    pub fetch_allow: Vec<crate::fetch::Cidr>,
 }
 
 /// The keys a config file may hold; all optional.
@@ -56,6 +59,7 @@ struct FileConfig {
     sparql_max_string: Option<usize>,
     sparql_max_computed: Option<usize>,
     sparql_max_output: Option<usize>,
+    fetch_allow: Option<Vec<String>>,
 }
 
 /// What the command line says; `None` leaves the lower layers in force.
@@ -169,7 +173,16 @@ impl Config {
             file.sparql_max_output,
             64 * 1024 * 1024,
         )?;
+        let fetch_allow = match env_nonempty("RADNICE_FETCH_ALLOW") {
+            Some(v) => v.split(',').map(str::to_string).collect(),
+            None => file.fetch_allow.unwrap_or_default(),
+        }
+        .iter()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| crate::fetch::Cidr::parse(c).map_err(|e| format!("fetch_allow: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
         Ok(Config {
+            fetch_allow,
             sparql_timeout_ms,
             sparql_max_results,
             sparql_concurrency,

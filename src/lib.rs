@@ -3,11 +3,13 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bounds;
 pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod dcat;
 pub mod error;
+pub mod fetch;
 pub mod seed;
 pub mod strategy;
 pub mod web;

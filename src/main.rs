@@ -228,13 +228,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .ok_or_else(|| anyhow::anyhow!("--map wants PREFIX=URL, got {m:?}"))?;
                 rewrite.push((from.to_string(), to.to_string()));
             }
+            let config = load_config(&cli, None)?;
             let mut conn = open_db(&cli)?;
             let report = radnice::dcat::harvest::run(
                 &mut conn,
                 &radnice::audit::Actor::system("radnice harvest"),
                 source,
                 publisher,
-                &radnice::dcat::harvest::Options { rewrite },
+                &radnice::dcat::harvest::Options {
+                    rewrite,
+                    ..radnice::dcat::harvest::Options::from_config(&config)
+                },
             )?;
             println!(
                 "harvested {} ({} documents): {} new, {} updated, {} unchanged, {} withdrawn, {} rejected",

@@ -2,6 +2,7 @@
 //! that every write route calls.
 
 pub mod csrf;
+pub mod guard;
 pub mod identity;
 pub mod password;
 pub mod routes;

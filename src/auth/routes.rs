@@ -557,11 +557,11 @@ pub struct ApiNewUser {
 }
 
 async fn api_create_user(
-    identity: Identity,
     state: web::Data<AppState>,
-    body: web::Json<ApiNewUser>,
+    req: super::guard::Authorized<super::guard::ManageUsers, web::Json<ApiNewUser>>,
 ) -> AppResult<HttpResponse> {
-    let user = authorize(&identity, Permission::ManageUsers)?;
+    let user = &req.user;
+    let body = req.body;
     // Cookie-authenticated browsers must use the HTML forms (which carry a
     // CSRF token); the JSON API is for bearer tokens.
     if !user.via_token {

@@ -361,11 +361,18 @@ async fn api_vocabulary(
 /// API is not for cookie sessions), and the right to act for the publisher.
 fn api_curator(identity: &Identity) -> AppResult<&CurrentUser> {
     let user = authorize(identity, Permission::EditCatalog)?;
+    api_only(user)
+}
+
+fn api_only(user: &CurrentUser) -> AppResult<&CurrentUser> {
     if !user.via_token {
         return Err(AppError::Unauthenticated);
     }
     Ok(user)
 }
+
+/// A JSON body read only once the caller may edit the catalog.
+type CuratorJson<T> = crate::auth::guard::Authorized<crate::auth::guard::EditCatalog, web::Json<T>>;
 
 /// Saves through the curators' one write path and answers with the stored
 /// record; field errors become a 422 problem.
@@ -386,12 +393,11 @@ async fn api_save(
 }
 
 async fn api_create_dataset(
-    identity: Identity,
     state: web::Data<AppState>,
-    body: web::Json<DatasetInput>,
+    req: CuratorJson<DatasetInput>,
 ) -> AppResult<HttpResponse> {
-    let user = api_curator(&identity)?;
-    let saved = api_save(&state, user, body.into_inner(), true).await?;
+    let user = api_only(&req.user)?;
+    let saved = api_save(&state, user, req.body.into_inner(), true).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -401,13 +407,12 @@ async fn api_create_dataset(
 }
 
 async fn api_update_dataset(
-    identity: Identity,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    body: web::Json<DatasetInput>,
+    req: CuratorJson<DatasetInput>,
 ) -> AppResult<HttpResponse> {
-    let user = api_curator(&identity)?;
-    let input = body.into_inner();
+    let user = api_only(&req.user)?;
+    let input = req.body.into_inner();
     if input.slug.trim() != slug.as_str() {
         // Public URLs and DCAT identifiers never change once given.
         return Err(AppError::Validation(vec![FieldError::new(
@@ -424,7 +429,8 @@ async fn api_publish_dataset(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    set_status(identity, state, slug.into_inner(), "published", None).await
+    let user = api_curator(&identity)?.clone();
+    set_status(user, state, slug.into_inner(), "published", None).await
 }
 
 #[derive(Deserialize)]
@@ -434,14 +440,13 @@ pub struct WithdrawInput {
 }
 
 async fn api_withdraw_dataset(
-    identity: Identity,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    body: web::Json<WithdrawInput>,
+    req: CuratorJson<WithdrawInput>,
 ) -> AppResult<HttpResponse> {
-    let reason = body.into_inner().reason;
+    let reason = req.body.into_inner().reason;
     set_status(
-        identity,
+        req.user,
         state,
         slug.into_inner(),
         "withdrawn",
@@ -451,13 +456,13 @@ async fn api_withdraw_dataset(
 }
 
 async fn set_status(
-    identity: Identity,
+    user: CurrentUser,
     state: web::Data<AppState>,
     slug: String,
     status: &'static str,
     reason: Option<String>,
 ) -> AppResult<HttpResponse> {
-    let user = api_curator(&identity)?.clone();
+    api_only(&user)?;
     let st = state.clone();
     let saved = crate::db::run(&state.pool, move |c| {
         super::editing::set_status(c, &st.rdf, &user, &slug, status, reason)

@@ -9,7 +9,6 @@
 
 use std::collections::HashSet;
 use std::io::Read;
-use std::time::Duration;
 
 use diesel::prelude::*;
 use oxigraph::io::{JsonLdProfile, LoadedDocument, RdfFormat, RdfParser};
@@ -39,6 +38,21 @@ pub struct Options {
     /// IRI prefix → URL prefix, for sources whose IRIs are not where they
     /// are served (a test server, a catalog behind a proxy).
     pub rewrite: Vec<(String, String)>,
+    /// The client for every URL of the source (public addresses only,
+    /// unless the configuration allows more).
+    pub fetcher: crate::fetch::Fetcher,
+}
+
+impl Options {
+    /// The options a configuration gives: its fetch allow-list.
+    pub fn from_config(config: &crate::Config) -> Options {
+        Options {
+            rewrite: Vec::new(),
+            fetcher: crate::fetch::Fetcher::new(crate::fetch::Policy {
+                allow: config.fetch_allow.clone(),
+            }),
+        }
+    }
 }
 
 /// What a harvest did, shown to the curator and kept with the source.
@@ -82,14 +96,6 @@ pub struct Document {
     pub content_type: Option<String>,
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(60)))
-        .user_agent("radnice-harvest")
-        .build()
-        .into()
-}
-
 fn rewritten(url: &str, opts: &Options) -> String {
     for (from, to) in &opts.rewrite {
         if let Some(rest) = url.strip_prefix(from.as_str()) {
@@ -107,29 +113,18 @@ pub fn read(location: &str, opts: &Options) -> Result<Document, HarvestError> {
     };
     if location.starts_with("http://") || location.starts_with("https://") {
         let url = rewritten(location, opts);
-        let mut res = agent()
-            .get(&url)
-            .header(
-                "Accept",
+        let fetched = opts
+            .fetcher
+            .get(
+                &url,
                 "text/turtle, application/ld+json;q=0.9, application/rdf+xml;q=0.8, application/n-triples;q=0.7",
+                MAX_DOCUMENT,
             )
-            .call()
-            .map_err(|e| fail(e.to_string()))?;
-        let content_type = res
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let bytes = res
-            .body_mut()
-            .with_config()
-            .limit(MAX_DOCUMENT)
-            .read_to_vec()
             .map_err(|e| fail(e.to_string()))?;
         Ok(Document {
             location: location.to_string(),
-            bytes,
-            content_type,
+            bytes: fetched.bytes,
+            content_type: fetched.content_type,
         })
     } else {
         let mut bytes = Vec::new();
@@ -188,6 +183,27 @@ fn format_of(doc: &Document) -> RdfFormat {
 /// column (1-based), and nothing of the document is kept.
 pub fn parse(doc: &Document) -> Result<Vec<Triple>, HarvestError> {
     let format = format_of(doc);
+    let refuse = |message: String| HarvestError::Fetch {
+        location: doc.location.clone(),
+        message,
+    };
+    // The parsers recurse per level of nesting: measured first, so that a
+    // small document cannot overflow the stack and abort the server.
+    let depth = match format {
+        RdfFormat::RdfXml => {
+            check_xml_entities(&doc.bytes).map_err(refuse)?;
+            0
+        }
+        RdfFormat::JsonLd { .. } => crate::bounds::json_depth(&doc.bytes),
+        RdfFormat::NTriples | RdfFormat::NQuads => 0,
+        _ => crate::bounds::bracket_depth(&String::from_utf8_lossy(&doc.bytes)),
+    };
+    if depth > crate::bounds::MAX_DOCUMENT_DEPTH {
+        return Err(refuse(format!(
+            "the document nests {depth} levels deep, more than the {} accepted",
+            crate::bounds::MAX_DOCUMENT_DEPTH
+        )));
+    }
     let mut parser = RdfParser::from_format(format);
     if doc.location.starts_with("http") {
         parser = parser
@@ -234,6 +250,59 @@ pub fn parse(doc: &Document) -> Result<Vec<Triple>, HarvestError> {
         }
     }
     Ok(triples)
+}
+
+/// Most bytes that the entities of one XML document may expand to.
+const MAX_ENTITY_EXPANSION: usize = 1024 * 1024;
+
+/// RDF/XML may declare entities in its DTD, and the parser expands them:
+/// ten nested levels of ten references ("billion laughs") turn a kilobyte
+/// into gigabytes. Plain abbreviations (`<!ENTITY dct "http://…">`, common
+/// in real RDF/XML) stay allowed; an entity that refers to another one,
+/// a parameter or external entity, or expansion past
+/// `MAX_ENTITY_EXPANSION` bytes in all is refused before parsing.
+pub fn check_xml_entities(bytes: &[u8]) -> Result<(), String> {
+    let text = String::from_utf8_lossy(bytes);
+    let Some(start) = text.find("<!DOCTYPE") else {
+        return Ok(());
+    };
+    let end = text[start..]
+        .find("]>")
+        .map_or(text.len(), |e| start + e + 2);
+    let mut entities: Vec<(&str, usize)> = Vec::new();
+    for decl in text[start..end].split("<!ENTITY").skip(1) {
+        let decl = decl.trim_start();
+        if decl.starts_with('%') {
+            return Err("XML parameter entities are not accepted".into());
+        }
+        let name_end = decl.find(|c: char| c.is_whitespace()).unwrap_or(decl.len());
+        let (name, rest) = decl.split_at(name_end);
+        let rest = rest.trim_start();
+        let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            return Err(format!(
+                "the XML entity {name} is external or malformed; only plain text entities are accepted"
+            ));
+        };
+        let value = rest[1..].split(quote).next().unwrap_or("");
+        if value.contains('&') || value.contains('%') {
+            return Err(format!(
+                "the XML entity {name} refers to other entities, which is not accepted"
+            ));
+        }
+        entities.push((name, value.len()));
+    }
+    let body = &text[end.min(text.len())..];
+    let mut expansion = 0usize;
+    for (name, len) in entities {
+        let uses = body.matches(&format!("&{name};")).count();
+        expansion = expansion.saturating_add(uses.saturating_mul(len));
+    }
+    if expansion > MAX_ENTITY_EXPANSION {
+        return Err(format!(
+            "the XML entities would expand to {expansion} bytes, more than the {MAX_ENTITY_EXPANSION} accepted"
+        ));
+    }
+    Ok(())
 }
 
 /// The source's graph: the document and the dataset documents it points to.
@@ -582,11 +651,32 @@ pub fn apply(
                 harvest_sources::last_report.eq(serde_json::to_string(&report).unwrap_or_default()),
             ))
             .execute(c)?;
+        audit::record(
+            c,
+            actor,
+            audit::Entry {
+                action: "harvest",
+                object_type: "harvest_source",
+                object_id: &source_id,
+                object_label: location,
+                before: None,
+                after: Some(serde_json::json!({
+                    "created": report.created.len(),
+                    "updated": report.updated.len(),
+                    "unchanged": report.unchanged,
+                    "withdrawn": report.withdrawn.len(),
+                    "rejected": report.rejected.len(),
+                })),
+            },
+        )?;
         Ok::<_, HarvestError>(report)
     })
 }
 
-/// The source's row, made on its first harvest (audited).
+/// The source's row, made on its first harvest (audited). A source belongs
+/// to its publisher: it is found by (publisher, location), so a curator of
+/// another publisher who gives the same location gets a source of his own
+/// and never touches this one's datasets.
 fn source_row(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -594,14 +684,12 @@ fn source_row(
     publisher_id: &str,
 ) -> Result<String, HarvestError> {
     let found: Option<String> = harvest_sources::table
+        .filter(harvest_sources::publisher_id.eq(publisher_id))
         .filter(harvest_sources::location.eq(location))
         .select(harvest_sources::id)
         .first(conn)
         .optional()?;
     if let Some(id) = found {
-        diesel::update(harvest_sources::table.find(&id))
-            .set(harvest_sources::publisher_id.eq(publisher_id))
-            .execute(conn)?;
         return Ok(id);
     }
     let id = crate::db::new_id();
@@ -636,10 +724,33 @@ pub struct SourceRow {
     pub last_report: Option<String>,
 }
 
-pub fn sources(conn: &mut DbConnection) -> QueryResult<Vec<SourceRow>> {
+/// The sources of these publishers.
+pub fn sources_of(
+    conn: &mut DbConnection,
+    publisher_ids: &[String],
+) -> QueryResult<Vec<SourceRow>> {
     harvest_sources::table
+        .filter(harvest_sources::publisher_id.eq_any(publisher_ids))
         .order(harvest_sources::location.asc())
         .load(conn)
+}
+
+/// The location an uploaded file is harvested under: a source of its own
+/// each time (two files of the same name are two sources), unless the
+/// curator picks an earlier upload to update.
+pub fn upload_location(file_name: &str) -> String {
+    let short: String = uuid::Uuid::new_v4()
+        .simple()
+        .to_string()
+        .chars()
+        .take(8)
+        .collect();
+    let name: String = file_name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    format!("soubor:{name}#{short}")
 }
 
 pub fn source_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SourceRow>> {

@@ -34,14 +34,22 @@ async fn render(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let user = user.clone();
+    // A curator sees the sources of the publishers he acts for, no others.
     let (publishers, sources, all) = crate::db::run(&page.state.pool, move |c| {
+        let publishers = datasets::publishers_for(c, &user)?;
+        let ids: Vec<String> = publishers.iter().map(|p| p.id.clone()).collect();
         Ok::<_, diesel::result::Error>((
-            datasets::publishers_for(c, &user)?,
-            harvest::sources(c)?,
+            publishers,
+            harvest::sources_of(c, &ids)?,
             catalog_store::list_publishers(c)?,
         ))
     })
     .await?;
+    let uploads: Vec<serde_json::Value> = sources
+        .iter()
+        .filter(|s| s.location.starts_with("soubor:"))
+        .map(|s| serde_json::json!({"id": s.id, "location": s.location}))
+        .collect();
     let sources: Vec<serde_json::Value> = sources
         .into_iter()
         .map(|s| {
@@ -65,6 +73,7 @@ async fn render(
     let mut ctx = page.context();
     ctx.insert("publishers", &publishers);
     ctx.insert("sources", &sources);
+    ctx.insert("uploads", &uploads);
     if let Some(r) = report {
         ctx.insert("report", r);
     }
@@ -77,13 +86,32 @@ async fn render(
 /// The form's fields, read from the multipart body with a size limit.
 #[derive(Default)]
 struct Fields {
-    csrf_token: String,
     publisher: String,
     location: String,
+    /// An earlier upload of the publisher to update instead of a new source.
+    source: String,
     file: Option<(String, Vec<u8>)>,
 }
 
-async fn read_fields(mut body: Multipart) -> AppResult<Fields> {
+/// Reads the form. The CSRF token must be the first field (the page's form
+/// puts it first, as browsers send fields in order) and is checked before
+/// anything else of the body is read.
+async fn read_fields(req: &HttpRequest, mut body: Multipart) -> AppResult<Fields> {
+    let mut first = match body.next().await {
+        Some(Ok(field)) if field.name() == Some("csrf_token") => field,
+        Some(Err(e)) => return Err(AppError::bad_request(e.to_string(), None)),
+        _ => return Err(AppError::Csrf),
+    };
+    let mut token = Vec::new();
+    while let Some(chunk) = first.next().await {
+        let chunk = chunk.map_err(|e| AppError::bad_request(e.to_string(), None))?;
+        if token.len() + chunk.len() > 256 {
+            return Err(AppError::Csrf);
+        }
+        token.extend_from_slice(&chunk);
+    }
+    drop(first);
+    csrf::verify(req, String::from_utf8_lossy(&token).trim())?;
     let mut f = Fields::default();
     let mut total = 0usize;
     while let Some(field) = body.next().await {
@@ -104,9 +132,9 @@ async fn read_fields(mut body: Multipart) -> AppResult<Fields> {
         }
         let text = || String::from_utf8_lossy(&bytes).trim().to_string();
         match name.as_str() {
-            "csrf_token" => f.csrf_token = text(),
             "publisher" => f.publisher = text(),
             "location" => f.location = text(),
+            "source" => f.source = text(),
             "file" => {
                 if let Some(name) = filename.filter(|n| !n.is_empty())
                     && !bytes.is_empty()
@@ -121,9 +149,9 @@ async fn read_fields(mut body: Multipart) -> AppResult<Fields> {
 }
 
 async fn page_post(req: HttpRequest, page: Page, body: Multipart) -> AppResult<HttpResponse> {
-    let fields = read_fields(body).await?;
-    csrf::verify(&req, &fields.csrf_token)?;
+    // Who asks, and the CSRF token, before the (up to 20 MiB) body.
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    let fields = read_fields(&req, body).await?;
     let t = |key: &str| page.t(key).to_string();
     let bad = |msg: String| {
         render(
@@ -134,8 +162,8 @@ async fn page_post(req: HttpRequest, page: Page, body: Multipart) -> AppResult<H
             StatusCode::UNPROCESSABLE_ENTITY,
         )
     };
-    let (location, uploaded) = match (&fields.file, fields.location.is_empty()) {
-        (Some((name, bytes)), _) => (format!("soubor:{name}"), Some(bytes.clone())),
+    let (mut location, uploaded) = match (&fields.file, fields.location.is_empty()) {
+        (Some((name, bytes)), _) => (harvest::upload_location(name), Some(bytes.clone())),
         (None, false) => (fields.location.clone(), None),
         (None, true) => return bad(t("harvest_source_required")).await,
     };
@@ -158,8 +186,21 @@ async fn page_post(req: HttpRequest, page: Page, body: Multipart) -> AppResult<H
     let Some(publisher) = publisher else {
         return bad(t("harvest_publisher_required")).await;
     };
+    // A new upload may update an earlier upload of the same publisher.
+    if uploaded.is_some() && !fields.source.is_empty() {
+        let id = fields.source.clone();
+        let earlier =
+            crate::db::run(&page.state.pool, move |c| harvest::source_by_id(c, &id)).await?;
+        match earlier {
+            Some(s) if s.publisher_id == publisher.id && s.location.starts_with("soubor:") => {
+                location = s.location
+            }
+            _ => return bad(t("harvest_source_unknown")).await,
+        }
+    }
     // Reading and parsing touch no database; a broken source stops here.
     let loc = location.clone();
+    let opts = Options::from_config(&page.state.config);
     let gathered = web::block(move || {
         let doc = match uploaded {
             Some(bytes) => Document {
@@ -167,9 +208,9 @@ async fn page_post(req: HttpRequest, page: Page, body: Multipart) -> AppResult<H
                 bytes,
                 content_type: None,
             },
-            None => harvest::read(&loc, &Options::default())?,
+            None => harvest::read(&loc, &opts)?,
         };
-        harvest::gather(doc, &Options::default())
+        harvest::gather(doc, &opts)
     })
     .await?;
     let (triples, documents) = match gathered {

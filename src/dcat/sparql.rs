@@ -176,68 +176,10 @@ pub fn check_text(text: &str, limits: &Limits) -> Result<(), SparqlError> {
     if text.len() > limits.max_query_bytes {
         return Err(SparqlError::TooLong(limits.max_query_bytes));
     }
-    if nesting(text) > limits.max_nesting {
+    if crate::bounds::bracket_depth(text) > limits.max_nesting {
         return Err(SparqlError::TooDeep(limits.max_nesting));
     }
     Ok(())
-}
-
-/// The deepest bracket nesting of a SPARQL text, skipping strings, IRIs and
-/// comments (a `#` in an IRI is not a comment, a `(` in a string is no
-/// bracket).
-pub fn nesting(text: &str) -> usize {
-    let b = text.as_bytes();
-    let (mut i, mut depth, mut max) = (0usize, 0usize, 0usize);
-    while i < b.len() {
-        match b[i] {
-            b'(' | b'{' | b'[' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b')' | b'}' | b']' => depth = depth.saturating_sub(1),
-            b'#' => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'<' => {
-                // An IRI runs to `>` without white space or another `<`;
-                // otherwise this is the less-than operator.
-                let mut j = i + 1;
-                while j < b.len() && !matches!(b[j], b'>' | b'<' | b' ' | b'\t' | b'\r' | b'\n') {
-                    j += 1;
-                }
-                if j < b.len() && b[j] == b'>' {
-                    i = j;
-                }
-            }
-            q @ (b'"' | b'\'') => {
-                let long = b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q);
-                i += if long { 3 } else { 1 };
-                while i < b.len() {
-                    if b[i] == b'\\' {
-                        i += 2;
-                        continue;
-                    }
-                    if b[i] == q
-                        && (!long || (b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q)))
-                    {
-                        if long {
-                            i += 2;
-                        }
-                        break;
-                    }
-                    if !long && b[i] == b'\n' {
-                        break;
-                    }
-                    i += 1;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    max
 }
 
 pub fn prepare(text: &str, limits: &Limits) -> Result<Prepared, SparqlError> {
@@ -560,23 +502,4 @@ pub enum PageAnswer {
     Table(Table),
     Boolean(bool),
     Graph(String),
-}
-
-#[cfg(test)]
-mod tests {
-    use super::nesting;
-
-    #[test]
-    fn nesting_counts_brackets_but_not_in_strings_iris_or_comments() {
-        assert_eq!(nesting("SELECT * WHERE { ?s ?p ?o }"), 1);
-        assert_eq!(nesting("ASK { FILTER((1 < 2)) }"), 3);
-        assert_eq!(nesting("ASK { ?s ?p \"((((\" }"), 1);
-        assert_eq!(nesting("ASK { ?s ?p '''(\n((''' }"), 1);
-        assert_eq!(nesting("ASK { ?s ?p \"a\\\"((\" }"), 1);
-        assert_eq!(nesting("ASK { ?s <http://x/a#((((> ?o }"), 1);
-        assert_eq!(nesting("ASK { ?s ?p ?o } # ((((\n"), 1);
-        // `<` as an operator does not hide what follows it.
-        assert_eq!(nesting("ASK { FILTER(?a < 2 && ((?b))) }"), 4);
-        assert_eq!(nesting(&"(".repeat(10_000)), 10_000);
-    }
 }

@@ -445,3 +445,316 @@ async fn json_with_the_wrong_content_type_is_415() {
     let body = res.text().await.expect("body");
     assert!(body.contains("\"status\":415"), "{body}");
 }
+
+// --- harvesting: ownership, hostile documents, SSRF, bodies before auth ----
+
+const FORESTS: &str = "mestske-lesy-chomutov";
+const CITY: &str = "statutarni-mesto-chomutov";
+
+async fn upload(
+    c: &Client,
+    publisher: &str,
+    name: &str,
+    body: Vec<u8>,
+    source: &str,
+) -> (u16, String) {
+    let token = c.csrf("/harvest").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .text("publisher", publisher.to_string())
+        .text("location", "")
+        .text("source", source.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(body).file_name(name.to_string()),
+        );
+    let res = c
+        .http
+        .post(c.url("/harvest"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST");
+    let status = res.status().as_u16();
+    (status, res.text().await.expect("body"))
+}
+
+async fn harvest_url(c: &Client, publisher: &str, url: &str) -> (u16, String) {
+    let token = c.csrf("/harvest").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .text("publisher", publisher.to_string())
+        .text("location", url.to_string());
+    let res = c
+        .http
+        .post(c.url("/harvest"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST");
+    let status = res.status().as_u16();
+    (status, res.text().await.expect("body"))
+}
+
+fn dataset_publisher(app: &TestApp, slug: &str) -> Option<(String, String)> {
+    use diesel::prelude::*;
+    use radnice::db::schema::{datasets, publishers};
+    datasets::table
+        .inner_join(publishers::table)
+        .filter(datasets::slug.eq(slug))
+        .select((publishers::slug, datasets::status))
+        .first(&mut app.conn())
+        .optional()
+        .expect("query")
+}
+
+#[actix_web::test]
+async fn a_curator_of_another_publisher_cannot_take_over_harvested_datasets() {
+    let app = TestApp::start().await;
+    crate::catalog::curator(&app, "lesy@chomutov.test", &[FORESTS]);
+    crate::catalog::curator(&app, "mesto@chomutov.test", &[CITY]);
+    let forests = app.client();
+    forests.login("lesy@chomutov.test", PASSWORD).await;
+    let city = app.client();
+    city.login("mesto@chomutov.test", PASSWORD).await;
+
+    let theirs = crate::harvest::source(&[("lesy", "Lesní cesty"), ("louky", "Louky")]);
+    let (status, html) = upload(&forests, FORESTS, "lkod.ttl", theirs.into_bytes(), "").await;
+    assert_eq!(status, 200, "{html}");
+    let lesy = "mestske-lesy-chomutov-lesy";
+    assert_eq!(
+        dataset_publisher(&app, lesy),
+        Some((FORESTS.into(), "published".into()))
+    );
+
+    // Same file name, another publisher: a source of its own.
+    let mine = crate::harvest::source(&[("lesy", "Převzato jinam")]);
+    let (status, html) = upload(&city, CITY, "lkod.ttl", mine.into_bytes(), "").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(
+        dataset_publisher(&app, lesy),
+        Some((FORESTS.into(), "published".into()))
+    );
+    assert_eq!(
+        dataset_publisher(&app, "mestske-lesy-chomutov-louky"),
+        Some((FORESTS.into(), "published".into())),
+        "nothing of the first source was withdrawn"
+    );
+    let (_, page) = forests.get_text(&format!("/datasets/{lesy}")).await;
+    assert!(page.contains("Lesní cesty") && !page.contains("Převzato jinam"));
+
+    // Each sees only the sources of the publishers it acts for, and cannot
+    // aim an upload at the other's source.
+    let (_, forests_page) = forests.get_text("/harvest").await;
+    let (_, city_page) = city.get_text("/harvest").await;
+    let source_id = {
+        use diesel::prelude::*;
+        use radnice::db::schema::{harvest_sources, publishers};
+        harvest_sources::table
+            .filter(
+                harvest_sources::publisher_id.eq_any(
+                    publishers::table
+                        .filter(publishers::slug.eq(FORESTS))
+                        .select(publishers::id),
+                ),
+            )
+            .select(harvest_sources::id)
+            .first::<String>(&mut app.conn())
+            .expect("forests' source")
+    };
+    assert!(forests_page.contains(&source_id));
+    assert!(
+        !city_page.contains(&source_id),
+        "the other publisher's source is not listed"
+    );
+    let again = crate::harvest::source(&[("lesy", "Převzato jinam")]);
+    let (status, _) = upload(&city, CITY, "lkod.ttl", again.into_bytes(), &source_id).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        dataset_publisher(&app, lesy),
+        Some((FORESTS.into(), "published".into()))
+    );
+
+    // Every source and every run is in the audit log.
+    use diesel::prelude::*;
+    use radnice::db::schema::audit_log;
+    let audited: i64 = audit_log::table
+        .filter(audit_log::object_type.eq("harvest_source"))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
+    assert_eq!(audited, 4, "two sources created, two harvests run");
+}
+
+#[actix_web::test]
+async fn hostile_documents_are_refused_and_the_server_lives() {
+    let app = TestApp::start().await;
+    crate::catalog::curator(&app, "lesy@chomutov.test", &[FORESTS]);
+    let c = app.client();
+    c.login("lesy@chomutov.test", PASSWORD).await;
+    let (status, html) = upload(
+        &c,
+        FORESTS,
+        "bomba.rdf",
+        attack::xml_entity_bomb().into_bytes(),
+        "",
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("XML entit"), "{html}");
+    // An entity used as an abbreviation, as real RDF/XML does, still parses.
+    let abbreviation = "<?xml version=\"1.0\"?>\n<!DOCTYPE rdf:RDF [ <!ENTITY dct \"http://purl.org/dc/terms/\"> ]>\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:dct=\"&dct;\"><rdf:Description rdf:about=\"https://example.org/d\"><dct:title>x</dct:title></rdf:Description></rdf:RDF>\n";
+    assert!(radnice::dcat::harvest::check_xml_entities(abbreviation.as_bytes()).is_ok());
+
+    let deep_turtle = format!(
+        "@prefix ex: <https://example.org/> .\nex:a ex:p {} .\n",
+        nested("[ ex:p ", "ex:b", " ]", 10_000)
+    );
+    let deep_list = format!(
+        "@prefix ex: <https://example.org/> .\nex:a ex:p {} .\n",
+        nested("( ", "1", " )", 10_000)
+    );
+    let deep_jsonld = format!(
+        "{}\"x\"{}",
+        "{\"@id\": \"https://example.org/a\", \"https://example.org/p\": ".repeat(10_000),
+        "}".repeat(10_000)
+    );
+    let deep_array = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let deep_xml = format!(
+        "<?xml version=\"1.0\"?>\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:ex=\"https://example.org/\"><rdf:Description rdf:about=\"https://example.org/a\">{}x{}</rdf:Description></rdf:RDF>",
+        "<ex:p><rdf:Description>".repeat(10_000),
+        "</rdf:Description></ex:p>".repeat(10_000)
+    );
+    for (name, body) in [
+        ("hluboky.ttl", deep_turtle),
+        ("seznamy.ttl", deep_list),
+        ("hluboky.jsonld", deep_jsonld),
+        ("pole.jsonld", deep_array),
+        ("hluboky.rdf", deep_xml),
+    ] {
+        let (status, html) = upload(&c, FORESTS, name, body.into_bytes(), "").await;
+        assert_eq!(status, 422, "{name}");
+        assert!(
+            html.contains("nests") || html.contains("nestin") || html.contains(":"),
+            "{name}"
+        );
+        assert_eq!(c.get("/healthz").await.status().as_u16(), 200, "{name}");
+    }
+}
+
+/// A listener on loopback that counts the connections it accepts.
+fn listener() -> (std::net::TcpListener, u16) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.set_nonblocking(true).expect("nonblocking");
+    let port = l.local_addr().expect("addr").port();
+    (l, port)
+}
+
+fn accepted(l: &std::net::TcpListener) -> usize {
+    std::iter::from_fn(|| l.accept().ok()).count()
+}
+
+#[actix_web::test]
+async fn harvesting_never_reaches_loopback_and_says_only_that_it_is_not_allowed() {
+    let app = TestApp::start().await;
+    crate::catalog::curator(&app, "lesy@chomutov.test", &[FORESTS]);
+    let c = app.client();
+    c.login("lesy@chomutov.test", PASSWORD).await;
+    let (l, port) = listener();
+    for url in [
+        format!("http://127.0.0.1:{port}/lkod.ttl"),
+        format!("http://localhost:{port}/lkod.ttl"),
+        format!("http://2130706433:{port}/lkod.ttl"),
+        format!("http://[::1]:{port}/lkod.ttl"),
+    ] {
+        let (status, html) = harvest_url(&c, FORESTS, &url).await;
+        assert_eq!(status, 422, "{url}: {html}");
+        assert!(html.contains("address not allowed"), "{url}");
+        assert!(
+            !html.contains("refused") && !html.contains("os error"),
+            "no connection details"
+        );
+    }
+    // A closed port reads the same as any unreachable source.
+    let closed = {
+        let (l2, p2) = listener();
+        drop(l2);
+        p2
+    };
+    let (status, html) = harvest_url(&c, FORESTS, &format!("http://127.0.0.1:{closed}/")).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("address not allowed"));
+    // Dataset IRIs listed by an uploaded catalog are fetched by the same rule.
+    let listing = format!(
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n<https://obec.example.cz/lkod> a dcat:Catalog ; dcat:dataset <http://127.0.0.1:{port}/ds/1> .\n"
+    );
+    let (status, html) = upload(&c, FORESTS, "seznam.ttl", listing.into_bytes(), "").await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("address not allowed"));
+    assert_eq!(accepted(&l), 0, "nothing reached the local listener");
+}
+
+#[actix_web::test]
+async fn anonymous_bodies_are_refused_before_they_are_read() {
+    let app = TestApp::start().await;
+    // The JSON API: 401, not a 400 that lists the fields.
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/datasets"))
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status().as_u16(), 401);
+    let body = res.text().await.expect("body");
+    assert!(
+        !body.contains("title") || !body.contains("missing field"),
+        "{body}"
+    );
+    // A signed-in user without the role: 403, body unread.
+    let user = app.add_user("wg@chomutov.test", PASSWORD, &[Role::WorkingGroup]);
+    let token = app.add_token(&user.id);
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/datasets"))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status().as_u16(), 403);
+    // An anonymous upload trickling in is answered before it is sent whole.
+    let (status, took) = attack::slow_body(
+        &app.url("/harvest"),
+        &[("Content-Type", "multipart/form-data; boundary=x")],
+        10 * 64 * 1024,
+        64 * 1024,
+        Duration::from_millis(500),
+    )
+    .await;
+    eprintln!("anonymous upload: {status:?} after {took:?}");
+    assert!(matches!(status, Ok(401) | Err(_)), "{status:?}");
+    assert!(
+        took < Duration::from_secs(4),
+        "answered before the body ended: {took:?}"
+    );
+    // A curator's form without the token first is refused before the file.
+    crate::catalog::curator(&app, "lesy@chomutov.test", &[FORESTS]);
+    let c = app.client();
+    c.login("lesy@chomutov.test", PASSWORD).await;
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(vec![b'x'; 1024]).file_name("a.ttl"),
+        )
+        .text("csrf_token", c.csrf("/harvest").await);
+    let res = c
+        .http
+        .post(c.url("/harvest"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status().as_u16(), 403);
+}
