@@ -17,6 +17,10 @@ pub struct Config {
     pub meili_key: Option<String>,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// How long a request body may take to arrive, in ms, plus one second
+    /// per 64 KiB it declares: a client that trickles its body in
+    /// ("slow loris") is cut off instead of holding the connection.
+    pub body_timeout_ms: u64,
     pub session_hours: i64,
     /// Failed logins per account and address within a minute before 429.
     pub login_attempts_per_minute: usize,
@@ -50,6 +54,7 @@ struct FileConfig {
     meili_url: Option<String>,
     meili_key: Option<String>,
     body_limit: Option<usize>,
+    body_timeout_ms: Option<u64>,
     session_hours: Option<i64>,
     login_attempts_per_minute: Option<usize>,
     sparql_timeout_ms: Option<u64>,
@@ -181,7 +186,9 @@ impl Config {
         .filter(|c| !c.trim().is_empty())
         .map(|c| crate::fetch::Cidr::parse(c).map_err(|e| format!("fetch_allow: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
+        let body_timeout_ms = number("RADNICE_BODY_TIMEOUT_MS", file.body_timeout_ms, 30_000)?;
         Ok(Config {
+            body_timeout_ms,
             fetch_allow,
             sparql_timeout_ms,
             sparql_max_results,

@@ -89,6 +89,7 @@ pub fn app(
     >,
 > {
     let limit = state.config.body_limit;
+    let body_timeout = std::time::Duration::from_millis(state.config.body_timeout_ms);
     let https = state.config.base_is_https();
     App::new()
         .app_data(state)
@@ -109,7 +110,8 @@ pub fn app(
         .default_service(aw::to(|| async {
             Err::<actix_web::HttpResponse, _>(error::AppError::NotFound)
         }))
-        .wrap_fn(move |req, srv| {
+        .wrap_fn(move |mut req, srv| {
+            web::body_deadline(&mut req, body_timeout);
             auth::csrf::attach(&req);
             let fut = srv.call(req);
             async move {

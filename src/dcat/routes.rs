@@ -420,6 +420,11 @@ async fn sparql(
         SparqlError::Syntax(m) | SparqlError::Other(m) => m.clone(),
         SparqlError::TooDeep(n) => i18n("sparql_too_deep").replace("{n}", &n.to_string()),
         SparqlError::TooLong(n) => i18n("sparql_too_long").replace("{n}", &n.to_string()),
+        SparqlError::TooComplex(n) => i18n("sparql_too_complex").replace("{n}", &n.to_string()),
+        SparqlError::PathTooLong(n) => i18n("sparql_path_too_long").replace("{n}", &n.to_string()),
+        SparqlError::TooManyPatterns(n) => {
+            i18n("sparql_too_many_patterns").replace("{n}", &n.to_string())
+        }
         SparqlError::Federated => i18n("sparql_federated"),
         SparqlError::Timeout(ms) => i18n("sparql_timeout").replace("{ms}", &ms.to_string()),
         SparqlError::TooLarge(n) => i18n("sparql_too_many").replace("{n}", &n.to_string()),

@@ -219,6 +219,47 @@ pub fn request_ip(req: &HttpRequest) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
+/// Gives a request's body a deadline: `base`, plus a second per 64 KiB
+/// its Content-Length declares. Past it, reading the body fails (the
+/// extractor answers 400, the connection is closed), so a client that
+/// trickles a body in cannot hold a connection for ever. Requests without a
+/// body are left as they are.
+pub fn body_deadline(req: &mut actix_web::dev::ServiceRequest, base: std::time::Duration) {
+    use actix_web::HttpMessage;
+    use actix_web::dev::Payload;
+    use futures_util::StreamExt;
+    let headers = req.headers();
+    let declared = headers
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let chunked = headers.contains_key(actix_web::http::header::TRANSFER_ENCODING);
+    if declared.unwrap_or(0) == 0 && !chunked {
+        return;
+    }
+    let allowance = base + std::time::Duration::from_secs(declared.unwrap_or(0) / (64 * 1024));
+    let deadline = tokio::time::Instant::now() + allowance;
+    let payload = req.take_payload();
+    let timed = futures_util::stream::unfold(Some(payload), move |payload| async move {
+        let mut payload = payload?;
+        match tokio::time::timeout_at(deadline, payload.next()).await {
+            Ok(Some(item)) => Some((item, Some(payload))),
+            Ok(None) => None,
+            Err(_) => Some((
+                Err(actix_web::error::PayloadError::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the request body took too long to arrive",
+                ))),
+                None,
+            )),
+        }
+    });
+    // Fused: readers such as the multipart parser poll again after the end.
+    req.set_payload(Payload::Stream {
+        payload: Box::pin(timed.fuse()),
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_next;

@@ -18,12 +18,14 @@ pub const TIMEOUT_MS: u64 = 2_000;
 pub const MAX_HELD: usize = 20_000;
 pub const MAX_STRING: usize = 64 * 1024;
 pub const CONCURRENCY: usize = 2;
+pub const BODY_TIMEOUT_MS: u64 = 1_000;
 
 pub fn configure(c: &mut Config) {
     c.sparql_timeout_ms = TIMEOUT_MS;
     c.sparql_max_held = MAX_HELD;
     c.sparql_max_string = MAX_STRING;
     c.sparql_concurrency = CONCURRENCY;
+    c.body_timeout_ms = BODY_TIMEOUT_MS;
 }
 
 /// Where the attacks go: the in-process app, or an external server.
