@@ -38,7 +38,11 @@ async fn sparql_post(
 }
 
 const JSON: &str = "application/sparql-results+json";
-const CROSS_JOIN: &str = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
+/// A query that runs for minutes on any catalog, buffering little: a
+/// cartesian product of four slices of 300 triples each (8.1 × 10⁹ rows).
+const CROSS_JOIN: &str = "SELECT (COUNT(*) AS ?n) WHERE { \
+    { SELECT * WHERE { ?a ?b ?c } LIMIT 300 } { SELECT * WHERE { ?d ?e ?f } LIMIT 300 } \
+    { SELECT * WHERE { ?g ?h ?i } LIMIT 300 } { SELECT * WHERE { ?j ?k ?l } LIMIT 300 } }";
 
 #[actix_web::test]
 async fn sparql_nested_10000_deep_is_refused_and_the_server_lives() {
@@ -196,11 +200,12 @@ async fn eight_cross_joins_end_by_the_time_limit_and_the_site_keeps_answering() 
     for (answer, took) in &answers {
         let (status, body) = answer.as_ref().expect("every query is answered");
         assert_eq!(*status, 503, "{body}");
+        // Stopped by the clock, by a budget (on a large catalog the
+        // cartesian product's buffer fills first), or sent away for now.
         assert!(
-            body.contains("ms")
-                || body.contains("Retry")
-                || body.contains("at once")
-                || body.contains("najednou"),
+            ["2000 ms", "20000", "najednou"]
+                .iter()
+                .any(|why| body.contains(why)),
             "{body}"
         );
         assert!(

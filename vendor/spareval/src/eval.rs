@@ -2698,7 +2698,10 @@ impl Accumulator for GroupConcatAccumulator {
             self.language = Some(e_language)
         }
         concat.push_str(&value);
-        // Radnice patch: the concatenation is a computed string too.
+        // Radnice patch: the concatenation is a computed string too, and
+        // what every group's concatenation holds counts against the bytes
+        // the query may keep.
+        self.token.computed_bytes(value.len() + self.separator.len());
         if !self.token.allows_string(concat.len()) {
             self.concat = None;
         }
@@ -4864,15 +4867,20 @@ impl CancellationToken {
 
     /// Counts the strings of a computed term kept in a solution.
     fn computed(&self, term: &ExpressionTerm) {
-        let Some(budget) = &self.budget else {
-            return;
-        };
         let len = match term {
             ExpressionTerm::StringLiteral(value)
             | ExpressionTerm::LangStringLiteral { value, .. }
             | ExpressionTerm::OtherTypedLiteral { value, .. } => value.len(),
             ExpressionTerm::NamedNode(node) => node.as_str().len(),
             _ => return,
+        };
+        self.computed_bytes(len);
+    }
+
+    /// Counts `len` more bytes of computed strings kept by the query.
+    fn computed_bytes(&self, len: usize) {
+        let Some(budget) = &self.budget else {
+            return;
         };
         if budget
             .computed_bytes
