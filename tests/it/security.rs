@@ -887,3 +887,52 @@ async fn deeply_nested_json_bodies_are_refused() {
     assert_eq!(res.status().as_u16(), 400);
     assert_eq!(app.client().get("/healthz").await.status().as_u16(), 200);
 }
+
+/// Answers every connection with a redirect to `location`, then closes it.
+fn redirecting(location: String) -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in l.incoming().flatten().take(10) {
+            use std::io::{Read, Write};
+            let mut stream = stream;
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    port
+}
+
+#[actix_web::test]
+async fn every_redirect_hop_is_checked_again() {
+    use radnice::dcat::harvest::{self, Options};
+    use radnice::fetch::{Cidr, Fetcher, Policy};
+    // The operator allows one intranet host (127.0.0.1); it redirects to
+    // another loopback address that is not allowed, where a listener waits.
+    let target = std::net::TcpListener::bind("127.0.0.2:0").expect("bind 127.0.0.2");
+    target.set_nonblocking(true).expect("nonblocking");
+    let target_port = target.local_addr().expect("addr").port();
+    let port = redirecting(format!("http://127.0.0.2:{target_port}/lkod.ttl"));
+    let opts = Options {
+        rewrite: Vec::new(),
+        fetcher: Fetcher::new(Policy {
+            allow: vec![Cidr::parse("127.0.0.1/32").expect("cidr")],
+        }),
+    };
+    let url = format!("http://127.0.0.1:{port}/lkod.ttl");
+    let result =
+        actix_web::rt::task::spawn_blocking(move || harvest::read(&url, &opts).map(|_| ()))
+            .await
+            .expect("join");
+    let message = result.expect_err("the redirect is refused").to_string();
+    assert!(message.contains("address not allowed"), "{message}");
+    assert_eq!(
+        accepted(&target),
+        0,
+        "nothing reached the redirect's target"
+    );
+}
