@@ -416,30 +416,7 @@ async fn sparql(
     };
     let state = page.state.clone();
     let limits = sp::Limits::from_config(&state.config);
-    let message = |e: &SparqlError| match e {
-        SparqlError::Syntax(m) | SparqlError::Other(m) => m.clone(),
-        SparqlError::TooDeep(n) => i18n("sparql_too_deep").replace("{n}", &n.to_string()),
-        SparqlError::TooLong(n) => i18n("sparql_too_long").replace("{n}", &n.to_string()),
-        SparqlError::TooComplex(n) => i18n("sparql_too_complex").replace("{n}", &n.to_string()),
-        SparqlError::PathTooLong(n) => i18n("sparql_path_too_long").replace("{n}", &n.to_string()),
-        SparqlError::TooManyPatterns(n) => {
-            i18n("sparql_too_many_patterns").replace("{n}", &n.to_string())
-        }
-        SparqlError::Federated => i18n("sparql_federated"),
-        SparqlError::Timeout(ms) => i18n("sparql_timeout").replace("{ms}", &ms.to_string()),
-        SparqlError::TooLarge(n) => i18n("sparql_too_many").replace("{n}", &n.to_string()),
-        SparqlError::OutputTooLarge(n) => i18n("sparql_output").replace("{n}", &n.to_string()),
-        SparqlError::Budget(spareval::Exhausted::HeldSolutions(n)) => {
-            i18n("sparql_held").replace("{n}", &n.to_string())
-        }
-        SparqlError::Budget(spareval::Exhausted::StringLength(n)) => {
-            i18n("sparql_string").replace("{n}", &n.to_string())
-        }
-        SparqlError::Budget(spareval::Exhausted::ComputedBytes(n)) => {
-            i18n("sparql_computed").replace("{n}", &n.to_string())
-        }
-        SparqlError::Busy => i18n("sparql_busy"),
-    };
+    let message = |e: &SparqlError| e.message(i18n);
     // Refused before it takes a slot or a thread.
     let outcome = match sp::check_text(&text, &limits) {
         Err(e) => Err(e),

@@ -157,6 +157,28 @@ pub enum SparqlError {
 }
 
 impl SparqlError {
+    /// What the client is told, in its language: `t` gives a message by its
+    /// key, with `{n}` (or `{ms}`) for the limit.
+    pub fn message(&self, t: impl Fn(&str) -> String) -> String {
+        let with = |key: &str, n: usize| t(key).replace("{n}", &n.to_string());
+        match self {
+            SparqlError::Syntax(m) | SparqlError::Other(m) => m.clone(),
+            SparqlError::TooDeep(n) => with("sparql_too_deep", *n),
+            SparqlError::TooLong(n) => with("sparql_too_long", *n),
+            SparqlError::TooComplex(n) => with("sparql_too_complex", *n),
+            SparqlError::PathTooLong(n) => with("sparql_path_too_long", *n),
+            SparqlError::TooManyPatterns(n) => with("sparql_too_many_patterns", *n),
+            SparqlError::Federated => t("sparql_federated"),
+            SparqlError::Timeout(ms) => t("sparql_timeout").replace("{ms}", &ms.to_string()),
+            SparqlError::TooLarge(n) => with("sparql_too_many", *n),
+            SparqlError::OutputTooLarge(n) => with("sparql_output", *n),
+            SparqlError::Budget(Exhausted::HeldSolutions(n)) => with("sparql_held", *n),
+            SparqlError::Budget(Exhausted::StringLength(n)) => with("sparql_string", *n),
+            SparqlError::Budget(Exhausted::ComputedBytes(n)) => with("sparql_computed", *n),
+            SparqlError::Busy => t("sparql_busy"),
+        }
+    }
+
     /// 400 for what the client must change, 503 for what a narrower query
     /// or a later try avoids, 500 for our own faults.
     pub fn is_client_error(&self) -> bool {
