@@ -171,6 +171,23 @@ impl Driver {
         }
         panic!("the page never showed {needle:?}; it shows:\n{last}");
     }
+
+    /// Waits until the page no longer shows `needle`; returns its text.
+    async fn wait_until_gone(&self, needle: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..50 {
+            if let Ok(body) = self.client.find(Locator::Css("body")).await
+                && let Ok(text) = body.text().await
+            {
+                if !text.contains(needle) {
+                    return text;
+                }
+                last = text;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page still shows {needle:?}:\n{last}");
+    }
 }
 
 #[actix_web::test]
@@ -447,7 +464,11 @@ async fn a_curator_publishes_a_dataset_and_a_citizen_finds_it() {
         .click()
         .await
         .expect("click");
-    d.wait_for_text("Stáhnout").await;
+    // The draft page shows "Stáhnout" too: wait for the draft note to go.
+    let published = d
+        .wait_until_gone("Koncept: datová sada zatím není zveřejněna")
+        .await;
+    assert!(published.contains("Stáhnout"), "{published}");
     d.assert_accessible("published dataset").await;
     d.client
         .find(Locator::Css(".site-tools button[type=submit]"))
