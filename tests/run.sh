@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need when it is missing
-# (Chromium and chromedriver from Debian, axe-core from npm, pyshacl from
-# PyPI), then runs the
+# (Chromium and chromedriver from Debian, axe-core from npm, pyshacl and
+# jsonschema from PyPI), then runs the
 # whole suite on SQLite and on PostgreSQL.
 #
 # PostgreSQL: TEST_DATABASE_URL if set, else the local server at
@@ -27,12 +27,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # pyshacl validates the catalog against the DCAT-AP 3.0.1 shapes, which
 # the test finds in ../shared/standards/dcat-ap-3.0.1 or $RADNICE_DCAT_AP_SHAPES.
-if ! command -v pyshacl >/dev/null; then
-  echo "== installing pyshacl (PyPI)"
-  if ! python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyshacl==0.40.1; then
+# jsonschema validates the LKOD documents against the DCAT-AP-CZ schemas in
+# ../shared/standards/dcat-ap-cz-2024-05-28 or $RADNICE_DCAT_AP_CZ.
+if ! command -v pyshacl >/dev/null || ! python3 -c "import jsonschema, referencing" 2>/dev/null; then
+  echo "== installing pyshacl and jsonschema (PyPI)"
+  if ! python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+      pyshacl==0.40.1 jsonschema==4.26.0; then
     # Under CI a missing tool fails the run here, not as a skipped test.
-    [ "$ci" = true ] && { echo "!! pyshacl could not be installed"; exit 1; }
-    echo "!! pyshacl could not be installed: the SHACL test will say NOT RUN"
+    [ "$ci" = true ] && { echo "!! pyshacl or jsonschema could not be installed"; exit 1; }
+    echo "!! pyshacl or jsonschema could not be installed: their tests will say NOT RUN"
   fi
 fi
 if [ ! -f node_modules/axe-core/axe.min.js ]; then
