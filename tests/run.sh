@@ -82,6 +82,18 @@ elif [ "$ci" = true ]; then
 else
   echo "!! NOT RUN on PostgreSQL: no server at 127.0.0.1:5432 and no TEST_DATABASE_URL"
 fi
+# The national validator reads documents, not the database: once, on SQLite.
+echo "== national LKOD validator"
+t0=$(date +%s)
+if [ -f "${LKOD_VALIDATOR:-../shared/tools/lkod-validator}/package.json" ]; then
+  bash tests/lkod-validator/run.sh || failed+=("the national LKOD validator")
+elif [ "$ci" = true ]; then
+  failed+=("the national LKOD validator (no source in ../shared/tools/lkod-validator)")
+else
+  echo "!! NOT RUN: the national LKOD validator (no ../shared/tools/lkod-validator)"
+fi
+phase "national validator" "$t0"
+
 if [ ${#failed[@]} -gt 0 ]; then
   echo "!! tests failed on: ${failed[*]}"
   exit 1

@@ -3,7 +3,8 @@
 // - the DCAT-AP-CZ JSON-LD context, the one document it fetches from
 //   ofn.gov.cz, is answered from the local copy in $OFN_CONTEXT;
 // - fetches of the catalog's IRIs (https://data.example.cz/...) go to the
-//   local server: LKOD_REWRITE="from=>to;from2=>to2" rewrites URL prefixes.
+//   local server: LKOD_REWRITE="from=>to;from2=>to2" rewrites URL prefixes;
+// - every other fetch and JSON-LD document is refused.
 // The report still names the IRIs as published.
 const fs = require("fs");
 const path = require("path");
@@ -29,8 +30,9 @@ jsonld.documentLoader = async (url, options) => {
     const document = JSON.parse(fs.readFileSync(process.env.OFN_CONTEXT, "utf8"));
     return { contextUrl: null, documentUrl: url, document };
   }
-  return remoteLoader(url, options);
+  throw new Error(`offline: the JSON-LD document ${url} is not loaded`);
 };
+void remoteLoader;
 
 const rewrites = (process.env.LKOD_REWRITE || "")
   .split(";")
@@ -43,8 +45,13 @@ globalThis.fetch = (input, init) => {
     typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
   const wanted = decoded(url);
   const rule = rewrites.find(([from]) => wanted.startsWith(from));
-  if (!rule) {
+  if (!rule && /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(wanted)) {
     return realFetch(input, init);
+  }
+  if (!rule) {
+    // Anything else would leave this machine: refused, as a failed
+    // network fetch is (TypeError), so the validator reports it as such.
+    return Promise.reject(new TypeError(`fetch failed: offline, ${url} is not fetched`));
   }
   const target = rule[1] + wanted.slice(rule[0].length);
   const request =

@@ -1,27 +1,41 @@
 #!/usr/bin/env bash
-# Runs the national LKOD validator (datagov-cz/lkod-validator) on this
-# server's catalog: the seed catalog, plus one dataset given a file
-# distribution with a schema and a data-service distribution through the API.
-# Fails when the validator reports any error (warnings are printed).
-#
-# Not part of tests/run.sh: the validator is not on a package registry, and
-# it needs the DCAT-AP-CZ JSON-LD context, which lives on ofn.gov.cz.
-#   LKOD_VALIDATOR  a checkout of datagov-cz/lkod-validator (npm ci is run
-#                   in it when node_modules is missing)
-#   OFN_CONTEXT     a copy of rozhraní-katalogů-otevřených-dat.jsonld
-#                   (2024-05-28), from datagov-cz/otevrene-formalni-normy
-# Usage: LKOD_VALIDATOR=… OFN_CONTEXT=… bash tests/lkod-validator/run.sh
+# Runs the national LKOD validator (datagov-cz/lkod-validator, the check NKOD
+# asks a local catalog to pass) on this server's catalog: the seed catalog,
+# plus one dataset given a file distribution with a schema and a
+# data-service distribution through the API. Fails when the validator
+# reports any error (warnings are printed). Offline: the DCAT-AP-CZ context
+# is read from the standard's folder, the catalog's IRIs go to the local
+# server, and any other outgoing fetch is refused (offline.cjs).
+#   LKOD_VALIDATOR  the validator's source; default ../shared/tools/lkod-validator,
+#                   copied to target/lkod-validator (../shared is read-only),
+#                   where `npm ci` runs once and node_modules is kept
+#   OFN_CONTEXT     the DCAT-AP-CZ 2024-05-28 JSON-LD context; default from
+#                   ../shared/standards/dcat-ap-cz-2024-05-28/kontexty/
+# Usage: bash tests/lkod-validator/run.sh   (.ci/run calls it)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-: "${LKOD_VALIDATOR:?set LKOD_VALIDATOR to a checkout of datagov-cz/lkod-validator}"
-: "${OFN_CONTEXT:?set OFN_CONTEXT to the DCAT-AP-CZ JSON-LD context file}"
+source_dir="${LKOD_VALIDATOR:-../shared/tools/lkod-validator}"
+OFN_CONTEXT="${OFN_CONTEXT:-../shared/standards/dcat-ap-cz-2024-05-28/kontexty/rozhraní-katalogů-otevřených-dat.jsonld}"
+[ -f "$source_dir/package.json" ] || { echo "!! no lkod-validator source in $source_dir"; exit 1; }
+[ -f "$OFN_CONTEXT" ] || { echo "!! no DCAT-AP-CZ context at $OFN_CONTEXT"; exit 1; }
+OFN_CONTEXT="$(cd "$(dirname "$OFN_CONTEXT")" && pwd)/$(basename "$OFN_CONTEXT")"
+LKOD_VALIDATOR="$(pwd)/target/lkod-validator"
+mkdir -p "$LKOD_VALIDATOR"
+# The source is copied afresh; node_modules stays while the lock file does.
+if ! cmp -s "$source_dir/package-lock.json" "$LKOD_VALIDATOR/package-lock.json"; then
+  rm -rf "$LKOD_VALIDATOR/node_modules"
+fi
+(cd "$source_dir" && tar --exclude=node_modules -cf - .) | (cd "$LKOD_VALIDATOR" && tar -xf -)
+chmod -R u+w "$LKOD_VALIDATOR"
 export LKOD_VALIDATOR OFN_CONTEXT
 port="${RADNICE_LKOD_PORT:-18190}"
 base=https://data.example.cz
 here="$(pwd)/tests/lkod-validator"
 
-cargo build --release --quiet
-bin=target/release/radnice
+# The validator checks documents, not speed: the debug build that the tests
+# built already serves.
+cargo build --quiet
+bin=target/debug/radnice
 data=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$data"' EXIT
