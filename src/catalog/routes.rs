@@ -444,6 +444,7 @@ async fn api_withdraw_dataset(
     slug: web::Path<String>,
     req: CuratorJson<WithdrawInput>,
 ) -> AppResult<HttpResponse> {
+    api_only(&req.user)?;
     let reason = req.body.into_inner().reason;
     set_status(
         req.user,
@@ -455,6 +456,7 @@ async fn api_withdraw_dataset(
     .await
 }
 
+/// Moves a dataset to `status` for a user the caller has checked.
 async fn set_status(
     user: CurrentUser,
     state: web::Data<AppState>,
@@ -462,7 +464,6 @@ async fn set_status(
     status: &'static str,
     reason: Option<String>,
 ) -> AppResult<HttpResponse> {
-    api_only(&user)?;
     let st = state.clone();
     let saved = crate::db::run(&state.pool, move |c| {
         super::editing::set_status(c, &st.rdf, &user, &slug, status, reason)

@@ -461,7 +461,7 @@ async fn sparql(
                 if matches!(e, SparqlError::Busy) {
                     res.headers_mut().insert(
                         header::RETRY_AFTER,
-                        header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+                        header::HeaderValue::from(RETRY_AFTER_SECONDS),
                     );
                 }
                 return Ok(open(res));
@@ -470,7 +470,7 @@ async fn sparql(
                 SparqlError::Other(m) => AppError::Internal(anyhow::anyhow!("SPARQL: {m}")),
                 SparqlError::Busy => AppError::Busy {
                     detail: message(&e),
-                    retry_after: RETRY_AFTER_SECONDS.parse().unwrap_or(5),
+                    retry_after: RETRY_AFTER_SECONDS,
                 },
                 e if e.is_client_error() => AppError::bad_request(message(&e), Some("query")),
                 other => AppError::Unavailable(message(&other)),
@@ -480,7 +480,7 @@ async fn sparql(
 }
 
 /// When a client told that every query slot is busy should try again.
-const RETRY_AFTER_SECONDS: &str = "5";
+const RETRY_AFTER_SECONDS: u64 = 5;
 
 fn sparql_page(
     page: &crate::web::Page,

@@ -529,6 +529,27 @@ async fn the_catalog_pages_with_a_hydra_view_and_the_dump_streams_everything() {
     assert_eq!(parse(RdfFormat::Turtle, &ttl), dump);
 }
 
+/// The seed catalog plus what the standards' checks must also see: a plain
+/// file distribution, a file with a schema, and a data service with its
+/// description and specification (the seed has EuroVoc, boxes and a
+/// specification).
+async fn app_with_every_kind_of_distribution() -> TestApp {
+    let app = TestApp::start().await;
+    add_distributions(
+        &app,
+        "pasport-zelene",
+        vec![distribution(CSV, "text/csv", CC_BY)],
+    );
+    let mut file = distribution(CSV, "text/csv", CC_BY);
+    file.conforms_to = Some("https://data.example.cz/schemata/pm10.json".into());
+    add_distributions(
+        &app,
+        "kvalita-ovzdusi-pm10",
+        vec![file, crate::catalog::data_service()],
+    );
+    app
+}
+
 /// The official context's URL, which every LKOD document must name as is.
 const OFFICIAL_CONTEXT: &str = "https://ofn.gov.cz/dcat-ap-cz-rozhraní-katalogů-otevřených-dat/2024-05-28/kontexty/rozhraní-katalogů-otevřených-dat.jsonld";
 
@@ -585,19 +606,7 @@ async fn the_lkod_documents_pass_the_official_schemas_and_mean_the_same_under_th
         eprintln!("{why}");
         return;
     }
-    let app = TestApp::start().await;
-    add_distributions(
-        &app,
-        "pasport-zelene",
-        vec![distribution(CSV, "text/csv", CC_BY)],
-    );
-    let mut file = distribution(CSV, "text/csv", CC_BY);
-    file.conforms_to = Some("https://data.example.cz/schemata/pm10.json".into());
-    add_distributions(
-        &app,
-        "kvalita-ovzdusi-pm10",
-        vec![file, crate::catalog::data_service()],
-    );
+    let app = app_with_every_kind_of_distribution().await;
 
     let official = std::fs::read(&context_file).expect("context");
     let expand = |body: &str| -> HashSet<Triple> {
@@ -712,18 +721,7 @@ async fn the_seed_catalog_conforms_to_the_dcat_ap_shapes() {
         eprintln!("{why}");
         return;
     }
-    let app = TestApp::start().await;
-    add_distributions(
-        &app,
-        "pasport-zelene",
-        vec![distribution(CSV, "text/csv", CC_BY)],
-    );
-    // A data service with its description and specification, and a file
-    // with a schema (the seed has EuroVoc, boxes and a specification).
-    let api = crate::catalog::data_service();
-    let mut file = distribution(CSV, "text/csv", CC_BY);
-    file.conforms_to = Some("https://data.example.cz/schemata/pm10.json".into());
-    add_distributions(&app, "kvalita-ovzdusi-pm10", vec![file, api]);
+    let app = app_with_every_kind_of_distribution().await;
     let (status, _, dump) = fetch(&app, "/catalog/dump.ttl", None).await;
     assert_eq!(status, 200);
     let dir = tempfile::tempdir().expect("tmp");
