@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use radnice::audit::Actor;
 use radnice::catalog::model::{Dataset, DatasetRecord, Distribution, terms};
-use radnice::catalog::{datasets, store};
+use radnice::catalog::store;
 
 const WORDS: [&str; 40] = [
     "zeleň",
@@ -130,7 +130,7 @@ fn main() -> anyhow::Result<()> {
                         id: radnice::db::new_id(),
                         slug: slug.clone(),
                         publisher_id: p.id.clone(),
-                        status: "published".into(),
+                        status: radnice::catalog::model::DatasetStatus::Published,
                         title_cs: title.clone(),
                         title_en: Some(format!("Dataset {i}")),
                         description_cs: format!("Generovaná datová sada {i} pro měření: {title}."),
@@ -189,7 +189,7 @@ fn main() -> anyhow::Result<()> {
             .collect();
         radnice::audit::write_tx(&mut conn, |c| {
             for r in &records {
-                datasets::save_record(c, &actor, r)?;
+                store::save_record(c, &actor, r, None)?;
             }
             Ok::<_, diesel::result::Error>(())
         })?;

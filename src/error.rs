@@ -49,6 +49,19 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A lifecycle step that its table does not allow (for this user).
+    #[error("cannot move from {from} to {to}")]
+    Transition {
+        from: &'static str,
+        to: String,
+        allowed: Vec<&'static str>,
+    },
+    /// The object changed since the client read it (`If-Match`): 412.
+    #[error("precondition failed")]
+    PreconditionFailed,
+    /// The object changed since the form was opened: 409.
+    #[error("stale edit")]
+    Stale,
     #[error("service unavailable: {0}")]
     Unavailable(String),
     /// Overloaded for now: 503 with Retry-After.
@@ -80,6 +93,9 @@ impl AppError {
             AppError::PayloadTooLarge => "error_too_large",
             AppError::UnsupportedMediaType => "error_media_type",
             AppError::Conflict(_) => "error_conflict",
+            AppError::Transition { .. } => "error_transition",
+            AppError::PreconditionFailed => "error_precondition",
+            AppError::Stale => "error_stale",
             AppError::Unavailable(_) | AppError::Busy { .. } => "error_unavailable",
             AppError::Internal(_) => "error_internal",
         }
@@ -116,7 +132,10 @@ impl ResponseError for AppError {
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Transition { .. } | AppError::Stale => {
+                StatusCode::CONFLICT
+            }
+            AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::Unavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

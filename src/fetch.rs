@@ -390,3 +390,70 @@ mod tests {
         }
     }
 }
+
+/// A source URL as the public may see it: without userinfo, and with the
+/// values of query parameters that look like secrets (`apikey`, `token`,
+/// `password`, …) replaced. Anything that does not parse is shown as its
+/// scheme and host only, or not at all.
+pub fn public_location(location: &str) -> String {
+    let Ok(mut url) = url::Url::parse(location) else {
+        // Not a URL: an upload's name (`soubor:…`), shown as it is.
+        return if location.contains("://") {
+            String::new()
+        } else {
+            location.to_string()
+        };
+    };
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    let secret = |k: &str| {
+        let k = k.to_ascii_lowercase();
+        [
+            "key",
+            "token",
+            "secret",
+            "pass",
+            "pwd",
+            "auth",
+            "sig",
+            "session",
+            "credential",
+        ]
+        .iter()
+        .any(|s| k.contains(s))
+    };
+    if url.query().is_some() {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if secret(&k) {
+                    "…".to_string()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
+}
+
+#[cfg(test)]
+mod public_location_tests {
+    use super::public_location;
+
+    #[test]
+    fn secrets_in_a_source_url_are_not_shown() {
+        let shown = public_location(
+            "http://user:pass@example.org/c.ttl?apikey=s3cret&format=ttl&Access_Token=x",
+        );
+        assert!(!shown.contains("user") && !shown.contains("pass@") && !shown.contains("s3cret"));
+        assert!(!shown.contains("=x"), "{shown}");
+        assert!(shown.contains("format=ttl") && shown.starts_with("http://example.org/c.ttl?"));
+        assert_eq!(
+            public_location("soubor:katalog.ttl#ab12cd34"),
+            "soubor:katalog.ttl#ab12cd34"
+        );
+    }
+}

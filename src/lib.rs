@@ -10,6 +10,7 @@ pub mod db;
 pub mod dcat;
 pub mod error;
 pub mod fetch;
+pub mod lifecycle;
 pub mod seed;
 pub mod strategy;
 pub mod web;
@@ -18,7 +19,7 @@ use std::path::PathBuf;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{App, HttpMessage, web as aw};
+use actix_web::{App, web as aw};
 
 pub use config::Config;
 
@@ -37,6 +38,16 @@ pub struct AppState {
     pub rdf: dcat::Projection,
     /// Bounds how many SPARQL queries run at once (see `dcat::sparql`).
     pub sparql: dcat::sparql::Runner,
+    /// Each domain's audit object types and which histories are public.
+    pub audit: audit::registry::Registry,
+}
+
+/// Every domain's registrations with the audit log.
+fn audit_registry() -> audit::registry::Registry {
+    let mut registry = audit::registry::Registry::default();
+    catalog::register_audit(&mut registry);
+    strategy::register_audit(&mut registry);
+    registry
 }
 
 impl AppState {
@@ -53,6 +64,7 @@ impl AppState {
             listing: catalog::listing::Listing::default(),
             rdf: dcat::Projection::new(&config.base())?,
             sparql: dcat::sparql::Runner::new(config.sparql_concurrency),
+            audit: audit_registry(),
             pool,
             config,
         })
@@ -110,6 +122,9 @@ pub fn app(
         .default_service(aw::to(|| async {
             Err::<actix_web::HttpResponse, _>(error::AppError::NotFound)
         }))
+        // Inside the function below: it runs after the token is attached
+        // and the body has its deadline.
+        .wrap(auth::csrf::Guard { limit })
         .wrap_fn(move |mut req, srv| {
             web::body_deadline(&mut req, body_timeout);
             auth::csrf::attach(&req);
@@ -117,12 +132,7 @@ pub fn app(
             async move {
                 let res = fut.await?.map_into_boxed_body();
                 let mut res = web::errors::finish(res);
-                let fresh = res
-                    .request()
-                    .extensions()
-                    .get::<auth::csrf::CsrfToken>()
-                    .filter(|t| t.fresh)
-                    .map(|t| t.value.clone());
+                let fresh = auth::csrf::cookie_value(res.request());
                 // A response that sets its own CSRF cookie (login) wins.
                 let sets_own = res
                     .response()

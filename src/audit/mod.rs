@@ -4,6 +4,7 @@
 //! `radnice audit verify` finds it.
 
 pub mod follow;
+pub mod registry;
 pub mod routes;
 pub mod store;
 

@@ -1,10 +1,12 @@
 //! The admin's audit log with filters, and each object's history.
 
+use std::collections::HashMap;
+
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::store::{self, Filter};
-use crate::auth::{Permission, authorize};
+use crate::auth::{Permission, Role, authorize};
 use crate::error::{AppError, AppResult};
 use crate::web::Page;
 
@@ -113,34 +115,74 @@ async fn audit_page(page: Page, q: web::Query<AuditQuery>) -> AppResult<HttpResp
     page.render("audit/log.html", &ctx)
 }
 
+/// How the public sees who made a change: the role, never the person
+/// (the admin's log keeps the full actor). A person's e-mail address is
+/// personal data and public pages do not show it.
+fn public_actor(page: &Page, row: &store::AuditRow, roles: &HashMap<String, Vec<Role>>) -> String {
+    let Some(id) = &row.actor_id else {
+        return page.t("actor_system").to_string();
+    };
+    // The most telling role: what the person does for the city.
+    let role = roles.get(id).and_then(|r| {
+        [
+            Role::Curator,
+            Role::WorkingGroup,
+            Role::SteeringCommittee,
+            Role::Admin,
+        ]
+        .into_iter()
+        .find(|x| r.contains(x))
+    });
+    match role {
+        Some(r) => page.t(&format!("role_{}", r.as_str())).to_string(),
+        None => page.t("actor_user").to_string(),
+    }
+}
+
 async fn history_page(page: Page, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
     let (object_type, object_id) = path.into_inner();
-    let public = store::is_public_object_type(&object_type) && {
-        // A dataset's history is public once the dataset is: a draft's
-        // changes are not.
-        let (kind, id) = (object_type.clone(), object_id.clone());
-        kind != "dataset"
-            || crate::db::run(&page.state.pool, move |c| {
-                crate::catalog::datasets::is_public(c, &id)
-            })
-            .await?
-    };
-    if !public {
+    let full = authorize(&page.identity, Permission::ViewAuditLog).is_ok();
+    let (kind, id) = (object_type.clone(), object_id.clone());
+    let state = page.state.clone();
+    let since = crate::db::run(&page.state.pool, move |c| {
+        state.audit.public_since(c, &kind, &id)
+    })
+    .await?;
+    if !full && since.is_none() {
+        // 401 to the anonymous, 403 to the signed-in without the right.
         authorize(&page.identity, Permission::ViewAuditLog)?;
     }
     let filter = Filter {
         object_type: Some(object_type.clone()),
         object_id: Some(object_id.clone()),
+        from: if full { None } else { since },
         ..Filter::default()
     };
-    let (rows, _) =
-        crate::db::run(&page.state.pool, move |c| store::list(c, &filter, 1, 1000)).await?;
+    let (rows, roles) = crate::db::run(&page.state.pool, move |c| {
+        let (rows, _) = store::list(c, &filter, 1, 1000)?;
+        let mut roles = HashMap::new();
+        if !full {
+            for id in rows.iter().filter_map(|r| r.actor_id.as_ref()) {
+                if !roles.contains_key(id) {
+                    roles.insert(id.clone(), crate::auth::store::roles_of(c, id)?);
+                }
+            }
+        }
+        Ok::<_, diesel::result::Error>((rows, roles))
+    })
+    .await?;
     if rows.is_empty() {
         return Err(AppError::NotFound);
+    }
+    let mut view = rows_for_view(&rows);
+    if !full {
+        for (v, row) in view.iter_mut().zip(&rows) {
+            v["actor"] = serde_json::json!(public_actor(&page, row, &roles));
+        }
     }
     let mut ctx = page.context();
     ctx.insert("label", &rows[0].object_label);
     ctx.insert("object_type", &object_type);
-    ctx.insert("rows", &rows_for_view(&rows));
+    ctx.insert("rows", &view);
     page.render("audit/history.html", &ctx)
 }

@@ -195,6 +195,56 @@ pub fn save<T: Serialize + PartialEq>(
     )
 }
 
+/// The sequence number of the last change to one object (0: none). An
+/// editor's version: a save from an older one is stale.
+pub fn last_seq(conn: &mut DbConnection, object_type: &str, object_id: &str) -> QueryResult<i64> {
+    Ok(audit_log::table
+        .filter(audit_log::object_type.eq(object_type))
+        .filter(audit_log::object_id.eq(object_id))
+        .select(diesel::dsl::max(audit_log::seq))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
+}
+
+/// The changes to one object after `seq`, oldest first: what an editor
+/// with a stale version did not see.
+pub fn changes_since(
+    conn: &mut DbConnection,
+    object_type: &str,
+    object_id: &str,
+    seq: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    audit_log::table
+        .filter(audit_log::object_type.eq(object_type))
+        .filter(audit_log::object_id.eq(object_id))
+        .filter(audit_log::seq.gt(seq))
+        .order(audit_log::seq.asc())
+        .limit(100)
+        .select(AuditRow::as_select())
+        .load(conn)
+}
+
+/// The top-level fields whose value differs between a row's before and
+/// after, for "what changed".
+pub fn changed_fields(row: &AuditRow) -> Vec<String> {
+    let parse = |j: &Option<String>| {
+        j.as_deref()
+            .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+            .unwrap_or(serde_json::Value::Null)
+    };
+    let (before, after) = (parse(&row.before_json), parse(&row.after_json));
+    let keys: std::collections::BTreeSet<&String> = before
+        .as_object()
+        .into_iter()
+        .chain(after.as_object())
+        .flat_map(|o| o.keys())
+        .collect();
+    keys.into_iter()
+        .filter(|k| before.get(k.as_str()) != after.get(k.as_str()))
+        .cloned()
+        .collect()
+}
+
 #[derive(Default, Debug, Clone)]
 pub struct Filter {
     pub object_type: Option<String>,
@@ -240,14 +290,6 @@ pub fn list(
     let more = rows.len() as i64 > per_page;
     rows.truncate(per_page as usize);
     Ok((rows, more))
-}
-
-/// Object types whose history anyone may read (public data).
-pub fn is_public_object_type(t: &str) -> bool {
-    matches!(
-        t,
-        "catalog" | "publisher" | "vocab_concept" | "strategy" | "goal" | "measure" | "dataset"
-    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -43,7 +43,7 @@ impl Identity {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
+pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get("Authorization")?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
@@ -63,7 +63,14 @@ impl FromRequest for Identity {
         let req = req.clone();
         Box::pin(async move {
             let token = bearer(&req);
-            let session = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+            // The JSON API's writes take a bearer token, never the session
+            // cookie: a browser's cookie cannot be made to write through it
+            // (and so it needs no CSRF token).
+            let api_write = crate::web::is_api(&req) && !req.method().is_safe();
+            let session = req
+                .cookie(SESSION_COOKIE)
+                .filter(|_| !api_write)
+                .map(|c| c.value().to_string());
             if token.is_none() && session.is_none() {
                 return Ok(Identity(None));
             }

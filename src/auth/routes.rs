@@ -45,7 +45,6 @@ async fn login_form(page: Page, q: web::Query<NextQuery>) -> AppResult<HttpRespo
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    csrf_token: String,
     email: String,
     password: String,
     next: Option<String>,
@@ -56,7 +55,6 @@ async fn login(
     page: Page,
     form: web::Form<LoginForm>,
 ) -> AppResult<HttpResponse> {
-    csrf::verify(&req, &form.csrf_token)?;
     let state = page.state.clone();
     let addr = crate::web::request_ip(&req);
     let account = store::normalize_email(&form.email);
@@ -112,18 +110,11 @@ async fn login(
         .finish())
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    csrf_token: String,
-}
-
 async fn logout(
     req: HttpRequest,
     identity: Identity,
     state: web::Data<AppState>,
-    form: web::Form<CsrfOnly>,
 ) -> AppResult<HttpResponse> {
-    csrf::verify(&req, &form.csrf_token)?;
     authorize(&identity, Permission::ManageOwnAccount)?;
     if let Some(c) = req.cookie(SESSION_COOKIE) {
         let secret = c.value().to_string();
@@ -223,7 +214,6 @@ async fn users_page(page: Page) -> AppResult<HttpResponse> {
 
 #[derive(Deserialize)]
 pub struct UserForm {
-    csrf_token: String,
     email: String,
     display_name: String,
     password: String,
@@ -265,20 +255,15 @@ fn validate_new_user(email: &str, display_name: &str, pw: &str, errors: &mut Vec
     }
 }
 
-async fn create_user(
-    req: HttpRequest,
-    page: Page,
-    form: web::Form<Multi<UserForm>>,
-) -> AppResult<HttpResponse> {
+async fn create_user(page: Page, form: web::Form<Multi<UserForm>>) -> AppResult<HttpResponse> {
     let form = form.into_inner().0;
-    csrf::verify(&req, &form.csrf_token)?;
     let actor = authorize(&page.identity, Permission::ManageUsers)?.actor();
     let mut errors = Vec::new();
     validate_new_user(&form.email, &form.display_name, &form.password, &mut errors);
     let roles = parse_roles(&form.roles, &mut errors);
     check_publishers(&page.state, &form.publishers, &mut errors).await?;
     let result = if errors.is_empty() {
-        let hash = password::hash(&form.password)?;
+        let hash = password::hash_off_executor(&form.password).await?;
         let (email, name) = (form.email.clone(), form.display_name.clone());
         let publishers = form.publishers.clone();
         crate::db::run(&page.state.pool, move |c| {
@@ -336,7 +321,6 @@ async fn user_page(page: Page, id: web::Path<String>) -> AppResult<HttpResponse>
 
 #[derive(Deserialize)]
 pub struct UserUpdateForm {
-    csrf_token: String,
     display_name: String,
     #[serde(default)]
     active: Option<String>,
@@ -347,13 +331,11 @@ pub struct UserUpdateForm {
 }
 
 async fn update_user(
-    req: HttpRequest,
     page: Page,
     id: web::Path<String>,
     form: web::Form<Multi<UserUpdateForm>>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner().0;
-    csrf::verify(&req, &form.csrf_token)?;
     let me = authorize(&page.identity, Permission::ManageUsers)?;
     let actor = me.actor();
     let id = id.into_inner();
@@ -426,7 +408,6 @@ async fn account(page: Page) -> AppResult<HttpResponse> {
 
 #[derive(Deserialize)]
 pub struct PasswordForm {
-    csrf_token: String,
     current_password: String,
     new_password: String,
     /// A checkbox: also revoke every API token.
@@ -438,7 +419,6 @@ async fn change_password(
     page: Page,
     form: web::Form<PasswordForm>,
 ) -> AppResult<HttpResponse> {
-    csrf::verify(&req, &form.csrf_token)?;
     let user = authorize(&page.identity, Permission::ManageOwnAccount)?.clone();
     let mut errors = Vec::new();
     if let Err(key) = password::check_strength(&form.new_password) {
@@ -455,7 +435,7 @@ async fn change_password(
     let stored = crate::db::run(&page.state.pool, move |c| store::find_by_id(c, &uid))
         .await?
         .ok_or(AppError::NotFound)?;
-    if !password::verify(&form.current_password, &stored.password_hash) {
+    if !password::verify_off_executor(&form.current_password, &stored.password_hash).await {
         errors.push(FieldError::new("current_password", "password_wrong"));
     } else {
         page.state.throttle.succeed(&throttle_key, &addr);
@@ -463,7 +443,7 @@ async fn change_password(
     if !errors.is_empty() {
         return account_page(&page, None, &errors).await;
     }
-    let hash = password::hash(&form.new_password)?;
+    let hash = password::hash_off_executor(&form.new_password).await?;
     let actor = user.actor();
     let keep = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
     let revoke_tokens = form.revoke_tokens.is_some();
@@ -485,16 +465,10 @@ async fn change_password(
 
 #[derive(Deserialize)]
 pub struct TokenForm {
-    csrf_token: String,
     name: String,
 }
 
-async fn create_token(
-    req: HttpRequest,
-    page: Page,
-    form: web::Form<TokenForm>,
-) -> AppResult<HttpResponse> {
-    csrf::verify(&req, &form.csrf_token)?;
+async fn create_token(page: Page, form: web::Form<TokenForm>) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::ManageOwnAccount)?.clone();
     let name = form.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
@@ -514,13 +488,7 @@ async fn create_token(
     account_page(&page, Some(&secret), &[]).await
 }
 
-async fn revoke_token(
-    req: HttpRequest,
-    page: Page,
-    id: web::Path<String>,
-    form: web::Form<CsrfOnly>,
-) -> AppResult<HttpResponse> {
-    csrf::verify(&req, &form.csrf_token)?;
+async fn revoke_token(page: Page, id: web::Path<String>) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::ManageOwnAccount)?.clone();
     let actor = user.actor();
     let token_id = id.into_inner();
@@ -576,7 +544,7 @@ async fn api_create_user(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let hash = password::hash(&body.password)?;
+    let hash = password::hash_off_executor(&body.password).await?;
     let created = crate::db::run(&state.pool, move |c| {
         store::create_user(
             c,

@@ -1,17 +1,21 @@
-//! Curators' pages: dataset and distribution forms, publish and withdraw.
-//! Every handler: CSRF (on POST) -> authorise -> validate -> one transaction
-//! with its audit row -> 303, or the form again with its field errors (422).
+//! Curators' pages: dataset and distribution forms, lifecycle moves, the
+//! deletion of a draft. Thin handlers over `service`: parse the form, call,
+//! then 303, the form again with its field errors (422), or the form again
+//! with what changed meanwhile (409) when it started from an older version.
 
 use std::collections::HashMap;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::editing::{DatasetForm, DistributionForm, distribution_input};
+use super::forms::{DatasetForm, DistributionForm, distribution_input};
+use super::input::{DatasetInput, DistributionInput};
 use super::model::{Concept, DatasetRecord, Publisher, terms};
-use super::{datasets, store};
-use crate::auth::{CurrentUser, Permission, authorize, csrf};
+use super::service::{self, Mode};
+use super::store;
+use crate::auth::{CurrentUser, Permission, authorize};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::lifecycle::TransitionInput;
 use crate::web::forms::Multi;
 use crate::web::{Page, form_status, see_other};
 
@@ -40,8 +44,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/datasets/{slug}/distributions/{id}/delete",
             web::post().to(delete_distribution),
         )
+        .route("/datasets/{slug}/transition", web::post().to(transition))
         .route("/datasets/{slug}/publish", web::post().to(publish))
-        .route("/datasets/{slug}/withdraw", web::post().to(withdraw));
+        .route("/datasets/{slug}/withdraw", web::post().to(withdraw))
+        .route("/datasets/{slug}/delete", web::post().to(delete_draft));
 }
 
 /// Publishers the user may act for, and the vocabularies the forms offer.
@@ -49,7 +55,7 @@ async fn choices(page: &Page, user: &CurrentUser) -> AppResult<(Vec<Publisher>, 
     let user = user.clone();
     crate::db::run(&page.state.pool, move |c| {
         Ok::<_, diesel::result::Error>((
-            datasets::publishers_for(c, &user)?,
+            store::publishers_for(c, &user)?,
             store::concepts(c, None)?,
         ))
     })
@@ -67,12 +73,47 @@ fn errors_map(page: &Page, errors: &[FieldError]) -> HashMap<String, String> {
         .collect()
 }
 
+/// What changed since `version`, for a form shown again at 409: when, and
+/// which fields.
+async fn changed_since(page: &Page, id: String, version: i64) -> AppResult<Vec<serde_json::Value>> {
+    let rows = crate::db::run(&page.state.pool, move |c| {
+        crate::audit::store::changes_since(c, "dataset", &id, version)
+    })
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "at": crate::web::local_time(&r.at),
+                "fields": crate::audit::store::changed_fields(r),
+            })
+        })
+        .collect())
+}
+
+/// A form the curator fills in: its values, its field errors, and when it
+/// started from an older version, what changed meanwhile.
+struct Shown<'a, F> {
+    form: &'a F,
+    editing: Option<&'a str>,
+    errors: &'a [FieldError],
+    changed: Option<Vec<serde_json::Value>>,
+}
+
+impl<F> Shown<'_, F> {
+    fn status(&self) -> actix_web::http::StatusCode {
+        if self.changed.is_some() {
+            actix_web::http::StatusCode::CONFLICT
+        } else {
+            form_status(self.errors)
+        }
+    }
+}
+
 async fn render_dataset_form(
     page: &Page,
     user: &CurrentUser,
-    form: &DatasetForm,
-    editing: Option<&str>,
-    errors: &[FieldError],
+    shown: Shown<'_, DatasetForm>,
 ) -> AppResult<HttpResponse> {
     let (publishers, concepts) = choices(page, user).await?;
     let by = |s: &str| {
@@ -83,14 +124,15 @@ async fn render_dataset_form(
             .collect::<Vec<_>>()
     };
     let mut ctx = page.context();
-    ctx.insert("form", form);
-    ctx.insert("editing", &editing);
+    ctx.insert("form", shown.form);
+    ctx.insert("editing", &shown.editing);
     ctx.insert("publishers", &publishers);
     ctx.insert("themes", &by("theme"));
     ctx.insert("eurovoc", &by("eurovoc"));
     ctx.insert("frequencies", &by("frequency"));
-    ctx.insert("errors", &errors_map(page, errors));
-    page.render_status(form_status(errors), "catalog/dataset_form.html", &ctx)
+    ctx.insert("errors", &errors_map(page, shown.errors));
+    ctx.insert("changed", &shown.changed);
+    page.render_status(shown.status(), "catalog/dataset_form.html", &ctx)
 }
 
 async fn new_form(page: Page) -> AppResult<HttpResponse> {
@@ -99,89 +141,143 @@ async fn new_form(page: Page) -> AppResult<HttpResponse> {
         spatial: "https://linked.cuzk.cz/resource/ruian/obec/562971".to_string(),
         ..DatasetForm::default()
     };
-    render_dataset_form(&page, &user, &form, None, &[]).await
+    let shown = Shown {
+        form: &form,
+        editing: None,
+        errors: &[],
+        changed: None,
+    };
+    render_dataset_form(&page, &user, shown).await
 }
 
-/// Validates and stores in one transaction; `Ok(Err(errors))` when the form
-/// must be shown again.
+/// What a save ended in, for a form handler.
+enum Outcome {
+    Saved(String),
+    Invalid(Vec<FieldError>),
+    /// Started from an older version; the changes since it.
+    Stale(Vec<serde_json::Value>),
+}
+
+/// Validates and stores in one transaction.
 async fn save(
     page: &Page,
     user: &CurrentUser,
-    input: super::editing::DatasetInput,
-    creating: bool,
-) -> AppResult<Result<String, Vec<FieldError>>> {
+    input: DatasetInput,
+    mode: Mode,
+    stale_from: Option<(String, i64)>,
+) -> AppResult<Outcome> {
     let user = user.clone();
     let state = page.state.clone();
-    crate::db::run(&page.state.pool, move |c| {
-        super::editing::save(c, &state.rdf, &user, &input, creating)
+    let saved = crate::db::run(&page.state.pool, move |c| {
+        service::save(c, &state.rdf, &user, &input, mode)
     })
-    .await
-}
-
-async fn create(
-    req: HttpRequest,
-    page: Page,
-    form: web::Form<Multi<DatasetForm>>,
-) -> AppResult<HttpResponse> {
-    let form = form.into_inner().into_inner();
-    csrf::verify(&req, &form.csrf_token)?;
-    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
-    match save(&page, &user, form.to_input(Vec::new()), true).await? {
-        Ok(slug) => Ok(see_other(&format!("/datasets/{slug}"))),
-        Err(errors) => render_dataset_form(&page, &user, &form, None, &errors).await,
+    .await;
+    match saved {
+        Ok(Ok(saved)) => Ok(Outcome::Saved(saved.slug)),
+        Ok(Err(errors)) => Ok(Outcome::Invalid(errors)),
+        Err(AppError::Stale) => {
+            let (id, version) = stale_from.ok_or(AppError::Stale)?;
+            Ok(Outcome::Stale(changed_since(page, id, version).await?))
+        }
+        Err(e) => Err(e),
     }
 }
 
-/// The record and its publisher's slug, if the user may change it.
+/// The version a form says it started from: none when the field is empty
+/// (a client that does not track versions, like an API call without
+/// `If-Match`), and a value that is not a version can only be stale.
+fn form_version(v: &str) -> Option<i64> {
+    match v.trim() {
+        "" => None,
+        v => Some(v.parse().unwrap_or(-1)),
+    }
+}
+
+async fn create(page: Page, form: web::Form<Multi<DatasetForm>>) -> AppResult<HttpResponse> {
+    let form = form.into_inner().into_inner();
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    let shown = |errors| Shown {
+        form: &form,
+        editing: None,
+        errors,
+        changed: None,
+    };
+    match save(&page, &user, form.to_input(Vec::new()), Mode::Create, None).await? {
+        Outcome::Saved(slug) => Ok(see_other(&format!("/datasets/{slug}"))),
+        Outcome::Invalid(errors) => render_dataset_form(&page, &user, shown(&errors)).await,
+        Outcome::Stale(_) => Err(AppError::Stale),
+    }
+}
+
+/// The record, its version and its publisher's slug, if the user may
+/// change it.
 async fn editable(
     page: &Page,
     user: &CurrentUser,
     slug: String,
-) -> AppResult<(DatasetRecord, String)> {
+) -> AppResult<(DatasetRecord, i64, String)> {
     let user = user.clone();
     crate::db::run(&page.state.pool, move |c| {
-        let rec = super::editing::editable(c, &user, &slug)?;
+        let (rec, version) = service::editable(c, &user, &slug)?;
         let publisher = store::publisher_by_id(c, &rec.dataset.publisher_id)?.slug;
-        Ok::<_, AppError>((rec, publisher))
+        Ok::<_, AppError>((rec, version, publisher))
     })
     .await
 }
 
 async fn edit_form(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
-    let (rec, publisher) = editable(&page, &user, slug.into_inner()).await?;
-    let form = DatasetForm::from_record(&rec, &publisher);
-    render_dataset_form(&page, &user, &form, Some(&rec.dataset.slug), &[]).await
+    let (rec, version, publisher) = editable(&page, &user, slug.into_inner()).await?;
+    let mut form = DatasetForm::from_record(&rec, &publisher);
+    form.version = version.to_string();
+    let shown = Shown {
+        form: &form,
+        editing: Some(&rec.dataset.slug),
+        errors: &[],
+        changed: None,
+    };
+    render_dataset_form(&page, &user, shown).await
 }
 
 async fn update(
-    req: HttpRequest,
     page: Page,
     slug: web::Path<String>,
     form: web::Form<Multi<DatasetForm>>,
 ) -> AppResult<HttpResponse> {
     let mut form = form.into_inner().into_inner();
-    csrf::verify(&req, &form.csrf_token)?;
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
-    let (rec, _) = editable(&page, &user, slug.into_inner()).await?;
+    let (rec, current, _) = editable(&page, &user, slug.into_inner()).await?;
     // The address never changes; the form does not offer it.
     form.slug = rec.dataset.slug.clone();
+    let version = form_version(&form.version);
     let kept = rec.distributions.iter().map(distribution_input).collect();
-    match save(&page, &user, form.to_input(kept), false).await? {
-        Ok(slug) => Ok(see_other(&format!("/datasets/{slug}"))),
-        Err(errors) => {
-            render_dataset_form(&page, &user, &form, Some(&rec.dataset.slug), &errors).await
+    let mode = Mode::Update { version };
+    let stale_from = version.map(|v| (rec.dataset.id.clone(), v));
+    let outcome = save(&page, &user, form.to_input(kept), mode, stale_from).await?;
+    let (errors, changed) = match outcome {
+        Outcome::Saved(slug) => return Ok(see_other(&format!("/datasets/{slug}"))),
+        Outcome::Invalid(errors) => (errors, None),
+        Outcome::Stale(changed) => {
+            // Saving again from here overwrites what is shown as changed:
+            // the curator has now seen it.
+            form.version = current.to_string();
+            (Vec::new(), Some(changed))
         }
-    }
+    };
+    let shown = Shown {
+        form: &form,
+        editing: Some(&rec.dataset.slug),
+        errors: &errors,
+        changed,
+    };
+    render_dataset_form(&page, &user, shown).await
 }
 
 async fn render_distribution_form(
     page: &Page,
     user: &CurrentUser,
     slug: &str,
-    editing: Option<&str>,
-    form: &DistributionForm,
-    errors: &[FieldError],
+    shown: Shown<'_, DistributionForm>,
 ) -> AppResult<HttpResponse> {
     let (_, concepts) = choices(page, user).await?;
     let by = |s: &str| {
@@ -193,8 +289,8 @@ async fn render_distribution_form(
     };
     let mut ctx = page.context();
     ctx.insert("slug", slug);
-    ctx.insert("editing", &editing);
-    ctx.insert("form", form);
+    ctx.insert("editing", &shown.editing);
+    ctx.insert("form", shown.form);
     ctx.insert("file_types", &by("file_type"));
     ctx.insert("licences", &by("licence"));
     ctx.insert(
@@ -207,100 +303,128 @@ async fn render_distribution_form(
             "personal_data": terms::PERSONAL_DATA,
         }),
     );
-    ctx.insert("errors", &errors_map(page, errors));
-    page.render_status(form_status(errors), "catalog/distribution_form.html", &ctx)
+    ctx.insert("errors", &errors_map(page, shown.errors));
+    ctx.insert("changed", &shown.changed);
+    page.render_status(shown.status(), "catalog/distribution_form.html", &ctx)
 }
 
 async fn new_distribution_form(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
-    let (rec, _) = editable(&page, &user, slug.into_inner()).await?;
+    let (rec, version, _) = editable(&page, &user, slug.into_inner()).await?;
     let form = DistributionForm {
         author_work: terms::NO_AUTHOR_WORK.to_string(),
         db_author_work: terms::NOT_AUTHOR_DATABASE.to_string(),
         db_sui_generis: terms::NO_SUI_GENERIS.to_string(),
         personal_data: terms::NO_PERSONAL_DATA.to_string(),
+        version: version.to_string(),
         ..DistributionForm::default()
     };
-    render_distribution_form(&page, &user, &rec.dataset.slug, None, &form, &[]).await
+    let shown = Shown {
+        form: &form,
+        editing: None,
+        errors: &[],
+        changed: None,
+    };
+    render_distribution_form(&page, &user, &rec.dataset.slug, shown).await
 }
 
 async fn add_distribution(
-    req: HttpRequest,
     page: Page,
     slug: web::Path<String>,
     form: web::Form<DistributionForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
-    csrf::verify(&req, &form.csrf_token)?;
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
-    let (rec, publisher) = editable(&page, &user, slug.into_inner()).await?;
+    let (rec, current, publisher) = editable(&page, &user, slug.into_inner()).await?;
     let new = match form.to_input() {
         Ok(d) => d,
         Err(e) => {
-            return render_distribution_form(&page, &user, &rec.dataset.slug, None, &form, &[e])
-                .await;
+            let shown = Shown {
+                form: &form,
+                editing: None,
+                errors: &[e],
+                changed: None,
+            };
+            return render_distribution_form(&page, &user, &rec.dataset.slug, shown).await;
         }
     };
     let mut distributions: Vec<_> = rec.distributions.iter().map(distribution_input).collect();
     let index = distributions.len();
     distributions.push(new);
-    save_distributions(
-        &page,
-        &user,
-        &rec,
-        &publisher,
-        distributions,
+    let target = Target {
+        rec: &rec,
+        publisher: &publisher,
+        current,
         index,
-        None,
-        &form,
-    )
-    .await
+        editing: None,
+    };
+    save_distributions(&page, &user, target, distributions, form).await
 }
 
-/// Saves the dataset with its distributions changed; field errors can only
-/// be the changed distribution's, and come back on its form.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one form, its dataset and where it sits"
-)]
+/// The dataset a distribution form changes, and where in it.
+struct Target<'a> {
+    rec: &'a DatasetRecord,
+    publisher: &'a str,
+    /// The dataset's version now.
+    current: i64,
+    index: usize,
+    editing: Option<&'a str>,
+}
+
+/// Saves the dataset with its distributions changed, from the version the
+/// form started from; field errors can only be the changed distribution's,
+/// and come back on its form.
 async fn save_distributions(
     page: &Page,
     user: &CurrentUser,
-    rec: &DatasetRecord,
-    publisher: &str,
-    distributions: Vec<super::editing::DistributionInput>,
-    index: usize,
-    editing: Option<&str>,
-    form: &DistributionForm,
+    target: Target<'_>,
+    distributions: Vec<DistributionInput>,
+    mut form: DistributionForm,
 ) -> AppResult<HttpResponse> {
-    let input = DatasetForm::from_record(rec, publisher).to_input(distributions);
-    match save(page, user, input, false).await? {
-        Ok(slug) => Ok(see_other(&format!("/datasets/{slug}"))),
-        Err(errors) => {
-            let prefix = format!("distributions[{index}].");
+    let rec = target.rec;
+    let input = DatasetForm::from_record(rec, target.publisher).to_input(distributions);
+    let version = form_version(&form.version);
+    let mode = Mode::Update { version };
+    let stale_from = version.map(|v| (rec.dataset.id.clone(), v));
+    let (errors, changed) = match save(page, user, input, mode, stale_from).await? {
+        Outcome::Saved(slug) => return Ok(see_other(&format!("/datasets/{slug}"))),
+        Outcome::Invalid(errors) => {
+            let prefix = format!("distributions[{}].", target.index);
             let mine: Vec<FieldError> = errors
                 .into_iter()
                 .map(|e| FieldError::new(e.field.trim_start_matches(&prefix), &e.message))
                 .collect();
-            render_distribution_form(page, user, &rec.dataset.slug, editing, form, &mine).await
+            (mine, None)
         }
-    }
+        Outcome::Stale(changed) => {
+            form.version = target.current.to_string();
+            (Vec::new(), Some(changed))
+        }
+    };
+    let shown = Shown {
+        form: &form,
+        editing: target.editing,
+        errors: &errors,
+        changed,
+    };
+    render_distribution_form(page, user, &rec.dataset.slug, shown).await
 }
 
-/// The dataset and the position of one of its distributions.
+/// The dataset, its version, its publisher and the position of one of its
+/// distributions.
 async fn distribution_of(
     page: &Page,
     user: &CurrentUser,
     slug: String,
     id: &str,
-) -> AppResult<(DatasetRecord, String, usize)> {
-    let (rec, publisher) = editable(page, user, slug).await?;
+) -> AppResult<(DatasetRecord, i64, String, usize)> {
+    let (rec, version, publisher) = editable(page, user, slug).await?;
     let index = rec
         .distributions
         .iter()
         .position(|d| d.id == id)
         .ok_or(AppError::NotFound)?;
-    Ok((rec, publisher, index))
+    Ok((rec, version, publisher, index))
 }
 
 async fn edit_distribution_form(
@@ -309,67 +433,67 @@ async fn edit_distribution_form(
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
-    let (rec, _, index) = distribution_of(&page, &user, slug, &id).await?;
-    let form = DistributionForm::from_distribution(&rec.distributions[index]);
-    render_distribution_form(&page, &user, &rec.dataset.slug, Some(&id), &form, &[]).await
+    let (rec, version, _, index) = distribution_of(&page, &user, slug, &id).await?;
+    let mut form = DistributionForm::from_distribution(&rec.distributions[index]);
+    form.version = version.to_string();
+    let shown = Shown {
+        form: &form,
+        editing: Some(&id),
+        errors: &[],
+        changed: None,
+    };
+    render_distribution_form(&page, &user, &rec.dataset.slug, shown).await
 }
 
 async fn update_distribution(
-    req: HttpRequest,
     page: Page,
     path: web::Path<(String, String)>,
     form: web::Form<DistributionForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
-    csrf::verify(&req, &form.csrf_token)?;
     let (slug, id) = path.into_inner();
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
-    let (rec, publisher, index) = distribution_of(&page, &user, slug, &id).await?;
+    let (rec, current, publisher, index) = distribution_of(&page, &user, slug, &id).await?;
     let mut changed = match form.to_input() {
         Ok(d) => d,
         Err(e) => {
-            return render_distribution_form(
-                &page,
-                &user,
-                &rec.dataset.slug,
-                Some(&id),
-                &form,
-                &[e],
-            )
-            .await;
+            let shown = Shown {
+                form: &form,
+                editing: Some(&id),
+                errors: &[e],
+                changed: None,
+            };
+            return render_distribution_form(&page, &user, &rec.dataset.slug, shown).await;
         }
     };
     changed.id = Some(id.clone());
     let mut distributions: Vec<_> = rec.distributions.iter().map(distribution_input).collect();
     distributions[index] = changed;
-    save_distributions(
-        &page,
-        &user,
-        &rec,
-        &publisher,
-        distributions,
+    let target = Target {
+        rec: &rec,
+        publisher: &publisher,
+        current,
         index,
-        Some(&id),
-        &form,
-    )
-    .await
+        editing: Some(&id),
+    };
+    save_distributions(&page, &user, target, distributions, form).await
 }
 
+/// A form that only says which version it acts on (deletions).
 #[derive(Deserialize)]
-pub struct CsrfOnly {
-    csrf_token: String,
+pub struct VersionForm {
+    #[serde(default)]
+    version: String,
 }
 
 async fn delete_distribution(
-    req: HttpRequest,
     page: Page,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfOnly>,
+    form: web::Form<VersionForm>,
 ) -> AppResult<HttpResponse> {
-    csrf::verify(&req, &form.csrf_token)?;
     let (slug, id) = path.into_inner();
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
-    let (rec, publisher, _) = distribution_of(&page, &user, slug, &id).await?;
+    let (rec, _, publisher, _) = distribution_of(&page, &user, slug, &id).await?;
     // The others keep their ids, so their IRIs do not move.
     let distributions: Vec<_> = rec
         .distributions
@@ -378,52 +502,86 @@ async fn delete_distribution(
         .map(distribution_input)
         .collect();
     let input = DatasetForm::from_record(&rec, &publisher).to_input(distributions);
-    match save(&page, &user, input, false).await? {
-        Ok(slug) => Ok(see_other(&format!("/datasets/{slug}"))),
+    let mode = Mode::Update {
+        version: form_version(&form.version),
+    };
+    match save(&page, &user, input, mode, None).await? {
+        Outcome::Saved(slug) => Ok(see_other(&format!("/datasets/{slug}"))),
         // Removing a distribution leaves nothing to get wrong.
-        Err(errors) => Err(AppError::Validation(errors)),
+        Outcome::Invalid(errors) => Err(AppError::Validation(errors)),
+        Outcome::Stale(_) => Err(AppError::Stale),
     }
 }
 
+/// A lifecycle move from the dataset page: the target state, the reason
+/// (a withdrawal's), the version the page showed.
 #[derive(Deserialize)]
-pub struct StatusForm {
-    csrf_token: String,
+pub struct TransitionForm {
+    #[serde(default)]
+    to: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    version: String,
 }
 
-async fn change_status(
-    req: HttpRequest,
-    page: Page,
-    slug: String,
-    form: StatusForm,
-    status: &'static str,
-) -> AppResult<HttpResponse> {
-    csrf::verify(&req, &form.csrf_token)?;
+async fn move_dataset(page: Page, slug: String, form: TransitionForm) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
-    let reason = (status == "withdrawn").then_some(form.reason);
     let state = page.state.clone();
+    let step = TransitionInput {
+        to: form.to,
+        reason: Some(form.reason),
+    };
+    let version = form_version(&form.version);
     let saved = crate::db::run(&page.state.pool, move |c| {
-        super::editing::set_status(c, &state.rdf, &user, &slug, status, reason)
+        service::transition(c, &state.rdf, &user, &slug, &step, version)
     })
     .await?;
     Ok(see_other(&format!("/datasets/{}", saved.dataset.slug)))
 }
 
-async fn publish(
-    req: HttpRequest,
+async fn transition(
     page: Page,
     slug: web::Path<String>,
-    form: web::Form<StatusForm>,
+    form: web::Form<TransitionForm>,
 ) -> AppResult<HttpResponse> {
-    change_status(req, page, slug.into_inner(), form.into_inner(), "published").await
+    move_dataset(page, slug.into_inner(), form.into_inner()).await
 }
 
-async fn withdraw(
-    req: HttpRequest,
+/// Alias of `transition` to `published`.
+async fn publish(
     page: Page,
     slug: web::Path<String>,
-    form: web::Form<StatusForm>,
+    form: web::Form<TransitionForm>,
 ) -> AppResult<HttpResponse> {
-    change_status(req, page, slug.into_inner(), form.into_inner(), "withdrawn").await
+    let mut form = form.into_inner();
+    form.to = "published".into();
+    move_dataset(page, slug.into_inner(), form).await
+}
+
+/// Alias of `transition` to `withdrawn`.
+async fn withdraw(
+    page: Page,
+    slug: web::Path<String>,
+    form: web::Form<TransitionForm>,
+) -> AppResult<HttpResponse> {
+    let mut form = form.into_inner();
+    form.to = "withdrawn".into();
+    move_dataset(page, slug.into_inner(), form).await
+}
+
+async fn delete_draft(
+    page: Page,
+    slug: web::Path<String>,
+    form: web::Form<VersionForm>,
+) -> AppResult<HttpResponse> {
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    let state = page.state.clone();
+    let slug = slug.into_inner();
+    let version = form_version(&form.version);
+    crate::db::run(&page.state.pool, move |c| {
+        service::delete_draft(c, &state.rdf, &user, &slug, version)
+    })
+    .await?;
+    Ok(see_other("/datasets"))
 }

@@ -2,6 +2,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::schema::{catalog_record, publishers, vocab_concepts};
+use crate::lifecycle::{Lifecycle, Step};
 
 /// The kinds of publisher chapter 2.1.1 of the strategy names.
 pub const PUBLISHER_KINDS: [&str; 5] = [
@@ -72,7 +73,101 @@ pub struct HomeSummary {
     pub strategies: Vec<crate::strategy::model::StrategySummary>,
 }
 
-pub const DATASET_STATUSES: [&str; 3] = ["draft", "published", "withdrawn"];
+/// Where a dataset is in its life: a draft only its curators see, published
+/// (in every list, document and harvest), or withdrawn (its URL answers 410
+/// with the reason). See `DATASET_LIFECYCLE` for the moves.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum DatasetStatus {
+    Draft,
+    Published,
+    Withdrawn,
+}
+crate::text_state!(DatasetStatus {
+    Draft => "draft",
+    Published => "published",
+    Withdrawn => "withdrawn",
+});
+
+const CURATORS: &[crate::auth::Role] = &[crate::auth::Role::Admin, crate::auth::Role::Curator];
+
+/// The catalog's moves. A draft that was never published is deleted
+/// instead of withdrawn (`service::delete_draft`): there is nothing public
+/// to explain.
+pub const DATASET_LIFECYCLE: Lifecycle<DatasetStatus> = Lifecycle {
+    steps: &[
+        Step {
+            from: DatasetStatus::Draft,
+            to: DatasetStatus::Published,
+            roles: CURATORS,
+            needs_reason: false,
+        },
+        Step {
+            from: DatasetStatus::Published,
+            to: DatasetStatus::Withdrawn,
+            roles: CURATORS,
+            needs_reason: true,
+        },
+        Step {
+            from: DatasetStatus::Withdrawn,
+            to: DatasetStatus::Published,
+            roles: CURATORS,
+            needs_reason: false,
+        },
+    ],
+};
+
+/// A dataset's address: lowercase ASCII letters, digits and inner hyphens,
+/// at most 100 bytes. It is part of the dataset's IRI, so it never changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(s: &str) -> Option<Slug> {
+        let ok = !s.is_empty()
+            && s.len() <= 100
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-');
+        ok.then(|| Slug(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A bounding box in WGS 84 degrees: west below east and south below north,
+/// within the globe (a city's data never crosses the antimeridian). NaN, a
+/// form's unreadable number, fails every comparison.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bbox([f64; 4]);
+
+impl Bbox {
+    pub fn new([west, south, east, north]: [f64; 4]) -> Option<Bbox> {
+        let ok = (-180.0..=180.0).contains(&west)
+            && (-180.0..=180.0).contains(&east)
+            && (-90.0..=90.0).contains(&south)
+            && (-90.0..=90.0).contains(&north)
+            && west < east
+            && south < north;
+        ok.then_some(Bbox([west, south, east, north]))
+    }
+
+    /// West, south, east, north.
+    pub fn sides(self) -> [f64; 4] {
+        self.0
+    }
+}
 
 /// DCAT-AP-CZ terms of use (`pu:` = https://data.gov.cz/slovník/podmínky-užití/):
 /// each of the four answers is a licence IRI or one of these fixed IRIs.
@@ -97,7 +192,7 @@ pub struct Dataset {
     pub id: String,
     pub slug: String,
     pub publisher_id: String,
-    pub status: String,
+    pub status: DatasetStatus,
     pub title_cs: String,
     pub title_en: Option<String>,
     pub description_cs: String,
@@ -129,6 +224,18 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// Whether it has ever been out in public: its history is public from
+    /// the first publication on.
+    pub fn was_published(&self) -> bool {
+        self.published_at.is_some() || self.status != DatasetStatus::Draft
+    }
+
+    /// Kept up to date by a harvest of another catalog, and so read-only
+    /// here (`service::editable`).
+    pub fn is_harvested(&self) -> bool {
+        self.harvest_source_id.is_some()
+    }
+
     /// The bounding box as west, south, east, north, when it has one.
     pub fn bbox(&self) -> Option<[f64; 4]> {
         Some([

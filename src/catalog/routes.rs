@@ -5,12 +5,14 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::editing::DatasetInput;
-use super::model::{DatasetFilter, DatasetRecord};
-use super::{datasets, store};
+use super::input::DatasetInput;
+use super::model::{DATASET_LIFECYCLE, DatasetFilter, DatasetRecord, DatasetStatus};
+use super::service::{self, Mode, Policy};
+use super::store;
 use crate::AppState;
 use crate::auth::{CurrentUser, Identity, Permission, authorize};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::lifecycle::{State, TransitionInput};
 use crate::web::{Lang, Page};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -25,6 +27,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/datasets", web::post().to(api_create_dataset))
         .route("/api/v1/datasets/{slug}", web::get().to(api_dataset))
         .route("/api/v1/datasets/{slug}", web::put().to(api_update_dataset))
+        .route(
+            "/api/v1/datasets/{slug}",
+            web::delete().to(api_delete_dataset),
+        )
+        .route(
+            "/api/v1/datasets/{slug}/transition",
+            web::post().to(api_transition_dataset),
+        )
         .route(
             "/api/v1/datasets/{slug}/publish",
             web::post().to(api_publish_dataset),
@@ -145,20 +155,27 @@ async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppResult<HttpRe
     page.render("catalog/datasets.html", &ctx)
 }
 
-async fn load_public(state: &AppState, slug: String) -> AppResult<DatasetRecord> {
-    let rec = crate::db::run(&state.pool, move |c| datasets::record_by_slug(c, &slug))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    match rec.dataset.status.as_str() {
-        "published" => Ok(rec),
-        "withdrawn" => Err(AppError::Gone(
+/// A published dataset and its version (for the API's `ETag`).
+async fn load_public(state: &AppState, slug: String) -> AppResult<(DatasetRecord, i64)> {
+    let (rec, version) = crate::db::run(&state.pool, move |c| {
+        let Some(rec) = store::record_by_slug(c, &slug)? else {
+            return Ok::<_, AppError>(None);
+        };
+        let version = store::version(c, &rec.dataset.id)?;
+        Ok(Some((rec, version)))
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    match rec.dataset.status {
+        DatasetStatus::Published => Ok((rec, version)),
+        DatasetStatus::Withdrawn => Err(AppError::Gone(
             rec.dataset
                 .withdrawn_reason
                 .clone()
                 .unwrap_or_else(|| rec.dataset.title_cs.clone()),
         )),
         // Drafts are not public yet.
-        _ => Err(AppError::NotFound),
+        DatasetStatus::Draft => Err(AppError::NotFound),
     }
 }
 
@@ -187,7 +204,7 @@ async fn dataset_page(
             english,
         );
         let source = facts.source.as_deref().map(str::to_string);
-        return render_dataset(&page, &rec, &facts.publisher, labels, source, false);
+        return render_dataset(&page, &rec, &facts.publisher, labels, source, None);
     }
     let user = page.identity.user().cloned();
     let s2 = slug.clone();
@@ -195,25 +212,40 @@ async fn dataset_page(
     let found = crate::db::run(&page.state.pool, move |c| {
         // Keeps the projection fresh for the visitors after this one.
         state.rdf.catch_up(c)?;
-        let Some(rec) = datasets::record_by_slug(c, &s2)? else {
+        let Some(rec) = store::record_by_slug(c, &s2)? else {
             return Ok::<_, AppError>(None);
         };
-        let can_edit = match &user {
-            Some(u) => datasets::can_act_for(c, u, &rec.dataset.publisher_id)?,
-            None => false,
-        };
+        let can_edit = Policy::allows(c, user.as_ref(), &rec);
+        // A harvested draft or withdrawn record is seen by its publisher's
+        // curators, though none may edit it.
+        let can_see = can_edit
+            || user.as_ref().is_some_and(|u| {
+                Policy::may_act_for(c, u, &rec.dataset.publisher_id).unwrap_or(false)
+            });
         let publisher = store::publisher_by_id(c, &rec.dataset.publisher_id)?;
         let source = match &rec.dataset.harvest_source_id {
             Some(id) => crate::dcat::harvest::source_by_id(c, id)?.map(|s| s.location),
             None => None,
         };
         let labels = state.listing.labels(c, vocabulary_iris(&rec), english)?;
-        Ok(Some((rec, can_edit, publisher, labels, source)))
+        let curation = match (&user, can_edit) {
+            (Some(u), true) => Some(Curation {
+                version: store::version(c, &rec.dataset.id)?,
+                next: DATASET_LIFECYCLE
+                    .next(rec.dataset.status, &u.roles)
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect(),
+                deletable: !rec.dataset.was_published(),
+            }),
+            _ => None,
+        };
+        Ok(Some((rec, curation, can_see, publisher, labels, source)))
     })
     .await?;
-    let (rec, can_edit, publisher, labels, source) = found.ok_or(AppError::NotFound)?;
-    match rec.dataset.status.as_str() {
-        "withdrawn" => {
+    let (rec, curation, can_see, publisher, labels, source) = found.ok_or(AppError::NotFound)?;
+    match rec.dataset.status {
+        DatasetStatus::Withdrawn => {
             let mut ctx = page.context();
             ctx.insert("slug", &slug);
             ctx.insert(
@@ -226,11 +258,22 @@ async fn dataset_page(
                 &ctx,
             );
         }
-        // A draft is seen only by those who may edit it.
-        "draft" if !can_edit => return Err(AppError::NotFound),
+        // A draft is seen only by its publisher's curators.
+        DatasetStatus::Draft if !can_see => return Err(AppError::NotFound),
         _ => {}
     }
-    render_dataset(&page, &rec, &publisher, labels, source, can_edit)
+    render_dataset(&page, &rec, &publisher, labels, source, curation)
+}
+
+/// What a curator who may change the dataset is offered on its page.
+#[derive(Serialize)]
+struct Curation {
+    /// The version the page shows, sent back by its forms.
+    version: i64,
+    /// The states the curator may move it to.
+    next: Vec<&'static str>,
+    /// A draft never published can be deleted.
+    deletable: bool,
 }
 
 fn render_dataset(
@@ -239,7 +282,7 @@ fn render_dataset(
     publisher: &super::model::Publisher,
     labels: HashMap<String, String>,
     source: Option<String>,
-    can_edit: bool,
+    curation: Option<Curation>,
 ) -> AppResult<HttpResponse> {
     let (eurovoc, themes): (Vec<&String>, Vec<&String>) = rec
         .themes
@@ -249,8 +292,13 @@ fn render_dataset(
     ctx.insert("d", rec);
     ctx.insert("themes", &themes);
     ctx.insert("eurovoc", &eurovoc);
-    ctx.insert("source", &source);
-    ctx.insert("can_edit", &can_edit);
+    // The public sees no credentials a curator typed into a source URL.
+    ctx.insert(
+        "source",
+        &source.as_deref().map(crate::fetch::public_location),
+    );
+    ctx.insert("can_edit", &curation.is_some());
+    ctx.insert("curation", &curation);
     ctx.insert("publisher", publisher);
     ctx.insert("labels", &labels);
     ctx.insert("base_url", &page.state.config.base());
@@ -289,8 +337,38 @@ async fn api_dataset(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let rec = load_public(&state, slug.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(rec))
+    let (rec, version) = load_public(&state, slug.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, etag(version)))
+        .json(rec))
+}
+
+/// A dataset's version as an entity tag: the audit sequence number of its
+/// last change, which moves with every change and only then.
+fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// The version an `If-Match` names: `None` when there is none or it is `*`;
+/// a tag that is not one of ours can only be stale (412).
+fn if_match(req: &actix_web::HttpRequest) -> AppResult<Option<i64>> {
+    let Some(value) = req.headers().get(actix_web::http::header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| AppError::PreconditionFailed)?
+        .trim();
+    if value == "*" {
+        return Ok(None);
+    }
+    value
+        .trim_start_matches("W/")
+        .strip_prefix("\"v")
+        .and_then(|v| v.strip_suffix('"'))
+        .and_then(|v| v.parse::<i64>().ok())
+        .map(Some)
+        .ok_or(AppError::PreconditionFailed)
 }
 
 async fn data_page(page: Page) -> AppResult<HttpResponse> {
@@ -375,19 +453,23 @@ fn api_only(user: &CurrentUser) -> AppResult<&CurrentUser> {
 type CuratorJson<T> = crate::auth::guard::Authorized<crate::auth::guard::EditCatalog, web::Json<T>>;
 
 /// Saves through the curators' one write path and answers with the stored
-/// record; field errors become a 422 problem.
+/// record and its new `ETag`; field errors become a 422 problem, a stale
+/// `If-Match` a 412.
 async fn api_save(
     state: &web::Data<AppState>,
     user: &CurrentUser,
     input: DatasetInput,
-    creating: bool,
-) -> AppResult<DatasetRecord> {
+    mode: Mode,
+) -> AppResult<(DatasetRecord, i64)> {
     let user = user.clone();
     let st = state.clone();
     crate::db::run(&state.pool, move |c| {
-        let slug = super::editing::save(c, &st.rdf, &user, &input, creating)?
-            .map_err(AppError::Validation)?;
-        datasets::record_by_slug(c, &slug)?.ok_or(AppError::NotFound)
+        let saved = match service::save(c, &st.rdf, &user, &input, mode) {
+            Err(AppError::Stale) => return Err(AppError::PreconditionFailed),
+            other => other?.map_err(AppError::Validation)?,
+        };
+        let rec = store::record_by_slug(c, &saved.slug)?.ok_or(AppError::NotFound)?;
+        Ok((rec, saved.version))
     })
     .await
 }
@@ -397,21 +479,24 @@ async fn api_create_dataset(
     req: CuratorJson<DatasetInput>,
 ) -> AppResult<HttpResponse> {
     let user = api_only(&req.user)?;
-    let saved = api_save(&state, user, req.body.into_inner(), true).await?;
+    let (saved, version) = api_save(&state, user, req.body.into_inner(), Mode::Create).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
             format!("/api/v1/datasets/{}", saved.dataset.slug),
         ))
+        .insert_header((actix_web::http::header::ETAG, etag(version)))
         .json(saved))
 }
 
 async fn api_update_dataset(
+    http: actix_web::HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     req: CuratorJson<DatasetInput>,
 ) -> AppResult<HttpResponse> {
     let user = api_only(&req.user)?;
+    let version = if_match(&http)?;
     let input = req.body.into_inner();
     if input.slug.trim() != slug.as_str() {
         // Public URLs and DCAT identifiers never change once given.
@@ -420,17 +505,45 @@ async fn api_update_dataset(
             "dataset_slug_immutable",
         )]));
     }
-    let saved = api_save(&state, user, input, false).await?;
-    Ok(HttpResponse::Ok().json(saved))
+    let (saved, version) = api_save(&state, user, input, Mode::Update { version }).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, etag(version)))
+        .json(saved))
 }
 
+/// `POST /api/v1/datasets/{slug}/transition` with `{"to": …, "reason": …}`:
+/// the one shape of every lifecycle move; a move the table does not allow
+/// is a 409 whose problem document lists the allowed ones.
+async fn api_transition_dataset(
+    http: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    req: CuratorJson<TransitionInput>,
+) -> AppResult<HttpResponse> {
+    api_only(&req.user)?;
+    let version = if_match(&http)?;
+    move_dataset(
+        req.user,
+        state,
+        slug.into_inner(),
+        req.body.into_inner(),
+        version,
+    )
+    .await
+}
+
+/// Alias of `transition` to `published`.
 async fn api_publish_dataset(
     identity: Identity,
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let user = api_curator(&identity)?.clone();
-    set_status(user, state, slug.into_inner(), "published", None).await
+    let step = TransitionInput {
+        to: "published".into(),
+        reason: None,
+    };
+    move_dataset(user, state, slug.into_inner(), step, None).await
 }
 
 #[derive(Deserialize)]
@@ -439,35 +552,57 @@ pub struct WithdrawInput {
     reason: String,
 }
 
+/// Alias of `transition` to `withdrawn`.
 async fn api_withdraw_dataset(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     req: CuratorJson<WithdrawInput>,
 ) -> AppResult<HttpResponse> {
     api_only(&req.user)?;
-    let reason = req.body.into_inner().reason;
-    set_status(
-        req.user,
-        state,
-        slug.into_inner(),
-        "withdrawn",
-        Some(reason),
-    )
-    .await
+    let step = TransitionInput {
+        to: "withdrawn".into(),
+        reason: Some(req.body.into_inner().reason),
+    };
+    move_dataset(req.user, state, slug.into_inner(), step, None).await
 }
 
-/// Moves a dataset to `status` for a user the caller has checked.
-async fn set_status(
+/// Moves a dataset for a user the caller has checked.
+async fn move_dataset(
     user: CurrentUser,
     state: web::Data<AppState>,
     slug: String,
-    status: &'static str,
-    reason: Option<String>,
+    step: TransitionInput,
+    version: Option<i64>,
 ) -> AppResult<HttpResponse> {
     let st = state.clone();
     let saved = crate::db::run(&state.pool, move |c| {
-        super::editing::set_status(c, &st.rdf, &user, &slug, status, reason)
+        match service::transition(c, &st.rdf, &user, &slug, &step, version) {
+            Err(AppError::Stale) => Err(AppError::PreconditionFailed),
+            other => other,
+        }
     })
     .await?;
     Ok(HttpResponse::Ok().json(saved))
+}
+
+/// Deletes a draft that was never published; one that was is withdrawn
+/// instead (409 naming the moves it has).
+async fn api_delete_dataset(
+    http: actix_web::HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let user = api_curator(&identity)?.clone();
+    let version = if_match(&http)?;
+    let st = state.clone();
+    let slug = slug.into_inner();
+    crate::db::run(&state.pool, move |c| {
+        match service::delete_draft(c, &st.rdf, &user, &slug, version) {
+            Err(AppError::Stale) => Err(AppError::PreconditionFailed),
+            other => other,
+        }
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -8,11 +8,12 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::model::{
-    CatalogRecord, Concept, DATASET_STATUSES, Dataset, DatasetRecord, PUBLISHER_KINDS, Publisher,
+    CatalogRecord, Concept, Dataset, DatasetRecord, DatasetStatus, PUBLISHER_KINDS, Publisher,
     RUIAN_PREFIX, VOCAB_SCHEMES,
 };
 use crate::audit::Actor;
 use crate::db::DbConnection;
+use crate::lifecycle::State;
 use crate::seed::{SeedError, SeedFile};
 
 #[derive(Deserialize)]
@@ -124,12 +125,7 @@ impl CatalogSeed {
 }
 
 pub fn valid_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 100
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
+    super::model::Slug::parse(s).is_some()
 }
 
 fn check_http_url(
@@ -320,13 +316,13 @@ fn load_datasets(
                 ),
             ));
         }
-        if !DATASET_STATUSES.contains(&d.status.get_ref().as_str()) {
+        let Some(status) = DatasetStatus::parse(d.status.get_ref()) else {
             return Err(file.error_at(
                 d.status.span(),
                 "status",
-                format!("one of {}", DATASET_STATUSES.join(", ")),
+                "one of draft, published, withdrawn",
             ));
-        }
+        };
         let mut themes = Vec::new();
         for code in d.themes.get_ref() {
             match iri_of("theme", code) {
@@ -386,7 +382,7 @@ fn load_datasets(
         let bbox = match &d.bbox {
             None => None,
             Some(b) => match b.get_ref().as_slice() {
-                [w, s, e, n] if super::editing::valid_bbox([*w, *s, *e, *n]) => {
+                [w, s, e, n] if super::model::Bbox::new([*w, *s, *e, *n]).is_some() => {
                     Some([*w, *s, *e, *n])
                 }
                 _ => {
@@ -398,42 +394,49 @@ fn load_datasets(
                 }
             },
         };
-        out.push((
-            DatasetRecord {
-                dataset: Dataset {
-                    id: crate::db::new_id(),
-                    slug,
-                    publisher_id: String::new(),
-                    status: d.status.into_inner(),
-                    title_cs: d.title_cs,
-                    title_en: d.title_en,
-                    description_cs: d.description_cs.trim().to_string(),
-                    description_en: d.description_en.map(|s| s.trim().to_string()),
-                    frequency_iri,
-                    spatial_iri: d.spatial.into_inner(),
-                    temporal_start: None,
-                    temporal_end: None,
-                    contact_name: d.contact_name,
-                    contact_email: d.contact_email,
-                    documentation_url: d.documentation_url.map(Spanned::into_inner),
-                    is_example: d.example,
-                    withdrawn_reason: None,
-                    published_at: None,
-                    origin_iri: None,
-                    harvest_source_id: None,
-                    conforms_to: d.conforms_to.map(Spanned::into_inner),
-                    bbox_west: bbox.map(|b| b[0]),
-                    bbox_south: bbox.map(|b| b[1]),
-                    bbox_east: bbox.map(|b| b[2]),
-                    bbox_north: bbox.map(|b| b[3]),
-                },
-                themes,
-                keywords_cs: d.keywords_cs.into_inner(),
-                keywords_en: d.keywords_en,
-                distributions: Vec::new(),
+        let rec = DatasetRecord {
+            dataset: Dataset {
+                id: crate::db::new_id(),
+                slug,
+                publisher_id: String::new(),
+                status,
+                title_cs: d.title_cs,
+                title_en: d.title_en,
+                description_cs: d.description_cs.trim().to_string(),
+                description_en: d.description_en.map(|s| s.trim().to_string()),
+                frequency_iri,
+                spatial_iri: d.spatial.into_inner(),
+                temporal_start: None,
+                temporal_end: None,
+                contact_name: d.contact_name,
+                contact_email: d.contact_email,
+                documentation_url: d.documentation_url.map(Spanned::into_inner),
+                is_example: d.example,
+                withdrawn_reason: None,
+                published_at: None,
+                origin_iri: None,
+                harvest_source_id: None,
+                conforms_to: d.conforms_to.map(Spanned::into_inner),
+                bbox_west: bbox.map(|b| b[0]),
+                bbox_south: bbox.map(|b| b[1]),
+                bbox_east: bbox.map(|b| b[2]),
+                bbox_north: bbox.map(|b| b[3]),
             },
-            d.publisher.into_inner(),
-        ));
+            themes,
+            keywords_cs: d.keywords_cs.into_inner(),
+            keywords_en: d.keywords_en,
+            distributions: Vec::new(),
+        };
+        // The rules every record passes (lengths, links), as a curator's.
+        let errors = super::input::check_record(&rec, super::input::Origin::Curator);
+        if !errors.is_empty() {
+            return Err(file.error_at(
+                d.slug.span(),
+                "dataset",
+                super::input::describe_cs(&errors),
+            ));
+        }
+        out.push((rec, d.publisher.into_inner()));
     }
     Ok(out)
 }
@@ -474,7 +477,7 @@ pub fn apply(
             .ok_or(diesel::result::Error::NotFound)?;
         let mut rec = rec.clone();
         rec.dataset.publisher_id = publisher_id;
-        super::datasets::save_record(conn, actor, &rec)?;
+        super::store::save_record(conn, actor, &rec, None)?;
     }
     Ok(())
 }

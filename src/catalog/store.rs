@@ -1,10 +1,24 @@
+//! The catalog's queries: publishers, the catalog record, vocabularies and
+//! datasets. A dataset is saved as one record (dataset, themes, keywords,
+//! distributions) with one audit row. Nothing here decides who may write:
+//! that is `service::Policy`.
+
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 
-use super::model::{CatalogRecord, Concept, HomeSummary, Publisher};
+use super::model::{
+    CatalogRecord, Concept, Dataset, DatasetRecord, DatasetStatus, Distribution, HomeSummary,
+    Publisher,
+};
 use crate::audit::store::Object;
 use crate::audit::{self, Actor};
-use crate::db::schema::{catalog_record, publishers, vocab_concepts};
+use crate::db::schema::{
+    catalog_record, dataset_keywords, dataset_themes, datasets, distributions, publishers,
+    vocab_concepts,
+};
 use crate::db::{DbConnection, now};
+use crate::lifecycle::Moved;
 
 pub fn list_publishers(conn: &mut DbConnection) -> QueryResult<Vec<Publisher>> {
     publishers::table
@@ -164,7 +178,7 @@ pub fn home_summary(conn: &mut DbConnection) -> QueryResult<HomeSummary> {
     let cat = catalog(conn)?;
     let publishers: i64 = publishers::table.count().get_result(conn)?;
     let datasets: i64 = crate::db::schema::datasets::table
-        .filter(crate::db::schema::datasets::status.eq("published"))
+        .filter(crate::db::schema::datasets::status.eq(DatasetStatus::Published))
         .count()
         .get_result(conn)?;
     Ok(HomeSummary {
@@ -174,4 +188,361 @@ pub fn home_summary(conn: &mut DbConnection) -> QueryResult<HomeSummary> {
         datasets,
         strategies: crate::strategy::store::summaries(conn)?,
     })
+}
+
+pub fn record_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<DatasetRecord>> {
+    let Some(dataset) = datasets::table
+        .filter(datasets::slug.eq(slug))
+        .select(Dataset::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut themes: Vec<String> = dataset_themes::table
+        .filter(dataset_themes::dataset_id.eq(&dataset.id))
+        .select(dataset_themes::iri)
+        .load(conn)?;
+    themes.sort();
+    let keywords: Vec<(String, String)> = dataset_keywords::table
+        .filter(dataset_keywords::dataset_id.eq(&dataset.id))
+        .order(dataset_keywords::keyword.asc())
+        .select((dataset_keywords::lang, dataset_keywords::keyword))
+        .load(conn)?;
+    // Sorted here, not by the database's collation, which differs between
+    // SQLite and PostgreSQL: `save_record` compares with Rust's order.
+    let of_lang = |l: &str| {
+        let mut v = keywords
+            .iter()
+            .filter(|(lang, _)| lang == l)
+            .map(|(_, k)| k.clone())
+            .collect::<Vec<_>>();
+        v.sort();
+        v
+    };
+    let distributions = distributions::table
+        .filter(distributions::dataset_id.eq(&dataset.id))
+        .order(distributions::position.asc())
+        .select(Distribution::as_select())
+        .load(conn)?;
+    Ok(Some(DatasetRecord {
+        themes,
+        keywords_cs: of_lang("cs"),
+        keywords_en: of_lang("en"),
+        distributions,
+        dataset,
+    }))
+}
+
+/// Whether this publisher is assigned to this user (`service::Policy`).
+pub fn is_assigned(
+    conn: &mut DbConnection,
+    user_id: &str,
+    publisher_id: &str,
+) -> QueryResult<bool> {
+    use crate::db::schema::user_publishers;
+    let n: i64 = user_publishers::table
+        .filter(user_publishers::user_id.eq(user_id))
+        .filter(user_publishers::publisher_id.eq(publisher_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// The version of a dataset an editor starts from: the audit sequence
+/// number of its last change (0 when it has none).
+pub fn version(conn: &mut DbConnection, id: &str) -> QueryResult<i64> {
+    audit::store::last_seq(conn, "dataset", id)
+}
+
+/// The publishers the user may act for, in list order (one query).
+pub fn publishers_for(
+    conn: &mut DbConnection,
+    user: &crate::auth::CurrentUser,
+) -> QueryResult<Vec<super::model::Publisher>> {
+    use crate::db::schema::user_publishers;
+    if user.has(crate::auth::Role::Admin) {
+        return list_publishers(conn);
+    }
+    if !user.has(crate::auth::Role::Curator) {
+        return Ok(Vec::new());
+    }
+    publishers::table
+        .filter(
+            publishers::id.eq_any(
+                user_publishers::table
+                    .filter(user_publishers::user_id.eq(&user.id))
+                    .select(user_publishers::publisher_id),
+            ),
+        )
+        .order((publishers::position.asc(), publishers::name_cs.asc()))
+        .select(super::model::Publisher::as_select())
+        .load(conn)
+}
+
+/// From when the dataset's history is public: its first publication. A
+/// draft's (and a deleted draft's) is not.
+pub fn history_public_since(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<chrono::NaiveDateTime>> {
+    let found: Option<Dataset> = datasets::table
+        .find(id)
+        .select(Dataset::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(found.and_then(|d| match d.published_at {
+        Some(at) => Some(at),
+        // Out in public before the first publication was recorded.
+        None if d.was_published() => Some(chrono::NaiveDateTime::MIN),
+        None => None,
+    }))
+}
+
+/// Inserts or updates the record by slug (ids of the dataset and of the
+/// distributions at the same positions are kept); audit row only on change,
+/// a "transition" row with its reason when `moved` says it was one.
+pub fn save_record(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    wanted: &DatasetRecord,
+    moved: Option<&Moved>,
+) -> QueryResult<String> {
+    let existing = record_by_slug(conn, &wanted.dataset.slug)?;
+    let mut rec = wanted.clone();
+    rec.themes.sort();
+    rec.themes.dedup();
+    rec.keywords_cs.sort();
+    rec.keywords_cs.dedup();
+    rec.keywords_en.sort();
+    rec.keywords_en.dedup();
+    if let Some(old) = &existing {
+        rec.dataset.id = old.dataset.id.clone();
+        rec.dataset.published_at = rec.dataset.published_at.or(old.dataset.published_at);
+    }
+    if rec.dataset.status == DatasetStatus::Published && rec.dataset.published_at.is_none() {
+        rec.dataset.published_at = Some(now());
+    }
+    let id = rec.dataset.id.clone();
+    // A distribution keeps its id (its IRI is made of it) when it names a
+    // stored one of this dataset; otherwise it takes the id at its position
+    // unless another claims that one; an id from elsewhere is never trusted.
+    let old_ids: Vec<String> = existing
+        .as_ref()
+        .map(|o| o.distributions.iter().map(|d| d.id.clone()).collect())
+        .unwrap_or_default();
+    let mut claimed = std::collections::HashSet::new();
+    let keeps: Vec<bool> = rec
+        .distributions
+        .iter()
+        .map(|d| old_ids.contains(&d.id) && claimed.insert(d.id.clone()))
+        .collect();
+    for (i, d) in rec.distributions.iter_mut().enumerate() {
+        d.position = i as i32 + 1;
+        d.dataset_id = id.clone();
+        if keeps[i] {
+            continue;
+        }
+        d.id = match old_ids.get(i) {
+            Some(old) if claimed.insert(old.clone()) => old.clone(),
+            _ => crate::db::new_id(),
+        };
+    }
+    if existing.as_ref() == Some(&rec) {
+        return Ok(id);
+    }
+    let ts = now();
+    if existing.is_some() {
+        diesel::update(datasets::table.find(&id))
+            .set((&rec.dataset, datasets::updated_at.eq(ts)))
+            .execute(conn)?;
+        diesel::delete(dataset_themes::table.filter(dataset_themes::dataset_id.eq(&id)))
+            .execute(conn)?;
+        diesel::delete(dataset_keywords::table.filter(dataset_keywords::dataset_id.eq(&id)))
+            .execute(conn)?;
+        diesel::delete(distributions::table.filter(distributions::dataset_id.eq(&id)))
+            .execute(conn)?;
+    } else {
+        diesel::insert_into(datasets::table)
+            .values((
+                &rec.dataset,
+                datasets::created_at.eq(ts),
+                datasets::updated_at.eq(ts),
+            ))
+            .execute(conn)?;
+    }
+    for iri in &rec.themes {
+        diesel::insert_into(dataset_themes::table)
+            .values((
+                dataset_themes::dataset_id.eq(&id),
+                dataset_themes::iri.eq(iri),
+            ))
+            .execute(conn)?;
+    }
+    for (lang, words) in [("cs", &rec.keywords_cs), ("en", &rec.keywords_en)] {
+        for k in words {
+            diesel::insert_into(dataset_keywords::table)
+                .values((
+                    dataset_keywords::dataset_id.eq(&id),
+                    dataset_keywords::lang.eq(lang),
+                    dataset_keywords::keyword.eq(k),
+                ))
+                .execute(conn)?;
+        }
+    }
+    for d in &rec.distributions {
+        diesel::insert_into(distributions::table)
+            .values((
+                d,
+                distributions::created_at.eq(ts),
+                distributions::updated_at.eq(ts),
+            ))
+            .execute(conn)?;
+    }
+    match moved {
+        Some(moved) => {
+            let mut after = serde_json::to_value(&rec).unwrap_or_default();
+            after["transition"] = serde_json::to_value(moved).unwrap_or_default();
+            audit::record(
+                conn,
+                actor,
+                audit::Entry {
+                    action: "transition",
+                    object_type: "dataset",
+                    object_id: &id,
+                    object_label: &rec.dataset.title_cs,
+                    before: existing.as_ref().and_then(|e| serde_json::to_value(e).ok()),
+                    after: Some(after),
+                },
+            )?;
+        }
+        None => {
+            audit::store::record_change(
+                conn,
+                actor,
+                "dataset",
+                &id,
+                &rec.dataset.title_cs,
+                existing.as_ref(),
+                Some(&rec),
+            )?;
+        }
+    }
+    Ok(id)
+}
+
+/// Deletes a dataset with everything that hangs off it, audited with the
+/// whole record as it was.
+pub fn delete_record(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    rec: &DatasetRecord,
+) -> QueryResult<()> {
+    let id = &rec.dataset.id;
+    diesel::delete(dataset_themes::table.filter(dataset_themes::dataset_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(dataset_keywords::table.filter(dataset_keywords::dataset_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(distributions::table.filter(distributions::dataset_id.eq(id))).execute(conn)?;
+    diesel::delete(datasets::table.find(id)).execute(conn)?;
+    audit::store::record_change(
+        conn,
+        actor,
+        "dataset",
+        id,
+        &rec.dataset.title_cs,
+        Some(rec),
+        None,
+    )?;
+    Ok(())
+}
+
+/// Published datasets ordered by id, `limit` after `after`, each with its
+/// last change: the projection and the dump walk the catalog in such pages
+/// (four queries a page), never holding it all.
+pub fn published_page(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<(DatasetRecord, chrono::NaiveDateTime)>> {
+    let mut q = datasets::table
+        .filter(datasets::status.eq(DatasetStatus::Published))
+        .into_boxed();
+    if let Some(after) = after {
+        q = q.filter(datasets::id.gt(after.to_string()));
+    }
+    let rows: Vec<(Dataset, chrono::NaiveDateTime)> = q
+        .order(datasets::id.asc())
+        .limit(limit)
+        .select((Dataset::as_select(), datasets::updated_at))
+        .load(conn)?;
+    with_children(conn, rows)
+}
+
+/// The dataset with this id and its last change, whatever its status.
+pub fn record_by_id(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<(DatasetRecord, chrono::NaiveDateTime)>> {
+    let rows: Vec<(Dataset, chrono::NaiveDateTime)> = datasets::table
+        .filter(datasets::id.eq(id))
+        .select((Dataset::as_select(), datasets::updated_at))
+        .load(conn)?;
+    Ok(with_children(conn, rows)?.into_iter().next())
+}
+
+fn with_children(
+    conn: &mut DbConnection,
+    rows: Vec<(Dataset, chrono::NaiveDateTime)>,
+) -> QueryResult<Vec<(DatasetRecord, chrono::NaiveDateTime)>> {
+    let ids: Vec<&String> = rows.iter().map(|(d, _)| &d.id).collect();
+    let mut themes: HashMap<String, Vec<String>> = HashMap::new();
+    for (id, iri) in dataset_themes::table
+        .filter(dataset_themes::dataset_id.eq_any(&ids))
+        .order((dataset_themes::dataset_id, dataset_themes::iri))
+        .select((dataset_themes::dataset_id, dataset_themes::iri))
+        .load::<(String, String)>(conn)?
+    {
+        themes.entry(id).or_default().push(iri);
+    }
+    let mut keywords: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for (id, lang, k) in dataset_keywords::table
+        .filter(dataset_keywords::dataset_id.eq_any(&ids))
+        .order((dataset_keywords::dataset_id, dataset_keywords::keyword))
+        .select((
+            dataset_keywords::dataset_id,
+            dataset_keywords::lang,
+            dataset_keywords::keyword,
+        ))
+        .load::<(String, String, String)>(conn)?
+    {
+        keywords.entry((id, lang)).or_default().push(k);
+    }
+    let mut dists: HashMap<String, Vec<Distribution>> = HashMap::new();
+    for d in distributions::table
+        .filter(distributions::dataset_id.eq_any(&ids))
+        .order((distributions::dataset_id, distributions::position))
+        .select(Distribution::as_select())
+        .load(conn)?
+    {
+        dists.entry(d.dataset_id.clone()).or_default().push(d);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(dataset, modified)| {
+            let id = dataset.id.clone();
+            let rec = DatasetRecord {
+                themes: themes.remove(&id).unwrap_or_default(),
+                keywords_cs: keywords
+                    .remove(&(id.clone(), "cs".into()))
+                    .unwrap_or_default(),
+                keywords_en: keywords
+                    .remove(&(id.clone(), "en".into()))
+                    .unwrap_or_default(),
+                distributions: dists.remove(&id).unwrap_or_default(),
+                dataset,
+            };
+            (rec, modified)
+        })
+        .collect())
 }

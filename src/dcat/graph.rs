@@ -420,5 +420,5 @@ pub fn bbox_from_wkt(wkt: &str) -> Option<[f64; 4]> {
         n = n.max(p[1]);
     }
     let b = [w, s, e, n];
-    crate::catalog::editing::valid_bbox(b).then_some(b)
+    crate::catalog::model::Bbox::new(b).map(|b| b.sides())
 }

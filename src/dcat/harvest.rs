@@ -19,10 +19,11 @@ use super::jsonld::{CONTEXT, context_document};
 use super::lookup::Graph;
 use super::ns::{DCAT, DCT, FOAF, IANA_MEDIA_TYPES, PU, RDF, VCARD};
 use crate::audit::{self, Actor};
+use crate::catalog::input::{Origin, check_record, describe_cs};
 use crate::catalog::model::{
-    Concept, Dataset, DatasetRecord, Distribution, Publisher, RUIAN_PREFIX, terms,
+    Concept, Dataset, DatasetRecord, DatasetStatus, Distribution, Publisher, RUIAN_PREFIX, terms,
 };
-use crate::catalog::{datasets as store, store as catalog_store};
+use crate::catalog::store as catalog_store;
 use crate::db::DbConnection;
 use crate::db::schema::{datasets, harvest_sources};
 
@@ -421,7 +422,7 @@ fn to_record(
             id: crate::db::new_id(),
             slug: String::new(),
             publisher_id: publisher_id.to_string(),
-            status: "published".into(),
+            status: DatasetStatus::Published,
             title_en: g.text(&s, DCT, "title", "en"),
             description_en: g.text(&s, DCT, "description", "en"),
             title_cs,
@@ -594,7 +595,17 @@ pub fn apply(
         let source_id = source_row(c, actor, location, &publisher.id)?;
         let mut seen = HashSet::new();
         for iri in &dataset_iris {
-            let mut rec = match to_record(&g, iri, &publisher.id, &concepts) {
+            // The same rules as a curator's record, with the looser policy
+            // for links an imported record has.
+            let checked = to_record(&g, iri, &publisher.id, &concepts).and_then(|r| {
+                let errors = check_record(&r, Origin::Imported);
+                if errors.is_empty() {
+                    Ok(r)
+                } else {
+                    Err(describe_cs(&errors))
+                }
+            });
+            let mut rec = match checked {
                 Ok(r) => r,
                 Err(why) => {
                     report.rejected.push((iri.clone(), why));
@@ -603,22 +614,22 @@ pub fn apply(
             };
             seen.insert(iri.clone());
             rec.dataset.harvest_source_id = Some(source_id.clone());
-            let existing: Option<(String, String)> = datasets::table
+            let existing: Option<(String, DatasetStatus)> = datasets::table
                 .filter(datasets::harvest_source_id.eq(&source_id))
                 .filter(datasets::origin_iri.eq(iri))
                 .select((datasets::slug, datasets::status))
                 .first(c)
                 .optional()?;
             let before = match &existing {
-                Some((slug, _)) => store::record_by_slug(c, slug)?,
+                Some((slug, _)) => catalog_store::record_by_slug(c, slug)?,
                 None => None,
             };
             rec.dataset.slug = match &existing {
                 Some((slug, _)) => slug.clone(),
                 None => new_slug(c, publisher, iri)?,
             };
-            store::save_record(c, actor, &rec)?;
-            let after = store::record_by_slug(c, &rec.dataset.slug)?;
+            catalog_store::save_record(c, actor, &rec, None)?;
+            let after = catalog_store::record_by_slug(c, &rec.dataset.slug)?;
             match (before, after) {
                 (None, _) => report.created.push(rec.dataset.slug.clone()),
                 (Some(b), Some(a)) if b != a => report.updated.push(rec.dataset.slug.clone()),
@@ -628,20 +639,26 @@ pub fn apply(
         // What the source no longer lists is withdrawn, with the reason.
         let vanished: Vec<(String, Option<String>)> = datasets::table
             .filter(datasets::harvest_source_id.eq(&source_id))
-            .filter(datasets::status.eq("published"))
+            .filter(datasets::status.eq(DatasetStatus::Published))
             .select((datasets::slug, datasets::origin_iri))
             .load(c)?;
         for (slug, origin) in vanished {
             if origin.as_ref().is_some_and(|o| seen.contains(o)) {
                 continue;
             }
-            if let Some(mut rec) = store::record_by_slug(c, &slug)? {
-                rec.dataset.status = "withdrawn".into();
-                rec.dataset.withdrawn_reason = Some(format!(
+            if let Some(mut rec) = catalog_store::record_by_slug(c, &slug)? {
+                let reason = format!(
                     "Datová sada již není ve zdrojovém katalogu {location} (sklizeň {}).",
                     crate::db::now().format("%Y-%m-%d")
-                ));
-                store::save_record(c, actor, &rec)?;
+                );
+                rec.dataset.status = DatasetStatus::Withdrawn;
+                rec.dataset.withdrawn_reason = Some(reason.clone());
+                let moved = crate::lifecycle::Moved {
+                    from: "published",
+                    to: "withdrawn",
+                    reason: Some(reason),
+                };
+                catalog_store::save_record(c, actor, &rec, Some(&moved))?;
                 report.withdrawn.push(slug);
             }
         }

@@ -4,12 +4,12 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use futures_util::StreamExt;
 
 use super::harvest::{self, Document, HarvestError, Options, Report};
-use crate::auth::{Permission, authorize, csrf};
-use crate::catalog::{datasets, store as catalog_store};
+use crate::auth::{Permission, authorize};
+use crate::catalog::store as catalog_store;
 use crate::error::{AppError, AppResult};
 use crate::web::Page;
 
@@ -36,7 +36,7 @@ async fn render(
     let user = user.clone();
     // A curator sees the sources of the publishers he acts for, no others.
     let (publishers, sources, all) = crate::db::run(&page.state.pool, move |c| {
-        let publishers = datasets::publishers_for(c, &user)?;
+        let publishers = catalog_store::publishers_for(c, &user)?;
         let ids: Vec<String> = publishers.iter().map(|p| p.id.clone()).collect();
         Ok::<_, diesel::result::Error>((
             publishers,
@@ -93,25 +93,9 @@ struct Fields {
     file: Option<(String, Vec<u8>)>,
 }
 
-/// Reads the form. The CSRF token must be the first field (the page's form
-/// puts it first, as browsers send fields in order) and is checked before
-/// anything else of the body is read.
-async fn read_fields(req: &HttpRequest, mut body: Multipart) -> AppResult<Fields> {
-    let mut first = match body.next().await {
-        Some(Ok(field)) if field.name() == Some("csrf_token") => field,
-        Some(Err(e)) => return Err(AppError::bad_request(e.to_string(), None)),
-        _ => return Err(AppError::Csrf),
-    };
-    let mut token = Vec::new();
-    while let Some(chunk) = first.next().await {
-        let chunk = chunk.map_err(|e| AppError::bad_request(e.to_string(), None))?;
-        if token.len() + chunk.len() > 256 {
-            return Err(AppError::Csrf);
-        }
-        token.extend_from_slice(&chunk);
-    }
-    drop(first);
-    csrf::verify(req, String::from_utf8_lossy(&token).trim())?;
+/// Reads the form (the CSRF middleware has checked its first field, the
+/// token, before any of the rest was read).
+async fn read_fields(mut body: Multipart) -> AppResult<Fields> {
     let mut f = Fields::default();
     let mut total = 0usize;
     while let Some(field) = body.next().await {
@@ -148,10 +132,10 @@ async fn read_fields(req: &HttpRequest, mut body: Multipart) -> AppResult<Fields
     Ok(f)
 }
 
-async fn page_post(req: HttpRequest, page: Page, body: Multipart) -> AppResult<HttpResponse> {
+async fn page_post(page: Page, body: Multipart) -> AppResult<HttpResponse> {
     // Who asks, and the CSRF token, before the (up to 20 MiB) body.
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
-    let fields = read_fields(&req, body).await?;
+    let fields = read_fields(body).await?;
     let t = |key: &str| page.t(key).to_string();
     let bad = |msg: String| {
         render(
@@ -177,7 +161,7 @@ async fn page_post(req: HttpRequest, page: Page, body: Multipart) -> AppResult<H
         let Some(p) = catalog_store::publisher_by_slug(c, &slug)? else {
             return Ok::<_, AppError>(None);
         };
-        if !datasets::can_act_for(c, &u, &p.id)? {
+        if !crate::catalog::service::Policy::may_act_for(c, &u, &p.id)? {
             return Err(AppError::Forbidden);
         }
         Ok(Some(p))

@@ -24,7 +24,7 @@ use super::graph::{self, Iris, Triples};
 use super::record::Facts;
 use super::store::{Builder, Snapshot, Store};
 use crate::audit::follow::{Changes, Cursor, REINDEX_TYPE};
-use crate::catalog::{datasets, store as catalog_store};
+use crate::catalog::store as catalog_store;
 use crate::db::DbConnection;
 use crate::error::AppError;
 
@@ -135,7 +135,7 @@ impl Projection {
         let mut after: Option<String> = None;
         let mut count = 0;
         loop {
-            let page = datasets::published_page(conn, after.as_deref(), PAGE)?;
+            let page = catalog_store::published_page(conn, after.as_deref(), PAGE)?;
             let Some((last, _)) = page.last() else { break };
             after = Some(last.dataset.id.clone());
             count += page.len();
@@ -219,11 +219,12 @@ impl Projection {
     }
 
     fn redo_dataset(&self, conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
-        let Some((rec, modified)) = datasets::record_by_id(conn, id)? else {
+        let Some((rec, modified)) = catalog_store::record_by_id(conn, id)? else {
             return Ok(());
         };
         let iri = NamedNode::new(self.iris.dataset(&rec.dataset.slug)).map_err(internal)?;
-        let (new, facts) = if rec.dataset.status == "published" {
+        let (new, facts) = if rec.dataset.status == crate::catalog::model::DatasetStatus::Published
+        {
             let publisher = catalog_store::publisher_by_id(conn, &rec.dataset.publisher_id)?;
             let triples = graph::dataset(&self.iris, &rec, &publisher, &modified);
             let facts = facts_of(&rec, Arc::new(publisher), &source_map(conn)?);

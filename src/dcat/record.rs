@@ -88,7 +88,7 @@ pub fn read(
             id: facts.id.to_string(),
             slug: slug.to_string(),
             publisher_id: facts.publisher.id.clone(),
-            status: "published".into(),
+            status: crate::catalog::model::DatasetStatus::Published,
             title_cs: doc.text(&ds, DCT, "title", "cs").unwrap_or_default(),
             title_en: doc.text(&ds, DCT, "title", "en"),
             description_cs: doc.text(&ds, DCT, "description", "cs").unwrap_or_default(),

@@ -9,7 +9,8 @@ use serde::Deserialize;
 use super::documents;
 use super::format::{self, Format};
 use crate::AppState;
-use crate::catalog::datasets;
+use crate::catalog::model::DatasetStatus;
+use crate::catalog::store;
 use crate::error::{AppError, AppResult};
 
 /// Datasets listed per page of the catalog document.
@@ -141,9 +142,11 @@ pub async fn dataset_document(
         let Some(triples) = documents::dataset(&store, iris, &slug, refs(f))? else {
             // Not in the projection: withdrawn (410 with the reason) or
             // never published (404), as on the HTML page.
-            let rec = datasets::record_by_slug(c, &slug)?.ok_or(AppError::NotFound)?;
-            return Err(match rec.dataset.status.as_str() {
-                "withdrawn" => AppError::Gone(rec.dataset.withdrawn_reason.unwrap_or_default()),
+            let rec = store::record_by_slug(c, &slug)?.ok_or(AppError::NotFound)?;
+            return Err(match rec.dataset.status {
+                DatasetStatus::Withdrawn => {
+                    AppError::Gone(rec.dataset.withdrawn_reason.unwrap_or_default())
+                }
                 _ => AppError::NotFound,
             });
         };

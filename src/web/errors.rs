@@ -18,6 +18,8 @@ struct Described {
     detail: Option<String>,
     field: Option<String>,
     fields: Vec<crate::error::FieldError>,
+    /// A refused lifecycle step: the states that are allowed instead.
+    allowed: Option<Vec<&'static str>>,
 }
 
 fn describe(res: &ServiceResponse<BoxBody>) -> Described {
@@ -34,6 +36,7 @@ fn describe(res: &ServiceResponse<BoxBody>) -> Described {
         detail: None,
         field: None,
         fields: Vec::new(),
+        allowed: None,
     };
     let Some(err) = res.response().error() else {
         return d;
@@ -46,6 +49,10 @@ fn describe(res: &ServiceResponse<BoxBody>) -> Described {
                 d.field = field.clone();
             }
             AppError::Validation(fields) => d.fields = fields.clone(),
+            AppError::Transition { from, to, allowed } => {
+                d.detail = Some(format!("{from} → {to}"));
+                d.allowed = Some(allowed.clone());
+            }
             AppError::Conflict(detail)
             | AppError::Gone(detail)
             | AppError::Unavailable(detail)
@@ -165,6 +172,9 @@ pub fn finish(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
         if !field_errors.is_empty() {
             body["errors"] = json!(field_errors);
         }
+        if let Some(allowed) = &described.allowed {
+            body["allowed"] = json!(allowed);
+        }
         builder
             .content_type("application/problem+json")
             .body(body.to_string())
@@ -185,6 +195,7 @@ pub fn finish(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
         ctx.insert("detail", &described.detail);
         ctx.insert("field", &described.field);
         ctx.insert("errors", &field_errors);
+        ctx.insert("allowed", &described.allowed);
         match state.templates.render("error.html", &ctx) {
             Ok(html) => builder.content_type("text/html; charset=utf-8").body(html),
             Err(e) => {

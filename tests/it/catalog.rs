@@ -1,6 +1,7 @@
 use radnice::audit::Actor;
-use radnice::catalog::datasets;
+use radnice::catalog::model::DatasetStatus;
 use radnice::catalog::model::{DatasetRecord, Distribution, terms};
+use radnice::catalog::store;
 
 use crate::support::TestApp;
 
@@ -53,12 +54,33 @@ pub fn data_service() -> Distribution {
 /// Gives a seeded dataset real distributions, as a curator would.
 pub fn add_distributions(app: &TestApp, slug: &str, dists: Vec<Distribution>) -> DatasetRecord {
     let mut conn = app.conn();
-    let mut rec = datasets::record_by_slug(&mut conn, slug)
+    let mut rec = store::record_by_slug(&mut conn, slug)
         .expect("q")
         .expect("dataset");
     rec.distributions = dists;
-    datasets::save_record(&mut conn, &Actor::system("test"), &rec).expect("save");
-    datasets::record_by_slug(&mut conn, slug)
+    store::save_record(&mut conn, &Actor::system("test"), &rec, None).expect("save");
+    store::record_by_slug(&mut conn, slug)
+        .expect("q")
+        .expect("dataset")
+}
+
+/// A draft that was never published, copied from a seeded dataset under a
+/// new slug (the seed has no drafts, and a published dataset can never
+/// become one again).
+pub fn add_draft(app: &TestApp, from: &str, slug: &str) -> DatasetRecord {
+    let mut conn = app.conn();
+    let mut rec = store::record_by_slug(&mut conn, from)
+        .expect("q")
+        .expect("dataset");
+    rec.dataset.id = radnice::db::new_id();
+    rec.dataset.slug = slug.to_string();
+    rec.dataset.status = DatasetStatus::Draft;
+    rec.dataset.published_at = None;
+    for d in &mut rec.distributions {
+        d.id = radnice::db::new_id();
+    }
+    store::save_record(&mut conn, &Actor::system("test"), &rec, None).expect("save");
+    store::record_by_slug(&mut conn, slug)
         .expect("q")
         .expect("dataset")
 }
@@ -286,7 +308,10 @@ async fn the_dataset_page_shows_metadata_distributions_and_how_to_cite() {
         .get_text(&format!("/history/dataset/{}", rec.dataset.id))
         .await;
     assert_eq!(status, 200);
-    assert!(hist.contains("system:test") && hist.contains("system:seed"));
+    // Two changes, both by the system (seed, then this test): the public
+    // sees "systém", not the internal actor names.
+    assert_eq!(hist.matches("<td>systém</td>").count(), 2, "{hist}");
+    assert!(!hist.contains("system:"));
 }
 
 #[actix_web::test]
@@ -294,17 +319,22 @@ async fn a_withdrawn_dataset_keeps_its_url_with_410_and_a_draft_is_not_public() 
     let app = TestApp::start().await;
     {
         let mut conn = app.conn();
-        let mut rec = datasets::record_by_slug(&mut conn, "uzemni-plan")
+        let mut rec = store::record_by_slug(&mut conn, "uzemni-plan")
             .expect("q")
             .expect("d");
-        rec.dataset.status = "withdrawn".into();
+        rec.dataset.status = DatasetStatus::Withdrawn;
         rec.dataset.withdrawn_reason = Some("Nahrazeno novým územním plánem.".into());
-        datasets::save_record(&mut conn, &Actor::system("test"), &rec).expect("save");
-        let mut rec = datasets::record_by_slug(&mut conn, "hriste")
+        store::save_record(&mut conn, &Actor::system("test"), &rec, None).expect("save");
+        // A draft that was never published (a published dataset can no
+        // longer become one).
+        let mut rec = store::record_by_slug(&mut conn, "hriste")
             .expect("q")
             .expect("d");
-        rec.dataset.status = "draft".into();
-        datasets::save_record(&mut conn, &Actor::system("test"), &rec).expect("save");
+        rec.dataset.slug = "nove-hriste".into();
+        rec.dataset.id = radnice::db::new_id();
+        rec.dataset.status = DatasetStatus::Draft;
+        rec.dataset.published_at = None;
+        store::save_record(&mut conn, &Actor::system("test"), &rec, None).expect("save");
     }
     let c = app.client();
     let (status, html) = c.get_text("/datasets/uzemni-plan").await;
@@ -316,9 +346,9 @@ async fn a_withdrawn_dataset_keeps_its_url_with_410_and_a_draft_is_not_public() 
     let res = c.get("/api/v1/datasets/uzemni-plan").await;
     assert_eq!(res.status().as_u16(), 410);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
-    assert_eq!(c.get("/datasets/hriste").await.status().as_u16(), 404);
+    assert_eq!(c.get("/datasets/nove-hriste").await.status().as_u16(), 404);
     // Nor is a draft's history.
-    let draft = datasets::record_by_slug(&mut app.conn(), "hriste")
+    let draft = store::record_by_slug(&mut app.conn(), "nove-hriste")
         .expect("q")
         .expect("d");
     assert_eq!(
@@ -329,7 +359,10 @@ async fn a_withdrawn_dataset_keeps_its_url_with_410_and_a_draft_is_not_public() 
         303
     );
     let v: serde_json::Value = c.get("/api/v1/datasets").await.json().await.expect("json");
-    assert_eq!(v["total"], 8, "neither is listed");
+    assert_eq!(
+        v["total"], 9,
+        "the seed's ten less the withdrawn one; not the draft"
+    );
 }
 
 pub fn dataset_json(slug: &str) -> serde_json::Value {
@@ -471,11 +504,16 @@ async fn a_curator_creates_publishes_and_withdraws_a_dataset_through_the_api() {
         .get_text(&format!("/history/dataset/{id}"))
         .await;
     assert_eq!(status, 200);
+    // The public sees the role, never the curator's e-mail address, and
+    // only from the first publication: the draft's creation stays private.
     assert_eq!(
-        hist.matches("kurator@chomutov.test").count(),
-        4,
-        "create, publish, edit, withdraw"
+        hist.matches("<td>Kurátor dat</td>").count(),
+        3,
+        "publish, edit, withdraw"
     );
+    assert!(!hist.contains("vytvoření"), "{hist}");
+    assert!(!hist.contains("kurator@chomutov.test"), "{hist}");
+    assert!(hist.contains("změna stavu") && hist.contains("Data přešla do pasportu zeleně."));
     let report = radnice::audit::verify(&mut app.conn()).expect("verify");
     assert!(report.ok());
 }
@@ -544,13 +582,25 @@ async fn only_curators_of_the_publisher_and_admins_may_write() {
         .await
         .expect("p");
     assert_eq!(res.status().as_u16(), 403);
-    // But may publish his own publisher's example.
+    // But may act on his own publisher's example: publishing it again is
+    // not a move its lifecycle has (409, naming the one it has), withdrawing
+    // it is.
     let res = http
         .post(app.url("/api/v1/datasets/verejne-osvetleni/publish"))
         .bearer_auth(&other)
         .send()
         .await
         .expect("p");
+    assert_eq!(res.status().as_u16(), 409);
+    let problem: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(problem["allowed"], serde_json::json!(["withdrawn"]));
+    let res = http
+        .post(app.url("/api/v1/datasets/verejne-osvetleni/withdraw"))
+        .bearer_auth(&other)
+        .json(&serde_json::json!({"reason": "Nahrazeno."}))
+        .send()
+        .await
+        .expect("w");
     assert_eq!(res.status().as_u16(), 200);
 }
 
@@ -741,7 +791,7 @@ async fn a_curator_edits_and_deletes_one_distribution_and_the_others_keep_their_
         .await
         .expect("POST");
     assert_eq!(res.status().as_u16(), 303);
-    let after = datasets::record_by_slug(&mut app.conn(), "pasport-zelene")
+    let after = store::record_by_slug(&mut app.conn(), "pasport-zelene")
         .expect("q")
         .expect("dataset");
     assert_eq!(after.distributions[1].id, ids[1], "an edit keeps the id");
@@ -756,7 +806,7 @@ async fn a_curator_edits_and_deletes_one_distribution_and_the_others_keep_their_
         )
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    let after = datasets::record_by_slug(&mut app.conn(), "pasport-zelene")
+    let after = store::record_by_slug(&mut app.conn(), "pasport-zelene")
         .expect("q")
         .expect("dataset");
     let left: Vec<&str> = after.distributions.iter().map(|d| d.id.as_str()).collect();
@@ -785,7 +835,7 @@ async fn a_curator_edits_and_deletes_one_distribution_and_the_others_keep_their_
         .await;
     assert!(matches!(res.status().as_u16(), 401 | 403 | 303));
     assert_eq!(
-        datasets::record_by_slug(&mut app.conn(), "pasport-zelene")
+        store::record_by_slug(&mut app.conn(), "pasport-zelene")
             .expect("q")
             .expect("dataset")
             .distributions
@@ -813,14 +863,14 @@ async fn the_list_sorts_in_czech_counts_facets_within_the_filter_and_follows_eve
         ("chodniky", "Chodníky"),
         ("cesty", "Cesty"),
     ] {
-        let mut rec = datasets::record_by_slug(&mut conn, "hriste")
+        let mut rec = store::record_by_slug(&mut conn, "hriste")
             .expect("q")
             .expect("dataset");
         rec.dataset.id = radnice::db::new_id();
         rec.dataset.slug = slug.into();
         rec.dataset.title_cs = title.into();
         // Written by another process: the list still shows it at once.
-        datasets::save_record(&mut conn, &Actor::system("jiný proces"), &rec).expect("save");
+        store::save_record(&mut conn, &Actor::system("jiný proces"), &rec, None).expect("save");
     }
     let v: serde_json::Value = c.get("/api/v1/datasets").await.json().await.expect("json");
     assert_eq!(v["total"], 13);
@@ -887,12 +937,12 @@ async fn the_list_sorts_in_czech_counts_facets_within_the_filter_and_follows_eve
     );
 
     // A withdrawn dataset leaves the list and its counts.
-    let mut rec = datasets::record_by_slug(&mut conn, "cesty")
+    let mut rec = store::record_by_slug(&mut conn, "cesty")
         .expect("q")
         .expect("dataset");
-    rec.dataset.status = "withdrawn".into();
+    rec.dataset.status = DatasetStatus::Withdrawn;
     rec.dataset.withdrawn_reason = Some("Sloučeno.".into());
-    datasets::save_record(&mut conn, &Actor::system("jiný proces"), &rec).expect("save");
+    store::save_record(&mut conn, &Actor::system("jiný proces"), &rec, None).expect("save");
     let v: serde_json::Value = c.get("/api/v1/datasets").await.json().await.expect("json");
     assert_eq!(v["total"], 12);
     assert!(!slugs(&v).contains(&"Cesty".to_string()));
@@ -920,7 +970,7 @@ async fn the_dataset_page_reads_the_same_from_memory_as_from_the_database() {
     rec.dataset.temporal_end = Some("2024-12-31".into());
     rec.dataset.contact_name = Some("Odbor informatiky".into());
     rec.dataset.documentation_url = Some("https://data.example.cz/dokumentace/pm10".into());
-    datasets::save_record(&mut app.conn(), &Actor::system("test"), &rec).expect("save");
+    store::save_record(&mut app.conn(), &Actor::system("test"), &rec, None).expect("save");
 
     // A logged-in reader (no curator rights) is always served from the
     // database; a visitor from memory while the projection is fresh.

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::{NamedOrBlankNode, Term, Triple};
 use radnice::audit::Actor;
-use radnice::catalog::datasets;
+use radnice::catalog::store;
 
 use crate::catalog::{CC_BY, CSV, add_distributions, curator, dataset_json, distribution};
 use crate::support::{TestApp, in_ci, manifest_dir};
@@ -426,11 +426,11 @@ async fn a_change_made_by_another_process_reaches_the_projection() {
     // as `radnice seed` or a second server would.
     assert_eq!(fetch(&app, "/catalog.ttl", None).await.0, 200);
     let mut conn = app.conn();
-    let mut rec = datasets::record_by_slug(&mut conn, "hriste")
+    let mut rec = store::record_by_slug(&mut conn, "hriste")
         .expect("q")
         .expect("dataset");
     rec.dataset.title_cs = "Hřiště a sportoviště v obci".into();
-    datasets::save_record(&mut conn, &Actor::system("jiný proces"), &rec).expect("save");
+    store::save_record(&mut conn, &Actor::system("jiný proces"), &rec, None).expect("save");
     // A dataset document may come from memory for 0.1 s after the last
     // check of the database; another process's write shows after that.
     tokio::time::sleep(std::time::Duration::from_millis(150)).await;
@@ -1133,7 +1133,7 @@ async fn eurovoc_a_bounding_box_conformity_and_a_data_service_are_published() {
         }
         other => panic!("bbox is {other}"),
     }
-    let rec = datasets::record_by_slug(&mut app.conn(), "ovzdusi")
+    let rec = store::record_by_slug(&mut app.conn(), "ovzdusi")
         .expect("q")
         .expect("stored");
     let api = &rec.distributions[1];

@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 use radnice::audit::Actor;
-use radnice::catalog::datasets;
+use radnice::catalog::store;
 use radnice::dcat::harvest::{self, HarvestError, Options};
 
 use crate::support::{PASSWORD, TestApp};
@@ -86,10 +86,13 @@ async fn a_second_harvest_updates_what_changed_and_withdraws_what_vanished() {
         report.created,
         vec!["mestske-lesy-chomutov-lesy", "mestske-lesy-chomutov-studny"]
     );
-    let rec = datasets::record_by_slug(&mut app.conn(), "mestske-lesy-chomutov-lesy")
+    let rec = store::record_by_slug(&mut app.conn(), "mestske-lesy-chomutov-lesy")
         .expect("q")
         .expect("harvested");
-    assert_eq!(rec.dataset.status, "published");
+    assert_eq!(
+        rec.dataset.status,
+        radnice::catalog::model::DatasetStatus::Published
+    );
     assert_eq!(
         rec.dataset.origin_iri.as_deref(),
         Some("https://obec.example.cz/datové-sady/lesy")
@@ -311,7 +314,7 @@ async fn another_radnice_is_harvested_over_http_from_its_lkod_documents() {
         } else {
             "mestske-lesy-chomutov-hriste-2"
         };
-        let rec = datasets::record_by_slug(&mut app.conn(), slug)
+        let rec = store::record_by_slug(&mut app.conn(), slug)
             .expect("q")
             .expect(slug);
         assert_eq!(

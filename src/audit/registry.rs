@@ -1,0 +1,65 @@
+//! What each domain tells the audit log about its objects: the object
+//! types it writes, and which of their histories the public may read, from
+//! when. The audit module names no domain; the app registers each one at
+//! start (`lib.rs`), so a new domain touches no other domain's file.
+
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+
+use crate::db::DbConnection;
+
+/// From when one object's history is public: `None` = not (yet).
+pub type PublicSince = fn(&mut DbConnection, &str) -> QueryResult<Option<NaiveDateTime>>;
+
+/// Who may read the history of a kind of object.
+#[derive(Clone, Copy)]
+pub enum Publicity {
+    /// Only the admin's audit log shows it (accounts, tokens, sources).
+    Private,
+    /// Anyone: public data from its first change.
+    Public,
+    /// Anyone, from the time the function gives (a dataset: its first
+    /// publication; a draft's changes stay private).
+    From(PublicSince),
+}
+
+#[derive(Clone, Copy)]
+pub struct ObjectKind {
+    pub name: &'static str,
+    pub publicity: Publicity,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    kinds: Vec<ObjectKind>,
+}
+
+impl Registry {
+    pub fn register(&mut self, kind: ObjectKind) {
+        self.kinds.retain(|k| k.name != kind.name);
+        self.kinds.push(kind);
+    }
+
+    /// Unregistered types are private.
+    pub fn publicity(&self, name: &str) -> Publicity {
+        self.kinds
+            .iter()
+            .find(|k| k.name == name)
+            .map(|k| k.publicity)
+            .unwrap_or(Publicity::Private)
+    }
+
+    /// From when `id`'s history is public, if it is.
+    pub fn public_since(
+        &self,
+        conn: &mut DbConnection,
+        name: &str,
+        id: &str,
+    ) -> QueryResult<Option<NaiveDateTime>> {
+        match self.publicity(name) {
+            Publicity::Private => Ok(None),
+            Publicity::Public => Ok(Some(NaiveDateTime::MIN)),
+            Publicity::From(since) => since(conn, id),
+        }
+    }
+}

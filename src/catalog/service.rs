@@ -1,0 +1,230 @@
+//! The catalog's write path, for the forms and the API alike: authorise
+//! with the catalog's policy -> validate (`input`) -> one transaction with
+//! its audit row (`audit::write_tx`) -> the derived views catch up. The
+//! handlers (`routes`, `curation`) only parse and render; nothing else
+//! writes a dataset.
+
+use super::input::{DatasetInput, validate};
+use super::model::{DATASET_LIFECYCLE, DatasetRecord, DatasetStatus};
+use super::store;
+use crate::auth::{CurrentUser, Role};
+use crate::db::DbConnection;
+use crate::dcat::Projection;
+use crate::error::{AppError, FieldError};
+use crate::lifecycle::{State, TransitionInput};
+
+/// Who may change which dataset: an admin any, a curator those of the
+/// publishers assigned to them, nobody a harvested one (its source owns it).
+pub struct Policy;
+
+impl Policy {
+    /// Whether `user` may act for `publisher_id` (one query).
+    pub fn may_act_for(
+        conn: &mut DbConnection,
+        user: &CurrentUser,
+        publisher_id: &str,
+    ) -> diesel::QueryResult<bool> {
+        if user.has(Role::Admin) {
+            return Ok(true);
+        }
+        if !user.has(Role::Curator) {
+            return Ok(false);
+        }
+        store::is_assigned(conn, &user.id, publisher_id)
+    }
+
+    /// The same answer without failing, for a page that offers the edit
+    /// buttons: any error means no.
+    pub fn allows(
+        conn: &mut DbConnection,
+        user: Option<&CurrentUser>,
+        rec: &DatasetRecord,
+    ) -> bool {
+        user.is_some_and(|u| {
+            !rec.dataset.is_harvested()
+                && Self::may_act_for(conn, u, &rec.dataset.publisher_id).unwrap_or(false)
+        })
+    }
+}
+
+/// Creating a dataset, or changing one from a known version.
+#[derive(Clone, Copy, Debug)]
+pub enum Mode {
+    Create,
+    /// `version` is the audit sequence number of the change the editor
+    /// started from (a form's hidden field, an `If-Match`); `None` when the
+    /// client does not say (API without `If-Match`).
+    Update {
+        version: Option<i64>,
+    },
+}
+
+/// What a save returns: the record's slug and its new version.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    pub slug: String,
+    pub version: i64,
+}
+
+/// The one write path for a curator's dataset: the right to act for the
+/// publisher (old and new), the slug (free when creating, existing when
+/// editing), the version, every field; an edit keeps the status, the
+/// example mark and what a harvest set. `Ok(Err(errors))` are field
+/// errors; a stale version is `AppError::Stale`; nothing was stored.
+pub fn save(
+    conn: &mut DbConnection,
+    rdf: &Projection,
+    user: &CurrentUser,
+    input: &DatasetInput,
+    mode: Mode,
+) -> Result<Result<Saved, Vec<FieldError>>, AppError> {
+    let actor = user.actor();
+    let saved = crate::audit::write_tx(conn, |c| {
+        let publisher = store::publisher_by_slug(c, input.publisher.trim())?;
+        if let Some(p) = &publisher
+            && !Policy::may_act_for(c, user, &p.id)?
+        {
+            return Err(AppError::Forbidden);
+        }
+        let existing = store::record_by_slug(c, input.slug.trim())?;
+        match (&existing, mode) {
+            (Some(_), Mode::Create) => {
+                return Ok(Err(vec![FieldError::new("slug", "dataset_slug_taken")]));
+            }
+            (Some(old), Mode::Update { version }) => {
+                check_may_edit(c, user, old)?;
+                check_version(c, old, version)?;
+            }
+            (None, Mode::Update { .. }) => return Err(AppError::NotFound),
+            (None, Mode::Create) => {}
+        }
+        let concepts = store::concepts(c, None)?;
+        let mut rec = match validate(input, publisher.as_ref().map(|p| p.id.as_str()), &concepts) {
+            Ok(rec) => rec,
+            Err(errors) => return Ok(Err(errors)),
+        };
+        if let Some(old) = existing {
+            rec.dataset.status = old.dataset.status;
+            rec.dataset.withdrawn_reason = old.dataset.withdrawn_reason;
+            rec.dataset.is_example = old.dataset.is_example;
+            rec.dataset.origin_iri = old.dataset.origin_iri;
+            rec.dataset.harvest_source_id = old.dataset.harvest_source_id;
+        }
+        let id = store::save_record(c, &actor, &rec, None)?;
+        Ok(Ok(Saved {
+            slug: rec.dataset.slug,
+            version: store::version(c, &id)?,
+        }))
+    })?;
+    follow(conn, rdf);
+    Ok(saved)
+}
+
+fn check_may_edit(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    rec: &DatasetRecord,
+) -> Result<(), AppError> {
+    if !Policy::may_act_for(conn, user, &rec.dataset.publisher_id)? {
+        return Err(AppError::Forbidden);
+    }
+    if rec.dataset.is_harvested() {
+        return Err(AppError::Conflict(
+            "harvested from another catalog: change it at its source".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A stale edit is refused, never merged: the editor sees what changed.
+fn check_version(
+    conn: &mut DbConnection,
+    rec: &DatasetRecord,
+    version: Option<i64>,
+) -> Result<(), AppError> {
+    match version {
+        Some(v) if v != store::version(conn, &rec.dataset.id)? => Err(AppError::Stale),
+        _ => Ok(()),
+    }
+}
+
+/// Brings the RDF projection up to the write just committed, in the same
+/// request. The write stands whatever happens here: a failure is logged and
+/// the next RDF request catches up.
+fn follow(conn: &mut DbConnection, rdf: &Projection) {
+    if let Err(e) = rdf.catch_up(conn) {
+        log::error!("RDF projection did not follow a catalog write: {e}");
+    }
+}
+
+/// A dataset the user may change, whatever its status, with its version.
+pub fn editable(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    slug: &str,
+) -> Result<(DatasetRecord, i64), AppError> {
+    let rec = store::record_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
+    check_may_edit(conn, user, &rec)?;
+    let version = store::version(conn, &rec.dataset.id)?;
+    Ok((rec, version))
+}
+
+/// Moves a dataset along `DATASET_LIFECYCLE` (publish, withdraw with its
+/// reason, publish again), audited as a transition with its reason.
+pub fn transition(
+    conn: &mut DbConnection,
+    rdf: &Projection,
+    user: &CurrentUser,
+    slug: &str,
+    step: &TransitionInput,
+    version: Option<i64>,
+) -> Result<DatasetRecord, AppError> {
+    let actor = user.actor();
+    let saved = crate::audit::write_tx(conn, |c| {
+        let (mut rec, _) = editable(c, user, slug)?;
+        check_version(c, &rec, version)?;
+        let (to, moved) =
+            DATASET_LIFECYCLE.check(user, rec.dataset.status, &step.to, step.reason.as_deref())?;
+        rec.dataset.status = to;
+        rec.dataset.withdrawn_reason = match to {
+            DatasetStatus::Withdrawn => moved.reason.clone(),
+            _ => None,
+        };
+        store::save_record(c, &actor, &rec, Some(&moved))?;
+        store::record_by_slug(c, slug)?.ok_or(AppError::NotFound)
+    })?;
+    follow(conn, rdf);
+    Ok(saved)
+}
+
+/// Deletes a draft that was never published (there is nothing public to
+/// withdraw), audited with the whole record. A dataset that was ever out is
+/// withdrawn instead: the refusal names the moves it has.
+pub fn delete_draft(
+    conn: &mut DbConnection,
+    rdf: &Projection,
+    user: &CurrentUser,
+    slug: &str,
+    version: Option<i64>,
+) -> Result<(), AppError> {
+    let actor = user.actor();
+    crate::audit::write_tx(conn, |c| {
+        let (rec, _) = editable(c, user, slug)?;
+        check_version(c, &rec, version)?;
+        if rec.dataset.was_published() {
+            return Err(AppError::Transition {
+                from: rec.dataset.status.as_str(),
+                to: "deleted".into(),
+                allowed: DATASET_LIFECYCLE
+                    .next(rec.dataset.status, &user.roles)
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect(),
+            });
+        }
+        store::delete_record(c, &actor, &rec)?;
+        Ok::<_, AppError>(())
+    })?;
+    follow(conn, rdf);
+    Ok(())
+}
