@@ -333,9 +333,8 @@ pub fn validate(
             service_endpoint_url: endpoint,
         });
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
+    // Built even when fields are wrong, so that the rules every record
+    // passes report their errors too: all of them at once.
     let rec = DatasetRecord {
         dataset: Dataset {
             id: crate::db::new_id(),
@@ -374,7 +373,11 @@ pub fn validate(
             .collect(),
         distributions,
     };
-    let errors = check_record(&rec, Origin::Curator);
+    for e in check_record(&rec, Origin::Curator) {
+        if !errors.iter().any(|x| x.field == e.field) {
+            errors.push(e);
+        }
+    }
     if errors.is_empty() {
         Ok(rec)
     } else {
@@ -520,7 +523,14 @@ pub fn check_record(rec: &DatasetRecord, origin: Origin) -> Vec<FieldError> {
         }
         for (name, value) in [
             ("download_url", x.download_url.as_ref()),
-            ("access_url", Some(&x.access_url)),
+            // Usually the download URL or the endpoint again: one error.
+            (
+                "access_url",
+                Some(&x.access_url).filter(|a| {
+                    x.download_url.as_ref() != Some(*a)
+                        && x.service_endpoint_url.as_ref() != Some(*a)
+                }),
+            ),
             ("service_endpoint_url", x.service_endpoint_url.as_ref()),
             (
                 "service_description_url",

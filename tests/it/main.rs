@@ -12,6 +12,7 @@ mod browser;
 mod catalog;
 mod cli;
 mod config;
+mod curation;
 mod db;
 mod dcat;
 mod harvest;
