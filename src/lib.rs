@@ -10,7 +10,9 @@ pub mod db;
 pub mod dcat;
 pub mod error;
 pub mod fetch;
+pub mod home;
 pub mod lifecycle;
+pub mod routes;
 pub mod seed;
 pub mod strategy;
 pub mod web;
@@ -30,7 +32,7 @@ pub struct AppState {
     pub i18n: web::i18n::I18n,
     pub throttle: auth::throttle::LoginThrottle,
     /// The home page's figures, recomputed only after a change.
-    pub home_summary: db::VersionedCache<catalog::model::HomeSummary>,
+    pub home_summary: db::VersionedCache<home::HomeSummary>,
     /// The public list of datasets and its facets, following the database
     /// (see `catalog::listing`).
     pub listing: catalog::listing::Listing,
@@ -118,7 +120,7 @@ pub fn app(
         )
         .app_data(aw::FormConfig::default().limit(limit))
         .app_data(aw::PayloadConfig::default().limit(limit))
-        .configure(web::routes)
+        .configure(routes::table)
         .default_service(aw::to(|| async {
             Err::<actix_web::HttpResponse, _>(error::AppError::NotFound)
         }))

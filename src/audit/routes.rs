@@ -10,13 +10,6 @@ use crate::auth::{Permission, Role, authorize};
 use crate::error::{AppError, AppResult};
 use crate::web::Page;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/audit", web::get().to(audit_page)).route(
-        "/history/{object_type}/{object_id}",
-        web::get().to(history_page),
-    );
-}
-
 #[derive(Deserialize, Default, serde::Serialize)]
 pub struct AuditQuery {
     object_type: Option<String>,
@@ -74,7 +67,7 @@ fn pretty(json: &str) -> String {
 
 const PER_PAGE: i64 = 50;
 
-async fn audit_page(page: Page, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
+pub(crate) async fn audit_page(page: Page, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
     authorize(&page.identity, Permission::ViewAuditLog)?;
     let q = q.into_inner();
     let filter = Filter {
@@ -139,7 +132,10 @@ fn public_actor(page: &Page, row: &store::AuditRow, roles: &HashMap<String, Vec<
     }
 }
 
-async fn history_page(page: Page, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
+pub(crate) async fn history_page(
+    page: Page,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
     let (object_type, object_id) = path.into_inner();
     let full = authorize(&page.identity, Permission::ViewAuditLog).is_ok();
     let (kind, id) = (object_type.clone(), object_id.clone());

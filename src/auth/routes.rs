@@ -11,23 +11,6 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::web::forms::Multi;
 use crate::web::{Page, form_status, safe_next, see_other};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::get().to(login_form))
-        .route("/login", web::post().to(login))
-        .route("/logout", web::post().to(logout))
-        .route("/account", web::get().to(account))
-        .route("/account/password", web::post().to(change_password))
-        .route("/account/tokens", web::post().to(create_token))
-        .route("/account/tokens/{id}/revoke", web::post().to(revoke_token))
-        .route("/admin/users", web::get().to(users_page))
-        .route("/admin/users", web::post().to(create_user))
-        .route("/admin/users/{id}", web::get().to(user_page))
-        .route("/admin/users/{id}", web::post().to(update_user))
-        .route("/api/v1/me", web::get().to(api_me))
-        .route("/api/v1/users", web::get().to(api_users))
-        .route("/api/v1/users", web::post().to(api_create_user));
-}
-
 // --- login / logout ---------------------------------------------------------
 
 #[derive(Deserialize)]
@@ -35,7 +18,7 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-async fn login_form(page: Page, q: web::Query<NextQuery>) -> AppResult<HttpResponse> {
+pub(crate) async fn login_form(page: Page, q: web::Query<NextQuery>) -> AppResult<HttpResponse> {
     let mut ctx = page.context();
     ctx.insert("next", &safe_next(q.next.as_deref()));
     ctx.insert("email", "");
@@ -50,7 +33,7 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-async fn login(
+pub(crate) async fn login(
     req: HttpRequest,
     page: Page,
     form: web::Form<LoginForm>,
@@ -110,7 +93,7 @@ async fn login(
         .finish())
 }
 
-async fn logout(
+pub(crate) async fn logout(
     req: HttpRequest,
     identity: Identity,
     state: web::Data<AppState>,
@@ -147,7 +130,7 @@ fn role_options(page: &Page, selected: &[Role]) -> Vec<serde_json::Value> {
 }
 
 /// The user list with the new-user form, empty or as submitted with errors.
-async fn render_users(
+pub(crate) async fn render_users(
     page: &Page,
     submitted: Option<(&UserForm, &[FieldError])>,
 ) -> AppResult<HttpResponse> {
@@ -177,7 +160,10 @@ async fn render_users(
 }
 
 /// Publisher checkboxes; unknown slugs in `selected` are reported by the caller.
-async fn publisher_options(page: &Page, selected: &[String]) -> AppResult<Vec<serde_json::Value>> {
+pub(crate) async fn publisher_options(
+    page: &Page,
+    selected: &[String],
+) -> AppResult<Vec<serde_json::Value>> {
     let all = crate::db::run(&page.state.pool, crate::catalog::store::list_publishers).await?;
     Ok(all
         .into_iter()
@@ -192,7 +178,7 @@ async fn publisher_options(page: &Page, selected: &[String]) -> AppResult<Vec<se
 }
 
 /// Refuses publisher slugs that do not exist.
-async fn check_publishers(
+pub(crate) async fn check_publishers(
     state: &AppState,
     slugs: &[String],
     errors: &mut Vec<FieldError>,
@@ -207,7 +193,7 @@ async fn check_publishers(
     Ok(())
 }
 
-async fn users_page(page: Page) -> AppResult<HttpResponse> {
+pub(crate) async fn users_page(page: Page) -> AppResult<HttpResponse> {
     authorize(&page.identity, Permission::ManageUsers)?;
     render_users(&page, None).await
 }
@@ -255,7 +241,10 @@ fn validate_new_user(email: &str, display_name: &str, pw: &str, errors: &mut Vec
     }
 }
 
-async fn create_user(page: Page, form: web::Form<Multi<UserForm>>) -> AppResult<HttpResponse> {
+pub(crate) async fn create_user(
+    page: Page,
+    form: web::Form<Multi<UserForm>>,
+) -> AppResult<HttpResponse> {
     let form = form.into_inner().0;
     let actor = authorize(&page.identity, Permission::ManageUsers)?.actor();
     let mut errors = Vec::new();
@@ -291,7 +280,7 @@ async fn create_user(page: Page, form: web::Form<Multi<UserForm>>) -> AppResult<
 }
 
 /// The user's edit page; `roles` and `errors` when a submitted form is shown again.
-async fn render_user(
+pub(crate) async fn render_user(
     page: &Page,
     id: String,
     submitted: Option<(&[Role], &[String])>,
@@ -314,7 +303,7 @@ async fn render_user(
     page.render_status(form_status(errors), "auth/user.html", &ctx)
 }
 
-async fn user_page(page: Page, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub(crate) async fn user_page(page: Page, id: web::Path<String>) -> AppResult<HttpResponse> {
     authorize(&page.identity, Permission::ManageUsers)?;
     render_user(&page, id.into_inner(), None, &[]).await
 }
@@ -330,7 +319,7 @@ pub struct UserUpdateForm {
     publishers: Vec<String>,
 }
 
-async fn update_user(
+pub(crate) async fn update_user(
     page: Page,
     id: web::Path<String>,
     form: web::Form<Multi<UserUpdateForm>>,
@@ -375,7 +364,7 @@ async fn update_user(
 
 // --- own account and tokens --------------------------------------------------
 
-async fn account_page(
+pub(crate) async fn account_page(
     page: &Page,
     new_token: Option<&str>,
     errors: &[FieldError],
@@ -402,7 +391,7 @@ async fn account_page(
     page.render_status(form_status(errors), "auth/account.html", &ctx)
 }
 
-async fn account(page: Page) -> AppResult<HttpResponse> {
+pub(crate) async fn account(page: Page) -> AppResult<HttpResponse> {
     account_page(&page, None, &[]).await
 }
 
@@ -414,7 +403,7 @@ pub struct PasswordForm {
     revoke_tokens: Option<String>,
 }
 
-async fn change_password(
+pub(crate) async fn change_password(
     req: HttpRequest,
     page: Page,
     form: web::Form<PasswordForm>,
@@ -468,7 +457,10 @@ pub struct TokenForm {
     name: String,
 }
 
-async fn create_token(page: Page, form: web::Form<TokenForm>) -> AppResult<HttpResponse> {
+pub(crate) async fn create_token(
+    page: Page,
+    form: web::Form<TokenForm>,
+) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::ManageOwnAccount)?.clone();
     let name = form.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
@@ -488,7 +480,7 @@ async fn create_token(page: Page, form: web::Form<TokenForm>) -> AppResult<HttpR
     account_page(&page, Some(&secret), &[]).await
 }
 
-async fn revoke_token(page: Page, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub(crate) async fn revoke_token(page: Page, id: web::Path<String>) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::ManageOwnAccount)?.clone();
     let actor = user.actor();
     let token_id = id.into_inner();
@@ -501,12 +493,15 @@ async fn revoke_token(page: Page, id: web::Path<String>) -> AppResult<HttpRespon
 
 // --- JSON API -----------------------------------------------------------------
 
-async fn api_me(identity: Identity) -> AppResult<HttpResponse> {
+pub(crate) async fn api_me(identity: Identity) -> AppResult<HttpResponse> {
     let user = identity.user().ok_or(AppError::Unauthenticated)?;
     Ok(HttpResponse::Ok().json(user))
 }
 
-async fn api_users(identity: Identity, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+pub(crate) async fn api_users(
+    identity: Identity,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
     authorize(&identity, Permission::ManageUsers)?;
     let users = crate::db::run(&state.pool, store::list_users).await?;
     Ok(HttpResponse::Ok().json(users))
@@ -524,7 +519,7 @@ pub struct ApiNewUser {
     publishers: Vec<String>,
 }
 
-async fn api_create_user(
+pub(crate) async fn api_create_user(
     state: web::Data<AppState>,
     req: super::guard::Authorized<super::guard::ManageUsers, web::Json<ApiNewUser>>,
 ) -> AppResult<HttpResponse> {

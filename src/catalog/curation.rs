@@ -19,39 +19,11 @@ use crate::lifecycle::TransitionInput;
 use crate::web::forms::Multi;
 use crate::web::{Page, form_status, see_other};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/datasets/new", web::get().to(new_form))
-        .route("/datasets/new", web::post().to(create))
-        .route("/datasets/{slug}/edit", web::get().to(edit_form))
-        .route("/datasets/{slug}/edit", web::post().to(update))
-        .route(
-            "/datasets/{slug}/distributions/new",
-            web::get().to(new_distribution_form),
-        )
-        .route(
-            "/datasets/{slug}/distributions/new",
-            web::post().to(add_distribution),
-        )
-        .route(
-            "/datasets/{slug}/distributions/{id}/edit",
-            web::get().to(edit_distribution_form),
-        )
-        .route(
-            "/datasets/{slug}/distributions/{id}/edit",
-            web::post().to(update_distribution),
-        )
-        .route(
-            "/datasets/{slug}/distributions/{id}/delete",
-            web::post().to(delete_distribution),
-        )
-        .route("/datasets/{slug}/transition", web::post().to(transition))
-        .route("/datasets/{slug}/publish", web::post().to(publish))
-        .route("/datasets/{slug}/withdraw", web::post().to(withdraw))
-        .route("/datasets/{slug}/delete", web::post().to(delete_draft));
-}
-
 /// Publishers the user may act for, and the vocabularies the forms offer.
-async fn choices(page: &Page, user: &CurrentUser) -> AppResult<(Vec<Publisher>, Vec<Concept>)> {
+pub(crate) async fn choices(
+    page: &Page,
+    user: &CurrentUser,
+) -> AppResult<(Vec<Publisher>, Vec<Concept>)> {
     let user = user.clone();
     crate::db::run(&page.state.pool, move |c| {
         Ok::<_, diesel::result::Error>((
@@ -75,7 +47,11 @@ fn errors_map(page: &Page, errors: &[FieldError]) -> HashMap<String, String> {
 
 /// What changed since `version`, for a form shown again at 409: when, and
 /// which fields.
-async fn changed_since(page: &Page, id: String, version: i64) -> AppResult<Vec<serde_json::Value>> {
+pub(crate) async fn changed_since(
+    page: &Page,
+    id: String,
+    version: i64,
+) -> AppResult<Vec<serde_json::Value>> {
     let rows = crate::db::run(&page.state.pool, move |c| {
         crate::audit::store::changes_since(c, "dataset", &id, version)
     })
@@ -135,7 +111,7 @@ async fn render_dataset_form(
     page.render_status(shown.status(), "catalog/dataset_form.html", &ctx)
 }
 
-async fn new_form(page: Page) -> AppResult<HttpResponse> {
+pub(crate) async fn new_form(page: Page) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
     let form = DatasetForm {
         spatial: "https://linked.cuzk.cz/resource/ruian/obec/562971".to_string(),
@@ -193,7 +169,10 @@ fn form_version(v: &str) -> Option<i64> {
     }
 }
 
-async fn create(page: Page, form: web::Form<Multi<DatasetForm>>) -> AppResult<HttpResponse> {
+pub(crate) async fn create(
+    page: Page,
+    form: web::Form<Multi<DatasetForm>>,
+) -> AppResult<HttpResponse> {
     let form = form.into_inner().into_inner();
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
     let shown = |errors| Shown {
@@ -211,7 +190,7 @@ async fn create(page: Page, form: web::Form<Multi<DatasetForm>>) -> AppResult<Ht
 
 /// The record, its version and its publisher's slug, if the user may
 /// change it.
-async fn editable(
+pub(crate) async fn editable(
     page: &Page,
     user: &CurrentUser,
     slug: String,
@@ -225,7 +204,7 @@ async fn editable(
     .await
 }
 
-async fn edit_form(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
+pub(crate) async fn edit_form(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
     let (rec, version, publisher) = editable(&page, &user, slug.into_inner()).await?;
     let mut form = DatasetForm::from_record(&rec, &publisher);
@@ -239,7 +218,7 @@ async fn edit_form(page: Page, slug: web::Path<String>) -> AppResult<HttpRespons
     render_dataset_form(&page, &user, shown).await
 }
 
-async fn update(
+pub(crate) async fn update(
     page: Page,
     slug: web::Path<String>,
     form: web::Form<Multi<DatasetForm>>,
@@ -308,7 +287,10 @@ async fn render_distribution_form(
     page.render_status(shown.status(), "catalog/distribution_form.html", &ctx)
 }
 
-async fn new_distribution_form(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
+pub(crate) async fn new_distribution_form(
+    page: Page,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
     let (rec, version, _) = editable(&page, &user, slug.into_inner()).await?;
     let form = DistributionForm {
@@ -328,7 +310,7 @@ async fn new_distribution_form(page: Page, slug: web::Path<String>) -> AppResult
     render_distribution_form(&page, &user, &rec.dataset.slug, shown).await
 }
 
-async fn add_distribution(
+pub(crate) async fn add_distribution(
     page: Page,
     slug: web::Path<String>,
     form: web::Form<DistributionForm>,
@@ -412,7 +394,7 @@ async fn save_distributions(
 
 /// The dataset, its version, its publisher and the position of one of its
 /// distributions.
-async fn distribution_of(
+pub(crate) async fn distribution_of(
     page: &Page,
     user: &CurrentUser,
     slug: String,
@@ -427,7 +409,7 @@ async fn distribution_of(
     Ok((rec, version, publisher, index))
 }
 
-async fn edit_distribution_form(
+pub(crate) async fn edit_distribution_form(
     page: Page,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
@@ -445,7 +427,7 @@ async fn edit_distribution_form(
     render_distribution_form(&page, &user, &rec.dataset.slug, shown).await
 }
 
-async fn update_distribution(
+pub(crate) async fn update_distribution(
     page: Page,
     path: web::Path<(String, String)>,
     form: web::Form<DistributionForm>,
@@ -486,7 +468,7 @@ pub struct VersionForm {
     version: String,
 }
 
-async fn delete_distribution(
+pub(crate) async fn delete_distribution(
     page: Page,
     path: web::Path<(String, String)>,
     form: web::Form<VersionForm>,
@@ -525,7 +507,11 @@ pub struct TransitionForm {
     version: String,
 }
 
-async fn move_dataset(page: Page, slug: String, form: TransitionForm) -> AppResult<HttpResponse> {
+pub(crate) async fn move_dataset(
+    page: Page,
+    slug: String,
+    form: TransitionForm,
+) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
     let state = page.state.clone();
     let step = TransitionInput {
@@ -540,7 +526,7 @@ async fn move_dataset(page: Page, slug: String, form: TransitionForm) -> AppResu
     Ok(see_other(&format!("/datasets/{}", saved.dataset.slug)))
 }
 
-async fn transition(
+pub(crate) async fn transition(
     page: Page,
     slug: web::Path<String>,
     form: web::Form<TransitionForm>,
@@ -549,7 +535,7 @@ async fn transition(
 }
 
 /// Alias of `transition` to `published`.
-async fn publish(
+pub(crate) async fn publish(
     page: Page,
     slug: web::Path<String>,
     form: web::Form<TransitionForm>,
@@ -560,7 +546,7 @@ async fn publish(
 }
 
 /// Alias of `transition` to `withdrawn`.
-async fn withdraw(
+pub(crate) async fn withdraw(
     page: Page,
     slug: web::Path<String>,
     form: web::Form<TransitionForm>,
@@ -570,7 +556,7 @@ async fn withdraw(
     move_dataset(page, slug.into_inner(), form).await
 }
 
-async fn delete_draft(
+pub(crate) async fn delete_draft(
     page: Page,
     slug: web::Path<String>,
     form: web::Form<VersionForm>,

@@ -63,14 +63,14 @@ pub struct Concept {
     pub position: i32,
 }
 
+/// The catalog at a glance (the home page shows it).
 #[derive(Serialize, Debug, Clone, Default)]
-pub struct HomeSummary {
-    pub catalog_title_cs: String,
-    pub catalog_title_en: Option<String>,
+pub struct CatalogSummary {
+    pub title_cs: String,
+    pub title_en: Option<String>,
     pub publishers: i64,
     /// Published datasets.
     pub datasets: i64,
-    pub strategies: Vec<crate::strategy::model::StrategySummary>,
 }
 
 /// Where a dataset is in its life: a draft only its curators see, published

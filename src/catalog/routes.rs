@@ -15,41 +15,6 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::lifecycle::{State, TransitionInput};
 use crate::web::{Lang, Page};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    // Before `/datasets/{slug}`: `/datasets/new` is a page, not a dataset.
-    super::curation::routes(cfg);
-    cfg.route("/datasets", web::get().to(datasets_page))
-        .route("/datasets/{slug}", web::get().to(dataset_page))
-        .route("/data", web::get().to(data_page))
-        .route("/publishers", web::get().to(publishers_page))
-        .route("/publishers/{slug}", web::get().to(publisher_page))
-        .route("/api/v1/datasets", web::get().to(api_datasets))
-        .route("/api/v1/datasets", web::post().to(api_create_dataset))
-        .route("/api/v1/datasets/{slug}", web::get().to(api_dataset))
-        .route("/api/v1/datasets/{slug}", web::put().to(api_update_dataset))
-        .route(
-            "/api/v1/datasets/{slug}",
-            web::delete().to(api_delete_dataset),
-        )
-        .route(
-            "/api/v1/datasets/{slug}/transition",
-            web::post().to(api_transition_dataset),
-        )
-        .route(
-            "/api/v1/datasets/{slug}/publish",
-            web::post().to(api_publish_dataset),
-        )
-        .route(
-            "/api/v1/datasets/{slug}/withdraw",
-            web::post().to(api_withdraw_dataset),
-        )
-        .route("/api/v1/publishers", web::get().to(api_publishers))
-        .route(
-            "/api/v1/vocabularies/{scheme}",
-            web::get().to(api_vocabulary),
-        );
-}
-
 const PER_PAGE: i64 = 20;
 
 #[derive(Deserialize, Serialize, Default, Clone)]
@@ -121,7 +86,7 @@ fn vocabulary_iris(rec: &DatasetRecord) -> Vec<&str> {
     iris
 }
 
-async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+pub(crate) async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let filter = q.filter();
     let page_no = q.page()?;
     let f = filter.clone();
@@ -156,7 +121,7 @@ async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppResult<HttpRe
 }
 
 /// A published dataset and its version (for the API's `ETag`).
-async fn load_public(state: &AppState, slug: String) -> AppResult<(DatasetRecord, i64)> {
+pub(crate) async fn load_public(state: &AppState, slug: String) -> AppResult<(DatasetRecord, i64)> {
     let (rec, version) = crate::db::run(&state.pool, move |c| {
         let Some(rec) = store::record_by_slug(c, &slug)? else {
             return Ok::<_, AppError>(None);
@@ -179,7 +144,7 @@ async fn load_public(state: &AppState, slug: String) -> AppResult<(DatasetRecord
     }
 }
 
-async fn dataset_page(
+pub(crate) async fn dataset_page(
     req: actix_web::HttpRequest,
     page: Page,
     slug: web::Path<String>,
@@ -314,7 +279,7 @@ struct ListResponse<T: Serialize> {
     items: Vec<T>,
 }
 
-async fn api_datasets(
+pub(crate) async fn api_datasets(
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
@@ -333,7 +298,7 @@ async fn api_datasets(
     }))
 }
 
-async fn api_dataset(
+pub(crate) async fn api_dataset(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -371,7 +336,7 @@ fn if_match(req: &actix_web::HttpRequest) -> AppResult<Option<i64>> {
         .ok_or(AppError::PreconditionFailed)
 }
 
-async fn data_page(page: Page) -> AppResult<HttpResponse> {
+pub(crate) async fn data_page(page: Page) -> AppResult<HttpResponse> {
     let (catalog, publishers, concepts) = crate::db::run(&page.state.pool, |c| {
         Ok::<_, diesel::result::Error>((
             store::catalog(c)?,
@@ -397,14 +362,14 @@ async fn data_page(page: Page) -> AppResult<HttpResponse> {
     page.render("catalog/data.html", &ctx)
 }
 
-async fn publishers_page(page: Page) -> AppResult<HttpResponse> {
+pub(crate) async fn publishers_page(page: Page) -> AppResult<HttpResponse> {
     let publishers = crate::db::run(&page.state.pool, store::list_publishers).await?;
     let mut ctx = page.context();
     ctx.insert("publishers", &publishers);
     page.render("catalog/publishers.html", &ctx)
 }
 
-async fn publisher_page(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
+pub(crate) async fn publisher_page(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
     let publisher = crate::db::run(&page.state.pool, move |c| {
         store::publisher_by_slug(c, &slug)
@@ -416,12 +381,12 @@ async fn publisher_page(page: Page, slug: web::Path<String>) -> AppResult<HttpRe
     page.render("catalog/publisher.html", &ctx)
 }
 
-async fn api_publishers(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+pub(crate) async fn api_publishers(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let publishers = crate::db::run(&state.pool, store::list_publishers).await?;
     Ok(HttpResponse::Ok().json(publishers))
 }
 
-async fn api_vocabulary(
+pub(crate) async fn api_vocabulary(
     state: web::Data<AppState>,
     scheme: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -455,7 +420,7 @@ type CuratorJson<T> = crate::auth::guard::Authorized<crate::auth::guard::EditCat
 /// Saves through the curators' one write path and answers with the stored
 /// record and its new `ETag`; field errors become a 422 problem, a stale
 /// `If-Match` a 412.
-async fn api_save(
+pub(crate) async fn api_save(
     state: &web::Data<AppState>,
     user: &CurrentUser,
     input: DatasetInput,
@@ -474,7 +439,7 @@ async fn api_save(
     .await
 }
 
-async fn api_create_dataset(
+pub(crate) async fn api_create_dataset(
     state: web::Data<AppState>,
     req: CuratorJson<DatasetInput>,
 ) -> AppResult<HttpResponse> {
@@ -489,7 +454,7 @@ async fn api_create_dataset(
         .json(saved))
 }
 
-async fn api_update_dataset(
+pub(crate) async fn api_update_dataset(
     http: actix_web::HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -514,7 +479,7 @@ async fn api_update_dataset(
 /// `POST /api/v1/datasets/{slug}/transition` with `{"to": …, "reason": …}`:
 /// the one shape of every lifecycle move; a move the table does not allow
 /// is a 409 whose problem document lists the allowed ones.
-async fn api_transition_dataset(
+pub(crate) async fn api_transition_dataset(
     http: actix_web::HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -533,7 +498,7 @@ async fn api_transition_dataset(
 }
 
 /// Alias of `transition` to `published`.
-async fn api_publish_dataset(
+pub(crate) async fn api_publish_dataset(
     identity: Identity,
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -553,7 +518,7 @@ pub struct WithdrawInput {
 }
 
 /// Alias of `transition` to `withdrawn`.
-async fn api_withdraw_dataset(
+pub(crate) async fn api_withdraw_dataset(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     req: CuratorJson<WithdrawInput>,
@@ -567,7 +532,7 @@ async fn api_withdraw_dataset(
 }
 
 /// Moves a dataset for a user the caller has checked.
-async fn move_dataset(
+pub(crate) async fn move_dataset(
     user: CurrentUser,
     state: web::Data<AppState>,
     slug: String,
@@ -587,7 +552,7 @@ async fn move_dataset(
 
 /// Deletes a draft that was never published; one that was is withdrawn
 /// instead (409 naming the moves it has).
-async fn api_delete_dataset(
+pub(crate) async fn api_delete_dataset(
     http: actix_web::HttpRequest,
     identity: Identity,
     state: web::Data<AppState>,

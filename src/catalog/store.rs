@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use super::model::{
-    CatalogRecord, Concept, Dataset, DatasetRecord, DatasetStatus, Distribution, HomeSummary,
+    CatalogRecord, CatalogSummary, Concept, Dataset, DatasetRecord, DatasetStatus, Distribution,
     Publisher,
 };
 use crate::audit::store::Object;
@@ -174,19 +174,19 @@ pub fn upsert_concept(conn: &mut DbConnection, actor: &Actor, c: &Concept) -> Qu
     Ok(())
 }
 
-pub fn home_summary(conn: &mut DbConnection) -> QueryResult<HomeSummary> {
+/// The catalog's part of the home page.
+pub fn summary(conn: &mut DbConnection) -> QueryResult<CatalogSummary> {
     let cat = catalog(conn)?;
     let publishers: i64 = publishers::table.count().get_result(conn)?;
     let datasets: i64 = crate::db::schema::datasets::table
         .filter(crate::db::schema::datasets::status.eq(DatasetStatus::Published))
         .count()
         .get_result(conn)?;
-    Ok(HomeSummary {
-        catalog_title_cs: cat.as_ref().map(|c| c.title_cs.clone()).unwrap_or_default(),
-        catalog_title_en: cat.and_then(|c| c.title_en),
+    Ok(CatalogSummary {
+        title_cs: cat.as_ref().map(|c| c.title_cs.clone()).unwrap_or_default(),
+        title_en: cat.and_then(|c| c.title_en),
         publishers,
         datasets,
-        strategies: crate::strategy::store::summaries(conn)?,
     })
 }
 

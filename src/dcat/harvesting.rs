@@ -16,17 +16,12 @@ use crate::web::Page;
 /// Largest catalog file a curator can upload.
 const MAX_UPLOAD: usize = 20 * 1024 * 1024;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/harvest", web::get().to(page_get))
-        .route("/harvest", web::post().to(page_post));
-}
-
-async fn page_get(page: Page) -> AppResult<HttpResponse> {
+pub(crate) async fn page_get(page: Page) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
     render(&page, &user, None, None, StatusCode::OK).await
 }
 
-async fn render(
+pub(crate) async fn render(
     page: &Page,
     user: &crate::auth::CurrentUser,
     report: Option<&Report>,
@@ -132,7 +127,7 @@ async fn read_fields(mut body: Multipart) -> AppResult<Fields> {
     Ok(f)
 }
 
-async fn page_post(page: Page, body: Multipart) -> AppResult<HttpResponse> {
+pub(crate) async fn page_post(page: Page, body: Multipart) -> AppResult<HttpResponse> {
     // Who asks, and the CSRF token, before the (up to 20 MiB) body.
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
     let fields = read_fields(body).await?;

@@ -16,25 +16,6 @@ use crate::error::{AppError, AppResult};
 /// Datasets listed per page of the catalog document.
 pub const CATALOG_PAGE_SIZE: usize = 1_000;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/catalog", web::get().to(catalog))
-        .route("/catalog.{ext}", web::get().to(catalog_suffix))
-        .route("/catalog/dump.{ext}", web::get().to(dump))
-        // Before `/datasets/{slug}`, which would take `x.ttl` as a slug.
-        .route(
-            "/datasets/{slug}.{ext:(ttl|jsonld|rdf|nt)}",
-            web::get().to(dataset_suffix),
-        );
-}
-
-/// After the curators' pages: `/datasets/{slug}/distributions/new` is a form.
-pub fn late_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/datasets/{slug}/distributions/{id}",
-        web::get().to(distribution),
-    );
-}
-
 /// Marks a response as readable from any origin and as varying by Accept.
 pub fn open(mut res: HttpResponse) -> HttpResponse {
     let h = res.headers_mut();
@@ -77,7 +58,7 @@ impl PageQuery {
     }
 }
 
-async fn catalog(
+pub(crate) async fn catalog(
     req: HttpRequest,
     state: web::Data<AppState>,
     q: web::Query<PageQuery>,
@@ -90,7 +71,7 @@ async fn catalog(
     }
 }
 
-async fn catalog_suffix(
+pub(crate) async fn catalog_suffix(
     state: web::Data<AppState>,
     ext: web::Path<String>,
     q: web::Query<PageQuery>,
@@ -99,7 +80,7 @@ async fn catalog_suffix(
     catalog_document(state, f, q.paging()).await
 }
 
-async fn catalog_document(
+pub(crate) async fn catalog_document(
     state: web::Data<AppState>,
     f: Format,
     (page, per_page): (usize, usize),
@@ -179,7 +160,7 @@ fn serialise(
     Ok(out)
 }
 
-async fn dataset_suffix(
+pub(crate) async fn dataset_suffix(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
@@ -190,7 +171,7 @@ async fn dataset_suffix(
 
 /// A distribution's IRI: its dataset's document holds it, so RDF clients get
 /// that and browsers the dataset page at the distribution.
-async fn distribution(
+pub(crate) async fn distribution(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -210,7 +191,10 @@ async fn distribution(
 /// The whole projection as Turtle or N-Triples, streamed: a blocking task
 /// writes into a bounded channel that the response body drains, so memory
 /// stays flat however large the catalog.
-async fn dump(state: web::Data<AppState>, ext: web::Path<String>) -> AppResult<HttpResponse> {
+pub(crate) async fn dump(
+    state: web::Data<AppState>,
+    ext: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let f = Format::from_ext(&ext)
         .filter(|f| matches!(f, Format::Turtle | Format::NTriples))
         .ok_or(AppError::NotFound)?;
@@ -276,15 +260,6 @@ impl std::io::Write for ChannelWriter {
     }
 }
 
-pub fn sparql_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/sparql", web::get().to(sparql_get))
-        .route("/sparql", web::post().to(sparql_post))
-        .route(
-            "/sparql",
-            web::method(actix_web::http::Method::OPTIONS).to(sparql_preflight),
-        );
-}
-
 #[derive(Deserialize)]
 pub struct SparqlParams {
     query: Option<String>,
@@ -308,7 +283,7 @@ pub const EXAMPLES: [(&str, &str); 3] = [
     ),
 ];
 
-async fn sparql_get(
+pub(crate) async fn sparql_get(
     req: HttpRequest,
     page: crate::web::Page,
     q: web::Query<SparqlParams>,
@@ -317,7 +292,7 @@ async fn sparql_get(
     sparql(req, page, q.query, q.update, q.format).await
 }
 
-async fn sparql_post(
+pub(crate) async fn sparql_post(
     req: HttpRequest,
     page: crate::web::Page,
     body: web::Bytes,
@@ -365,7 +340,7 @@ fn form_params(text: &str) -> SparqlParams {
     p
 }
 
-async fn sparql_preflight() -> HttpResponse {
+pub(crate) async fn sparql_preflight() -> HttpResponse {
     open(
         HttpResponse::NoContent()
             .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS"))
@@ -394,7 +369,7 @@ fn wishes(req: &HttpRequest, format: Option<&str>) -> (Vec<String>, bool) {
     (w, html)
 }
 
-async fn sparql(
+pub(crate) async fn sparql(
     req: HttpRequest,
     page: crate::web::Page,
     query: Option<String>,

@@ -7,21 +7,14 @@ use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::web::Page;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/strategies", web::get().to(list_page))
-        .route("/strategies/{slug}", web::get().to(detail_page))
-        .route("/api/v1/strategies", web::get().to(api_list))
-        .route("/api/v1/strategies/{slug}", web::get().to(api_detail));
-}
-
-async fn list_page(page: Page) -> AppResult<HttpResponse> {
+pub(crate) async fn list_page(page: Page) -> AppResult<HttpResponse> {
     let strategies = crate::db::run(&page.state.pool, store::summaries).await?;
     let mut ctx = page.context();
     ctx.insert("strategies", &strategies);
     page.render("strategy/list.html", &ctx)
 }
 
-async fn detail_page(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
+pub(crate) async fn detail_page(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
     let detail = crate::db::run(&page.state.pool, move |c| store::detail(c, &slug))
         .await?
@@ -31,12 +24,12 @@ async fn detail_page(page: Page, slug: web::Path<String>) -> AppResult<HttpRespo
     page.render("strategy/detail.html", &ctx)
 }
 
-async fn api_list(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+pub(crate) async fn api_list(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let list = crate::db::run(&state.pool, store::summaries).await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
-async fn api_detail(
+pub(crate) async fn api_detail(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {

@@ -1,12 +1,12 @@
-//! The web layer: routing table, page context, i18n, static assets, error
-//! pages and security headers.
+//! The page kit every domain uses: page context, forms, i18n, static
+//! assets, error pages and security headers. It names no domain: the route
+//! table is `crate::routes`, the home page `crate::home`.
 
 pub mod assets;
 pub mod errors;
 pub mod forms;
 pub mod headers;
 pub mod i18n;
-pub mod pages;
 
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 use futures_util::future::LocalBoxFuture;
@@ -188,24 +188,6 @@ pub fn local_time(t: &chrono::NaiveDateTime) -> String {
         .from_utc_datetime(t)
         .format("%Y-%m-%d %H:%M")
         .to_string()
-}
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(pages::healthz))
-        .route("/", web::get().to(pages::home))
-        .route("/lang/{code}", web::get().to(pages::switch_lang))
-        .route("/api", web::get().to(pages::api_docs))
-        .route("/static/{path:.*}", web::get().to(assets::serve))
-        .route("/favicon.ico", web::get().to(assets::favicon));
-    crate::auth::routes::routes(cfg);
-    crate::audit::routes::routes(cfg);
-    // Before the catalog's pages: `/datasets/{slug}.ttl` is a document.
-    crate::dcat::routes::routes(cfg);
-    crate::dcat::routes::sparql_routes(cfg);
-    crate::dcat::harvesting::routes(cfg);
-    crate::catalog::routes::routes(cfg);
-    crate::dcat::routes::late_routes(cfg);
-    crate::strategy::routes::routes(cfg);
 }
 
 /// Marks the request as an API call (JSON errors whatever the Accept says).

@@ -1,0 +1,252 @@
+//! The one route table: every route of the application, one block per
+//! domain. Patterns are constrained so that no two of them match the same
+//! request, and so the order of the blocks does not matter (a unit test
+//! below proves it for every pattern). A new domain adds one block here and
+//! touches no other domain.
+
+use actix_web::web::{self, ServiceConfig, resource};
+
+use crate::{audit, auth, catalog, dcat, home, strategy};
+
+/// The patterns, named once: the table and the overlap test share them.
+pub mod paths {
+    /// A slug, except `new` (the form for a new one): `[a-z0-9-]+` with that
+    /// one word taken out (the router's regex has no look-ahead).
+    pub const SLUG: &str = "{slug:(?:new[a-z0-9-]+|ne[a-vx-z0-9-][a-z0-9-]*|n[a-df-z0-9-][a-z0-9-]*|ne|n|[a-mo-z0-9-][a-z0-9-]*)}";
+    /// Ids are UUIDs: hexadecimal and hyphens, never a word like `new`.
+    pub const ID: &str = "{id:[0-9a-f-]+}";
+
+    // The application.
+    pub const HEALTH: &str = "/healthz";
+    pub const HOME: &str = "/";
+    pub const LANG: &str = "/lang/{code:[a-z]{2}}";
+    pub const API_DOCS: &str = "/api";
+    pub const STATIC: &str = "/static/{path:.*}";
+    pub const FAVICON: &str = "/favicon.ico";
+
+    // Accounts.
+    pub const LOGIN: &str = "/login";
+    pub const LOGOUT: &str = "/logout";
+    pub const ACCOUNT: &str = "/account";
+    pub const PASSWORD: &str = "/account/password";
+    pub const TOKENS: &str = "/account/tokens";
+    pub const TOKEN_REVOKE: &str = "/account/tokens/{id:[0-9a-f-]+}/revoke";
+    pub const USERS: &str = "/admin/users";
+    pub const USER: &str = "/admin/users/{id:[0-9a-f-]+}";
+    pub const API_ME: &str = "/api/v1/me";
+    pub const API_USERS: &str = "/api/v1/users";
+
+    // The audit log.
+    pub const AUDIT: &str = "/admin/audit";
+    pub const HISTORY: &str = "/history/{object_type:[a-z_]+}/{object_id}";
+}
+
+/// Builds a dataset path from the named patterns.
+fn dataset(rest: &str) -> String {
+    format!("/datasets/{}{rest}", paths::SLUG)
+}
+
+pub fn table(cfg: &mut ServiceConfig) {
+    use paths::*;
+
+    // The application as a whole.
+    cfg.service(resource(HEALTH).get(home::healthz))
+        .service(resource(HOME).get(home::home))
+        .service(resource(LANG).get(home::switch_lang))
+        .service(resource(API_DOCS).get(home::api_docs))
+        .service(resource(STATIC).get(crate::web::assets::serve))
+        .service(resource(FAVICON).get(crate::web::assets::favicon));
+
+    // Accounts and users.
+    {
+        use auth::routes::*;
+        cfg.service(resource(LOGIN).get(login_form).post(login))
+            .service(resource(LOGOUT).post(logout))
+            .service(resource(ACCOUNT).get(account))
+            .service(resource(PASSWORD).post(change_password))
+            .service(resource(TOKENS).post(create_token))
+            .service(resource(TOKEN_REVOKE).post(revoke_token))
+            .service(resource(USERS).get(users_page).post(create_user))
+            .service(resource(USER).get(user_page).post(update_user))
+            .service(resource(API_ME).get(api_me))
+            .service(resource(API_USERS).get(api_users).post(api_create_user));
+    }
+
+    // The audit log and each object's history.
+    {
+        use audit::routes::*;
+        cfg.service(resource(AUDIT).get(audit_page))
+            .service(resource(HISTORY).get(history_page));
+    }
+
+    // The catalog: public pages and API, then the curators' forms.
+    {
+        use catalog::curation as cur;
+        use catalog::routes::*;
+        let dist = |rest: &str| dataset(&format!("/distributions/{ID}{rest}"));
+        cfg.service(resource("/datasets").get(datasets_page))
+            .service(resource(dataset("")).get(dataset_page))
+            .service(resource("/data").get(data_page))
+            .service(resource("/publishers").get(publishers_page))
+            .service(resource(format!("/publishers/{SLUG}")).get(publisher_page))
+            .service(
+                resource("/api/v1/datasets")
+                    .get(api_datasets)
+                    .post(api_create_dataset),
+            )
+            .service(
+                resource(format!("/api/v1/datasets/{SLUG}"))
+                    .get(api_dataset)
+                    .put(api_update_dataset)
+                    .delete(api_delete_dataset),
+            )
+            .service(
+                resource(format!("/api/v1/datasets/{SLUG}/transition"))
+                    .post(api_transition_dataset),
+            )
+            .service(resource(format!("/api/v1/datasets/{SLUG}/publish")).post(api_publish_dataset))
+            .service(
+                resource(format!("/api/v1/datasets/{SLUG}/withdraw")).post(api_withdraw_dataset),
+            )
+            .service(resource("/api/v1/publishers").get(api_publishers))
+            .service(resource("/api/v1/vocabularies/{scheme:[a-z_]+}").get(api_vocabulary))
+            .service(
+                resource("/datasets/new")
+                    .get(cur::new_form)
+                    .post(cur::create),
+            )
+            .service(
+                resource(dataset("/edit"))
+                    .get(cur::edit_form)
+                    .post(cur::update),
+            )
+            .service(
+                resource(dataset("/distributions/new"))
+                    .get(cur::new_distribution_form)
+                    .post(cur::add_distribution),
+            )
+            .service(
+                resource(dist("/edit"))
+                    .get(cur::edit_distribution_form)
+                    .post(cur::update_distribution),
+            )
+            .service(resource(dist("/delete")).post(cur::delete_distribution))
+            .service(resource(dataset("/transition")).post(cur::transition))
+            .service(resource(dataset("/publish")).post(cur::publish))
+            .service(resource(dataset("/withdraw")).post(cur::withdraw))
+            .service(resource(dataset("/delete")).post(cur::delete_draft));
+    }
+
+    // DCAT: the catalog as RDF, SPARQL, harvesting.
+    {
+        use dcat::routes::*;
+        cfg.service(resource("/catalog").get(catalog))
+            .service(resource("/catalog.{ext:[a-z]+}").get(catalog_suffix))
+            .service(resource("/catalog/dump.{ext:[a-z.]+}").get(dump))
+            .service(resource(dataset(".{ext:(ttl|jsonld|rdf|nt)}")).get(dataset_suffix))
+            .service(resource(dataset(&format!("/distributions/{ID}"))).get(distribution))
+            .service(
+                resource("/sparql")
+                    .get(sparql_get)
+                    .post(sparql_post)
+                    .route(web::method(actix_web::http::Method::OPTIONS).to(sparql_preflight)),
+            )
+            .service(
+                resource("/harvest")
+                    .get(dcat::harvesting::page_get)
+                    .post(dcat::harvesting::page_post),
+            );
+    }
+
+    // The strategy.
+    {
+        use strategy::routes::*;
+        cfg.service(resource("/strategies").get(list_page))
+            .service(resource(format!("/strategies/{SLUG}")).get(detail_page))
+            .service(resource("/api/v1/strategies").get(api_list))
+            .service(resource(format!("/api/v1/strategies/{SLUG}")).get(api_detail));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::dev::ResourceDef;
+
+    use super::{dataset, paths};
+
+    /// Every pattern of the table that could overlap another.
+    fn patterns() -> Vec<String> {
+        let dist = |rest: &str| dataset(&format!("/distributions/{}{rest}", paths::ID));
+        vec![
+            "/datasets".into(),
+            dataset(""),
+            "/datasets/new".into(),
+            dataset("/edit"),
+            dataset("/distributions/new"),
+            dist(""),
+            dist("/edit"),
+            dist("/delete"),
+            dataset("/transition"),
+            dataset("/publish"),
+            dataset("/withdraw"),
+            dataset("/delete"),
+            dataset(".{ext:(ttl|jsonld|rdf|nt)}"),
+            "/catalog".into(),
+            "/catalog.{ext:[a-z]+}".into(),
+            "/catalog/dump.{ext:[a-z.]+}".into(),
+            format!("/api/v1/datasets/{}", paths::SLUG),
+            format!("/api/v1/datasets/{}/transition", paths::SLUG),
+            "/api/v1/datasets".into(),
+            paths::USERS.into(),
+            paths::USER.into(),
+        ]
+    }
+
+    #[test]
+    fn no_two_routes_match_the_same_path() {
+        let defs: Vec<ResourceDef> = patterns()
+            .iter()
+            .map(|p| ResourceDef::new(p.as_str()))
+            .collect();
+        let id = "0193a7f0-1c2b-7d3e-8f40-123456789abc";
+        for path in [
+            "/datasets".to_string(),
+            "/datasets/new".into(),
+            "/datasets/news".into(),
+            "/datasets/ne".into(),
+            "/datasets/n".into(),
+            "/datasets/newt-2".into(),
+            "/datasets/pasport-zelene".into(),
+            "/datasets/pasport-zelene.ttl".into(),
+            "/datasets/pasport-zelene/edit".into(),
+            "/datasets/pasport-zelene/distributions/new".into(),
+            format!("/datasets/pasport-zelene/distributions/{id}"),
+            format!("/datasets/pasport-zelene/distributions/{id}/edit"),
+            "/datasets/pasport-zelene/transition".into(),
+            "/datasets/pasport-zelene/delete".into(),
+            "/catalog".into(),
+            "/catalog.ttl".into(),
+            "/catalog/dump.nt.gz".into(),
+            "/api/v1/datasets/stromy/transition".into(),
+            format!("/admin/users/{id}"),
+        ] {
+            let hits: Vec<&str> = defs
+                .iter()
+                .filter(|d| d.is_match(&path))
+                .map(|d| d.pattern().unwrap_or(""))
+                .collect();
+            assert_eq!(hits.len(), 1, "{path} matches {hits:?}");
+        }
+        // A slug with a dot, or anything outside the alphabet, is no route.
+        for path in [
+            "/datasets/a.b",
+            "/datasets/Velka",
+            "/datasets/a/distributions/xyz",
+            // `new` is no dataset's slug (the validator refuses it).
+            "/api/v1/datasets/new",
+            "/datasets/new.ttl",
+        ] {
+            assert!(!defs.iter().any(|d| d.is_match(path)), "{path}");
+        }
+    }
+}
