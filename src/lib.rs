@@ -35,9 +35,15 @@ pub struct AppState {
     pub home_summary: db::VersionedCache<home::HomeSummary>,
     /// The public list of datasets and its facets, following the database
     /// (see `catalog::listing`).
-    pub listing: catalog::listing::Listing,
+    pub listing: std::sync::Arc<catalog::listing::Listing>,
     /// The catalog as RDF, following the database (see `dcat::projection`).
-    pub rdf: dcat::Projection,
+    pub rdf: std::sync::Arc<dcat::Projection>,
+    /// Every view derived from the database, for the write paths to call
+    /// after a commit (the two above, registered once).
+    pub views: audit::follow::Views,
+    /// Published dataset pages from memory (the RDF projection, as the
+    /// catalog sees it without naming it).
+    pub published: std::sync::Arc<dyn catalog::PublishedPages>,
     /// Bounds how many SPARQL queries run at once (see `dcat::sparql`).
     pub sparql: dcat::sparql::Runner,
     /// Each domain's audit object types and which histories are public.
@@ -58,13 +64,20 @@ impl AppState {
         let target = db::DbTarget::from_config(config.database_url.as_deref(), &config.data_dir)
             .map_err(|e| anyhow::anyhow!(e))?;
         let pool = db::connect(&target)?;
+        let listing = std::sync::Arc::new(catalog::listing::Listing::default());
+        let rdf = std::sync::Arc::new(dcat::Projection::new(&config.base())?);
+        let mut views = audit::follow::Views::default();
+        views.register(rdf.clone());
+        views.register(listing.clone());
         Ok(AppState {
             templates: web::templates()?,
             i18n: web::i18n::I18n::load()?,
             throttle: auth::throttle::LoginThrottle::new(config.login_attempts_per_minute),
             home_summary: db::VersionedCache::default(),
-            listing: catalog::listing::Listing::default(),
-            rdf: dcat::Projection::new(&config.base())?,
+            published: rdf.clone(),
+            listing,
+            rdf,
+            views,
             sparql: dcat::sparql::Runner::new(config.sparql_concurrency),
             audit: audit_registry(),
             pool,

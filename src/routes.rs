@@ -85,7 +85,7 @@ pub fn table(cfg: &mut ServiceConfig) {
         use catalog::routes::*;
         let dist = |rest: &str| dataset(&format!("/distributions/{ID}{rest}"));
         cfg.service(resource("/datasets").get(datasets_page))
-            .service(resource(dataset("")).get(dataset_page))
+            .service(resource(dataset("")).get(dataset_or_document))
             .service(resource("/data").get(data_page))
             .service(resource("/publishers").get(publishers_page))
             .service(resource(format!("/publishers/{SLUG}")).get(publisher_page))
@@ -165,6 +165,19 @@ pub fn table(cfg: &mut ServiceConfig) {
             .service(resource(format!("/strategies/{SLUG}")).get(detail_page))
             .service(resource("/api/v1/strategies").get(api_list))
             .service(resource(format!("/api/v1/strategies/{SLUG}")).get(api_detail));
+    }
+}
+
+/// A dataset's URL is its IRI: RDF clients get its document (dcat), people
+/// its page (catalog). Deciding here keeps the catalog from naming dcat.
+async fn dataset_or_document(
+    req: actix_web::HttpRequest,
+    page: crate::web::Page,
+    slug: web::Path<String>,
+) -> crate::error::AppResult<actix_web::HttpResponse> {
+    match dcat::format::negotiate(&req) {
+        Some(f) => dcat::routes::dataset_document(page.state.clone(), slug.into_inner(), f).await,
+        None => catalog::routes::dataset_page(page, slug).await,
     }
 }
 

@@ -3,11 +3,12 @@
 //! derived view applied say exactly what it must redo. The catalog's RDF
 //! projection and its list index are such views; both keep a `Cursor` and
 //! ask it for the changes on each read, which costs one primary-key read
-//! when nothing changed.
+//! when nothing changed. What a change means to a view is the view's
+//! domain's business (`catalog::changes`): this module names no domain.
 
 use std::collections::BTreeSet;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
@@ -15,25 +16,34 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::schema::audit_log;
 
-/// Audit object types whose change redoes what is derived from the catalog
-/// as a whole (its record, its publishers, its vocabularies).
-pub const CATALOG_TYPES: [&str; 3] = ["catalog", "publisher", "vocab_concept"];
 /// The audit object type `radnice reindex` writes to make every server
 /// rebuild its views.
 pub const REINDEX_TYPE: &str = "rdf_projection";
-/// Past this many changed datasets, one rebuild is cheaper than redoing each.
-const REBUILD_ABOVE: usize = 2_000;
 
 /// What changed between two points of the audit log.
 #[derive(Debug, Default)]
 pub struct Changes {
-    /// Start over: never built, the log went back (a restored database),
-    /// too much changed, or `radnice reindex` asked for it.
+    /// Start over: never built, the log went back (a restored database), or
+    /// `radnice reindex` asked for it.
     pub rebuild: bool,
-    /// The catalog record, a publisher or a vocabulary concept changed.
-    pub catalog: bool,
-    /// Ids of the datasets that changed, in any way (including status).
-    pub datasets: BTreeSet<String>,
+    /// The objects that changed, as (object type, object id), in log order.
+    pub rows: Vec<(String, String)>,
+}
+
+impl Changes {
+    /// The ids of the changed objects of one type.
+    pub fn ids_of(&self, kind: &str) -> BTreeSet<String> {
+        self.rows
+            .iter()
+            .filter(|(k, _)| k == kind)
+            .map(|(_, id)| id.clone())
+            .collect()
+    }
+
+    /// Whether an object of any of these types changed.
+    pub fn touches(&self, kinds: &[&str]) -> bool {
+        self.rows.iter().any(|(k, _)| kinds.contains(&k.as_str()))
+    }
 }
 
 /// Where a derived view stands in the audit log.
@@ -138,17 +148,50 @@ fn changes_between(conn: &mut DbConnection, seen: i64, head: i64) -> QueryResult
         .filter(audit_log::seq.le(head))
         .select((audit_log::object_type, audit_log::object_id))
         .load(conn)?;
-    let mut changes = Changes::default();
-    for (kind, id) in rows {
-        match kind.as_str() {
-            "dataset" => {
-                changes.datasets.insert(id);
+    Ok(Changes {
+        rebuild: rows.iter().any(|(k, _)| k == REINDEX_TYPE),
+        rows,
+    })
+}
+
+/// A view derived from the database that follows the audit log: the RDF
+/// projection and the list index today, the search index and the sensor
+/// rollups next. Each is registered once (`lib.rs`); the write path calls
+/// `Views::after_commit` and does not know which views there are.
+pub trait View: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// The audit object types whose changes it reflects.
+    fn follows(&self) -> &'static [&'static str];
+    /// Brings the view up to the head of the log. A view outside the
+    /// process keeps its position in the database, so a restart resumes.
+    fn catch_up(&self, conn: &mut DbConnection) -> Result<(), crate::error::AppError>;
+}
+
+/// The registered views.
+#[derive(Clone, Default)]
+pub struct Views(Vec<Arc<dyn View>>);
+
+impl Views {
+    pub fn register(&mut self, view: Arc<dyn View>) {
+        self.0.push(view);
+    }
+
+    /// Called once after a write committed, with the object types it
+    /// changed: each view that follows one of them catches up now, so the
+    /// writer's next read shows its write. The write stands whatever happens
+    /// here: a failure is logged, and the view catches up on its next read.
+    pub fn after_commit(&self, conn: &mut DbConnection, changed: &[&str]) {
+        for view in &self.0 {
+            if !view.follows().iter().any(|t| changed.contains(t)) {
+                continue;
             }
-            REINDEX_TYPE => changes.rebuild = true,
-            k if CATALOG_TYPES.contains(&k) => changes.catalog = true,
-            _ => {}
+            if let Err(e) = view.catch_up(conn) {
+                log::error!("view {} did not follow a write: {e}", view.name());
+            }
         }
     }
-    changes.rebuild |= changes.datasets.len() > REBUILD_ABOVE;
-    Ok(changes)
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.0.iter().map(|v| v.name()).collect()
+    }
 }

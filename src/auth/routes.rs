@@ -164,14 +164,14 @@ pub(crate) async fn publisher_options(
     page: &Page,
     selected: &[String],
 ) -> AppResult<Vec<serde_json::Value>> {
-    let all = crate::db::run(&page.state.pool, crate::catalog::store::list_publishers).await?;
+    let all = crate::db::run(&page.state.pool, store::publisher_choices).await?;
     Ok(all
         .into_iter()
-        .map(|p| {
+        .map(|(slug, name_cs, name_en)| {
             serde_json::json!({
-                "value": p.slug,
-                "label": if page.lang == crate::web::Lang::En { p.name_en.unwrap_or(p.name_cs) } else { p.name_cs },
-                "checked": selected.contains(&p.slug),
+                "label": if page.lang == crate::web::Lang::En { name_en.unwrap_or(name_cs) } else { name_cs },
+                "checked": selected.contains(&slug),
+                "value": slug,
             })
         })
         .collect())
@@ -186,8 +186,11 @@ pub(crate) async fn check_publishers(
     if slugs.is_empty() {
         return Ok(());
     }
-    let known = crate::db::run(&state.pool, crate::catalog::store::list_publishers).await?;
-    if slugs.iter().any(|s| !known.iter().any(|p| &p.slug == s)) {
+    let known = crate::db::run(&state.pool, store::publisher_choices).await?;
+    if slugs
+        .iter()
+        .any(|s| !known.iter().any(|(slug, _, _)| slug == s))
+    {
         errors.push(FieldError::new("publishers", "user_publisher_unknown"));
     }
     Ok(())

@@ -90,6 +90,18 @@ pub fn view(conn: &mut DbConnection, user: &UserRow) -> QueryResult<UserView> {
     })
 }
 
+/// A publisher a curator can be assigned to: slug, Czech and English name.
+/// (The assignment is the accounts' table; the publishers are the
+/// catalog's rows, read here as the database has them.)
+pub fn publisher_choices(
+    conn: &mut DbConnection,
+) -> QueryResult<Vec<(String, String, Option<String>)>> {
+    publishers::table
+        .order((publishers::position.asc(), publishers::name_cs.asc()))
+        .select((publishers::slug, publishers::name_cs, publishers::name_en))
+        .load(conn)
+}
+
 /// Slugs of the publishers the user acts for, sorted.
 pub fn publishers_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
     user_publishers::table

@@ -145,7 +145,7 @@ async fn save(
     let user = user.clone();
     let state = page.state.clone();
     let saved = crate::db::run(&page.state.pool, move |c| {
-        service::save(c, &state.rdf, &user, &input, mode)
+        service::save(c, &state.views, &user, &input, mode)
     })
     .await;
     match saved {
@@ -520,7 +520,7 @@ pub(crate) async fn move_dataset(
     };
     let version = form_version(&form.version);
     let saved = crate::db::run(&page.state.pool, move |c| {
-        service::transition(c, &state.rdf, &user, &slug, &step, version)
+        service::transition(c, &state.views, &user, &slug, &step, version)
     })
     .await?;
     Ok(see_other(&format!("/datasets/{}", saved.dataset.slug)))
@@ -566,7 +566,7 @@ pub(crate) async fn delete_draft(
     let slug = slug.into_inner();
     let version = form_version(&form.version);
     crate::db::run(&page.state.pool, move |c| {
-        service::delete_draft(c, &state.rdf, &user, &slug, version)
+        service::delete_draft(c, &state.views, &user, &slug, version)
     })
     .await?;
     Ok(see_other("/datasets"))

@@ -200,8 +200,9 @@ impl Listing {
         })
     }
 
-    fn catch_up(&self, conn: &mut DbConnection) -> QueryResult<()> {
+    pub fn catch_up(&self, conn: &mut DbConnection) -> QueryResult<()> {
         self.cursor.follow(conn, |c, changes: Changes| {
+            let changes = super::changes::of(&changes);
             if changes.rebuild {
                 let index = Index::load(c)?;
                 *self.index.write().unwrap_or_else(|p| p.into_inner()) = index;
@@ -790,6 +791,20 @@ fn summaries(
             })
         })
         .collect())
+}
+
+impl crate::audit::follow::View for Listing {
+    fn name(&self) -> &'static str {
+        "dataset-list"
+    }
+
+    fn follows(&self) -> &'static [&'static str] {
+        super::changes::FOLLOWED
+    }
+
+    fn catch_up(&self, conn: &mut DbConnection) -> Result<(), crate::error::AppError> {
+        Listing::catch_up(self, conn).map_err(Into::into)
+    }
 }
 
 #[cfg(test)]

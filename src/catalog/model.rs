@@ -290,6 +290,22 @@ pub struct DatasetRecord {
     pub distributions: Vec<Distribution>,
 }
 
+impl DatasetRecord {
+    /// The vocabulary IRIs its page names (for their labels).
+    pub fn vocabulary_iris(&self) -> Vec<&str> {
+        let mut iris: Vec<&str> = self.themes.iter().map(String::as_str).collect();
+        iris.push(&self.dataset.frequency_iri);
+        for d in &self.distributions {
+            iris.push(&d.format_iri);
+            iris.extend(d.licence_iri.as_deref());
+        }
+        // Files of one dataset share formats and licences.
+        iris.sort_unstable();
+        iris.dedup();
+        iris
+    }
+}
+
 /// What the list of datasets can be narrowed by; every value is optional.
 #[derive(Serialize, Deserialize, Debug, Clone, Default)]
 pub struct DatasetFilter {

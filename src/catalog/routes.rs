@@ -72,20 +72,6 @@ fn query_string(f: &DatasetFilter) -> String {
         .finish()
 }
 
-/// The vocabulary IRIs a dataset's page names.
-fn vocabulary_iris(rec: &DatasetRecord) -> Vec<&str> {
-    let mut iris: Vec<&str> = rec.themes.iter().map(String::as_str).collect();
-    iris.push(&rec.dataset.frequency_iri);
-    for d in &rec.distributions {
-        iris.push(&d.format_iri);
-        iris.extend(d.licence_iri.as_deref());
-    }
-    // Files of one dataset share formats and licences.
-    iris.sort_unstable();
-    iris.dedup();
-    iris
-}
-
 pub(crate) async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let filter = q.filter();
     let page_no = q.page()?;
@@ -144,39 +130,25 @@ pub(crate) async fn load_public(state: &AppState, slug: String) -> AppResult<(Da
     }
 }
 
-pub(crate) async fn dataset_page(
-    req: actix_web::HttpRequest,
-    page: Page,
-    slug: web::Path<String>,
-) -> AppResult<HttpResponse> {
+/// The dataset's page for people; RDF clients asking for the same URL get
+/// its document (`routes::dataset_or_document` decides).
+pub(crate) async fn dataset_page(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
-    // The page's URL is the dataset's IRI: RDF clients get its document.
-    if let Some(f) = crate::dcat::format::negotiate(&req) {
-        return crate::dcat::routes::dataset_document(page.state.clone(), slug, f).await;
-    }
     let english = page.lang == Lang::En;
-    // A visitor who is not logged in sees the published record, which the
-    // projection holds: read from memory when it was checked less than
-    // 0.1 s ago, without the database (see `dcat::record`).
+    // A visitor who is not logged in sees the published record, which a
+    // view holds in memory: read from it when it was checked less than
+    // 0.1 s ago, without the database.
     if page.identity.user().is_none()
-        && let Some((store, facts)) = page.state.rdf.fresh_page(&slug)
-        && let Some(rec) = crate::dcat::record::read(&store, page.state.rdf.iris(), &slug, &facts)?
+        && let Some(p) = page.state.published.fresh_page(&slug, english)?
     {
-        let labels = crate::dcat::record::labels(
-            &store,
-            page.state.rdf.iris(),
-            vocabulary_iris(&rec),
-            english,
-        );
-        let source = facts.source.as_deref().map(str::to_string);
-        return render_dataset(&page, &rec, &facts.publisher, labels, source, None);
+        return render_dataset(&page, &p.record, &p.publisher, p.labels, p.source, None);
     }
     let user = page.identity.user().cloned();
     let s2 = slug.clone();
     let state = page.state.clone();
     let found = crate::db::run(&page.state.pool, move |c| {
-        // Keeps the projection fresh for the visitors after this one.
-        state.rdf.catch_up(c)?;
+        // Keeps the memory view fresh for the visitors after this one.
+        state.published.keep_fresh(c)?;
         let Some(rec) = store::record_by_slug(c, &s2)? else {
             return Ok::<_, AppError>(None);
         };
@@ -189,10 +161,10 @@ pub(crate) async fn dataset_page(
             });
         let publisher = store::publisher_by_id(c, &rec.dataset.publisher_id)?;
         let source = match &rec.dataset.harvest_source_id {
-            Some(id) => crate::dcat::harvest::source_by_id(c, id)?.map(|s| s.location),
+            Some(id) => state.published.source_location(c, id)?,
             None => None,
         };
-        let labels = state.listing.labels(c, vocabulary_iris(&rec), english)?;
+        let labels = state.listing.labels(c, rec.vocabulary_iris(), english)?;
         let curation = match (&user, can_edit) {
             (Some(u), true) => Some(Curation {
                 version: store::version(c, &rec.dataset.id)?,
@@ -268,7 +240,7 @@ fn render_dataset(
     ctx.insert("labels", &labels);
     ctx.insert("base_url", &page.state.config.base());
     page.render("catalog/dataset.html", &ctx)
-        .map(crate::dcat::routes::open)
+        .map(crate::web::headers::open)
 }
 
 #[derive(Serialize)]
@@ -429,7 +401,7 @@ pub(crate) async fn api_save(
     let user = user.clone();
     let st = state.clone();
     crate::db::run(&state.pool, move |c| {
-        let saved = match service::save(c, &st.rdf, &user, &input, mode) {
+        let saved = match service::save(c, &st.views, &user, &input, mode) {
             Err(AppError::Stale) => return Err(AppError::PreconditionFailed),
             other => other?.map_err(AppError::Validation)?,
         };
@@ -541,7 +513,7 @@ pub(crate) async fn move_dataset(
 ) -> AppResult<HttpResponse> {
     let st = state.clone();
     let saved = crate::db::run(&state.pool, move |c| {
-        match service::transition(c, &st.rdf, &user, &slug, &step, version) {
+        match service::transition(c, &st.views, &user, &slug, &step, version) {
             Err(AppError::Stale) => Err(AppError::PreconditionFailed),
             other => other,
         }
@@ -563,7 +535,7 @@ pub(crate) async fn api_delete_dataset(
     let st = state.clone();
     let slug = slug.into_inner();
     crate::db::run(&state.pool, move |c| {
-        match service::delete_draft(c, &st.rdf, &user, &slug, version) {
+        match service::delete_draft(c, &st.views, &user, &slug, version) {
             Err(AppError::Stale) => Err(AppError::PreconditionFailed),
             other => other,
         }

@@ -1,15 +1,16 @@
 //! The catalog's write path, for the forms and the API alike: authorise
 //! with the catalog's policy -> validate (`input`) -> one transaction with
-//! its audit row (`audit::write_tx`) -> the derived views catch up. The
+//! its audit row (`audit::write_tx`) -> the registered views catch up
+//! (`Views::after_commit`; the catalog does not know which there are). The
 //! handlers (`routes`, `curation`) only parse and render; nothing else
 //! writes a dataset.
 
 use super::input::{DatasetInput, validate};
 use super::model::{DATASET_LIFECYCLE, DatasetRecord, DatasetStatus};
 use super::store;
+use crate::audit::follow::Views;
 use crate::auth::{CurrentUser, Role};
 use crate::db::DbConnection;
-use crate::dcat::Projection;
 use crate::error::{AppError, FieldError};
 use crate::lifecycle::{State, TransitionInput};
 
@@ -73,7 +74,7 @@ pub struct Saved {
 /// errors; a stale version is `AppError::Stale`; nothing was stored.
 pub fn save(
     conn: &mut DbConnection,
-    rdf: &Projection,
+    views: &Views,
     user: &CurrentUser,
     input: &DatasetInput,
     mode: Mode,
@@ -116,7 +117,7 @@ pub fn save(
             version: store::version(c, &id)?,
         }))
     })?;
-    follow(conn, rdf);
+    views.after_commit(conn, &["dataset"]);
     Ok(saved)
 }
 
@@ -148,15 +149,6 @@ fn check_version(
     }
 }
 
-/// Brings the RDF projection up to the write just committed, in the same
-/// request. The write stands whatever happens here: a failure is logged and
-/// the next RDF request catches up.
-fn follow(conn: &mut DbConnection, rdf: &Projection) {
-    if let Err(e) = rdf.catch_up(conn) {
-        log::error!("RDF projection did not follow a catalog write: {e}");
-    }
-}
-
 /// A dataset the user may change, whatever its status, with its version.
 pub fn editable(
     conn: &mut DbConnection,
@@ -173,7 +165,7 @@ pub fn editable(
 /// reason, publish again), audited as a transition with its reason.
 pub fn transition(
     conn: &mut DbConnection,
-    rdf: &Projection,
+    views: &Views,
     user: &CurrentUser,
     slug: &str,
     step: &TransitionInput,
@@ -193,7 +185,7 @@ pub fn transition(
         store::save_record(c, &actor, &rec, Some(&moved))?;
         store::record_by_slug(c, slug)?.ok_or(AppError::NotFound)
     })?;
-    follow(conn, rdf);
+    views.after_commit(conn, &["dataset"]);
     Ok(saved)
 }
 
@@ -202,7 +194,7 @@ pub fn transition(
 /// withdrawn instead: the refusal names the moves it has.
 pub fn delete_draft(
     conn: &mut DbConnection,
-    rdf: &Projection,
+    views: &Views,
     user: &CurrentUser,
     slug: &str,
     version: Option<i64>,
@@ -225,6 +217,6 @@ pub fn delete_draft(
         store::delete_record(c, &actor, &rec)?;
         Ok::<_, AppError>(())
     })?;
-    follow(conn, rdf);
+    views.after_commit(conn, &["dataset"]);
     Ok(())
 }

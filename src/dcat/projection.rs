@@ -94,6 +94,7 @@ impl Projection {
     /// Applies the changes the audit log shows since the last call.
     pub fn catch_up(&self, conn: &mut DbConnection) -> Result<(), AppError> {
         self.cursor.follow(conn, |c, changes: Changes| {
+            let changes = crate::catalog::changes::of(&changes);
             if changes.rebuild {
                 return self.build(c).map(|_| ());
             }
@@ -357,4 +358,52 @@ pub fn reindex(
         )
     })?;
     Ok(report)
+}
+
+impl crate::audit::follow::View for Projection {
+    fn name(&self) -> &'static str {
+        "rdf"
+    }
+
+    fn follows(&self) -> &'static [&'static str] {
+        crate::catalog::changes::FOLLOWED
+    }
+
+    fn catch_up(&self, conn: &mut DbConnection) -> Result<(), AppError> {
+        Projection::catch_up(self, conn)
+    }
+}
+
+impl crate::catalog::PublishedPages for Projection {
+    fn fresh_page(
+        &self,
+        slug: &str,
+        english: bool,
+    ) -> Result<Option<crate::catalog::PublishedPage>, AppError> {
+        let Some((store, facts)) = Projection::fresh_page(self, slug) else {
+            return Ok(None);
+        };
+        let Some(record) = super::record::read(&store, self.iris(), slug, &facts)? else {
+            return Ok(None);
+        };
+        let labels = super::record::labels(&store, self.iris(), record.vocabulary_iris(), english);
+        Ok(Some(crate::catalog::PublishedPage {
+            record,
+            publisher: facts.publisher.clone(),
+            source: facts.source.as_deref().map(str::to_string),
+            labels,
+        }))
+    }
+
+    fn keep_fresh(&self, conn: &mut DbConnection) -> Result<(), AppError> {
+        self.catch_up(conn)
+    }
+
+    fn source_location(
+        &self,
+        conn: &mut DbConnection,
+        id: &str,
+    ) -> Result<Option<String>, AppError> {
+        Ok(super::harvest::source_by_id(conn, id)?.map(|s| s.location))
+    }
 }

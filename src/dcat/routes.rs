@@ -16,16 +16,7 @@ use crate::error::{AppError, AppResult};
 /// Datasets listed per page of the catalog document.
 pub const CATALOG_PAGE_SIZE: usize = 1_000;
 
-/// Marks a response as readable from any origin and as varying by Accept.
-pub fn open(mut res: HttpResponse) -> HttpResponse {
-    let h = res.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        header::HeaderValue::from_static("*"),
-    );
-    h.insert(header::VARY, header::HeaderValue::from_static("Accept"));
-    res
-}
+use crate::web::headers::open;
 
 fn document(format: Format, body: Vec<u8>) -> HttpResponse {
     open(

@@ -29,3 +29,16 @@ pub fn apply(headers: &mut actix_web::http::header::HeaderMap, https: bool) {
         );
     }
 }
+
+/// Marks a response as readable from any origin and as varying by Accept
+/// (a public document whose URL also serves other formats).
+pub fn open(mut res: actix_web::HttpResponse) -> actix_web::HttpResponse {
+    use actix_web::http::header;
+    let h = res.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
+    );
+    h.insert(header::VARY, header::HeaderValue::from_static("Accept"));
+    res
+}
