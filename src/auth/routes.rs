@@ -8,7 +8,7 @@ use super::identity::SESSION_COOKIE;
 use super::{Identity, Permission, Role, authorize, csrf, password, store};
 use crate::AppState;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::web::forms::Multi;
+use crate::web::forms::Form;
 use crate::web::{Page, form_status, safe_next, see_other};
 
 // --- login / logout ---------------------------------------------------------
@@ -36,7 +36,7 @@ pub struct LoginForm {
 pub(crate) async fn login(
     req: HttpRequest,
     page: Page,
-    form: web::Form<LoginForm>,
+    form: Form<LoginForm>,
 ) -> AppResult<HttpResponse> {
     let state = page.state.clone();
     let addr = crate::web::request_ip(&req);
@@ -244,11 +244,8 @@ fn validate_new_user(email: &str, display_name: &str, pw: &str, errors: &mut Vec
     }
 }
 
-pub(crate) async fn create_user(
-    page: Page,
-    form: web::Form<Multi<UserForm>>,
-) -> AppResult<HttpResponse> {
-    let form = form.into_inner().0;
+pub(crate) async fn create_user(page: Page, form: Form<UserForm>) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
     let actor = authorize(&page.identity, Permission::ManageUsers)?.actor();
     let mut errors = Vec::new();
     validate_new_user(&form.email, &form.display_name, &form.password, &mut errors);
@@ -325,9 +322,9 @@ pub struct UserUpdateForm {
 pub(crate) async fn update_user(
     page: Page,
     id: web::Path<String>,
-    form: web::Form<Multi<UserUpdateForm>>,
+    form: Form<UserUpdateForm>,
 ) -> AppResult<HttpResponse> {
-    let form = form.into_inner().0;
+    let form = form.into_inner();
     let me = authorize(&page.identity, Permission::ManageUsers)?;
     let actor = me.actor();
     let id = id.into_inner();
@@ -409,7 +406,7 @@ pub struct PasswordForm {
 pub(crate) async fn change_password(
     req: HttpRequest,
     page: Page,
-    form: web::Form<PasswordForm>,
+    form: Form<PasswordForm>,
 ) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::ManageOwnAccount)?.clone();
     let mut errors = Vec::new();
@@ -460,10 +457,7 @@ pub struct TokenForm {
     name: String,
 }
 
-pub(crate) async fn create_token(
-    page: Page,
-    form: web::Form<TokenForm>,
-) -> AppResult<HttpResponse> {
+pub(crate) async fn create_token(page: Page, form: Form<TokenForm>) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::ManageOwnAccount)?.clone();
     let name = form.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {

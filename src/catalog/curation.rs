@@ -16,7 +16,7 @@ use super::store;
 use crate::auth::{CurrentUser, Permission, authorize};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::lifecycle::TransitionInput;
-use crate::web::forms::Multi;
+use crate::web::forms::Form;
 use crate::web::{Page, form_status, see_other};
 
 /// Publishers the user may act for, and the vocabularies the forms offer.
@@ -169,11 +169,8 @@ fn form_version(v: &str) -> Option<i64> {
     }
 }
 
-pub(crate) async fn create(
-    page: Page,
-    form: web::Form<Multi<DatasetForm>>,
-) -> AppResult<HttpResponse> {
-    let form = form.into_inner().into_inner();
+pub(crate) async fn create(page: Page, form: Form<DatasetForm>) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
     let shown = |errors| Shown {
         form: &form,
@@ -221,9 +218,9 @@ pub(crate) async fn edit_form(page: Page, slug: web::Path<String>) -> AppResult<
 pub(crate) async fn update(
     page: Page,
     slug: web::Path<String>,
-    form: web::Form<Multi<DatasetForm>>,
+    form: Form<DatasetForm>,
 ) -> AppResult<HttpResponse> {
-    let mut form = form.into_inner().into_inner();
+    let mut form = form.into_inner();
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
     let (rec, current, _) = editable(&page, &user, slug.into_inner()).await?;
     // The address never changes; the form does not offer it.
@@ -313,7 +310,7 @@ pub(crate) async fn new_distribution_form(
 pub(crate) async fn add_distribution(
     page: Page,
     slug: web::Path<String>,
-    form: web::Form<DistributionForm>,
+    form: Form<DistributionForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
@@ -430,7 +427,7 @@ pub(crate) async fn edit_distribution_form(
 pub(crate) async fn update_distribution(
     page: Page,
     path: web::Path<(String, String)>,
-    form: web::Form<DistributionForm>,
+    form: Form<DistributionForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let (slug, id) = path.into_inner();
@@ -471,7 +468,7 @@ pub struct VersionForm {
 pub(crate) async fn delete_distribution(
     page: Page,
     path: web::Path<(String, String)>,
-    form: web::Form<VersionForm>,
+    form: Form<VersionForm>,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
@@ -529,7 +526,7 @@ pub(crate) async fn move_dataset(
 pub(crate) async fn transition(
     page: Page,
     slug: web::Path<String>,
-    form: web::Form<TransitionForm>,
+    form: Form<TransitionForm>,
 ) -> AppResult<HttpResponse> {
     move_dataset(page, slug.into_inner(), form.into_inner()).await
 }
@@ -538,7 +535,7 @@ pub(crate) async fn transition(
 pub(crate) async fn publish(
     page: Page,
     slug: web::Path<String>,
-    form: web::Form<TransitionForm>,
+    form: Form<TransitionForm>,
 ) -> AppResult<HttpResponse> {
     let mut form = form.into_inner();
     form.to = "published".into();
@@ -549,7 +546,7 @@ pub(crate) async fn publish(
 pub(crate) async fn withdraw(
     page: Page,
     slug: web::Path<String>,
-    form: web::Form<TransitionForm>,
+    form: Form<TransitionForm>,
 ) -> AppResult<HttpResponse> {
     let mut form = form.into_inner();
     form.to = "withdrawn".into();
@@ -559,7 +556,7 @@ pub(crate) async fn withdraw(
 pub(crate) async fn delete_draft(
     page: Page,
     slug: web::Path<String>,
-    form: web::Form<VersionForm>,
+    form: Form<VersionForm>,
 ) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
     let state = page.state.clone();
