@@ -38,6 +38,7 @@ pub mod paths {
 
     // The audit log.
     pub const AUDIT: &str = "/admin/audit";
+    pub const SECURITY: &str = "/admin/security";
     pub const HISTORY: &str = "/history/{object_type:[a-z_]+}/{object_id}";
 }
 
@@ -68,6 +69,7 @@ pub fn table(cfg: &mut ServiceConfig) {
             .service(resource(TOKEN_REVOKE).post(revoke_token))
             .service(resource(USERS).get(users_page).post(create_user))
             .service(resource(USER).get(user_page).post(update_user))
+            .service(resource(SECURITY).get(security_page))
             .service(resource(API_ME).get(api_me))
             .service(resource(API_USERS).get(api_users).post(api_create_user));
     }

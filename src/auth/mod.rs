@@ -6,6 +6,7 @@ pub mod guard;
 pub mod identity;
 pub mod password;
 pub mod routes;
+pub mod security_log;
 pub mod store;
 pub mod throttle;
 

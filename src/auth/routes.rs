@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::identity::SESSION_COOKIE;
+use super::security_log::{self, Kind};
 use super::{Identity, Permission, Role, authorize, csrf, password, store};
 use crate::AppState;
 use crate::error::{AppError, AppResult, FieldError};
@@ -47,6 +48,7 @@ pub(crate) async fn login(
     let hours = state.config.session_hours;
     let pw = form.password.clone();
     let email = account.clone();
+    let ip = addr.clone();
     let session = crate::db::run(&state.pool, move |c| {
         let user = store::find_by_email(c, &email)?;
         // Spend the same work whether or not the account exists, and say
@@ -58,10 +60,25 @@ pub(crate) async fn login(
                 false
             }
         };
-        match (ok, user) {
-            (true, Some(u)) => store::create_session(c, &u.id, hours).map(Some),
-            _ => Ok::<_, diesel::result::Error>(None),
-        }
+        // Each attempt is in the security log (throttled ones are refused
+        // before this, so an attacker cannot flood it).
+        let (kind, why, secret) = match (ok, &user) {
+            (true, Some(u)) => (
+                Kind::Login,
+                None,
+                Some(store::create_session(c, &u.id, hours)?),
+            ),
+            (_, None) => (Kind::LoginFailed, Some("unknown account"), None),
+            (_, Some(u)) if !u.active => (Kind::LoginFailed, Some("account disabled"), None),
+            (_, Some(_)) => (Kind::LoginFailed, Some("wrong password"), None),
+        };
+        let who = security_log::Who {
+            user_id: user.as_ref().map(|u| u.id.as_str()),
+            account: &email,
+            ip: &ip,
+        };
+        security_log::record(c, kind, who, why)?;
+        Ok::<_, diesel::result::Error>(secret)
     })
     .await?;
     let Some(secret) = session else {
@@ -98,14 +115,21 @@ pub(crate) async fn logout(
     identity: Identity,
     state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    authorize(&identity, Permission::ManageOwnAccount)?;
-    if let Some(c) = req.cookie(SESSION_COOKIE) {
-        let secret = c.value().to_string();
-        crate::db::run(&state.pool, move |conn| {
-            store::delete_session(conn, &secret)
-        })
-        .await?;
-    }
+    let user = authorize(&identity, Permission::ManageOwnAccount)?.clone();
+    let ip = crate::web::request_ip(&req);
+    let secret = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+    crate::db::run(&state.pool, move |conn| {
+        if let Some(secret) = &secret {
+            store::delete_session(conn, secret)?;
+        }
+        let who = security_log::Who {
+            user_id: Some(&user.id),
+            account: &user.email,
+            ip: &ip,
+        };
+        security_log::record(conn, Kind::Logout, who, None)
+    })
+    .await?;
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     gone.make_removal();
     Ok(HttpResponse::SeeOther()
@@ -426,6 +450,14 @@ pub(crate) async fn change_password(
         .ok_or(AppError::NotFound)?;
     if !password::verify_off_executor(&form.current_password, &stored.password_hash).await {
         errors.push(FieldError::new("current_password", "password_wrong"));
+        log_event(
+            &page,
+            &req,
+            &user,
+            Kind::PasswordChangeFailed,
+            Some("wrong password"),
+        )
+        .await?;
     } else {
         page.state.throttle.succeed(&throttle_key, &addr);
     }
@@ -436,11 +468,12 @@ pub(crate) async fn change_password(
     let actor = user.actor();
     let keep = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
     let revoke_tokens = form.revoke_tokens.is_some();
+    let uid = user.id.clone();
     crate::db::run(&page.state.pool, move |c| {
         store::set_password(
             c,
             &actor,
-            &user.id,
+            &uid,
             store::PasswordChange {
                 password_hash: &hash,
                 keep_session: keep.as_deref(),
@@ -449,7 +482,31 @@ pub(crate) async fn change_password(
         )
     })
     .await?;
+    let detail = revoke_tokens.then_some("API tokens revoked");
+    log_event(&page, &req, &user, Kind::PasswordChanged, detail).await?;
     Ok(see_other("/account"))
+}
+
+/// One event of the signed-in user in the security log.
+async fn log_event(
+    page: &Page,
+    req: &HttpRequest,
+    user: &crate::auth::CurrentUser,
+    kind: Kind,
+    detail: Option<&str>,
+) -> AppResult<()> {
+    let ip = crate::web::request_ip(req);
+    let (id, email) = (user.id.clone(), user.email.clone());
+    let detail = detail.map(str::to_string);
+    crate::db::run(&page.state.pool, move |c| {
+        let who = security_log::Who {
+            user_id: Some(&id),
+            account: &email,
+            ip: &ip,
+        };
+        security_log::record(c, kind, who, detail.as_deref())
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -457,7 +514,11 @@ pub struct TokenForm {
     name: String,
 }
 
-pub(crate) async fn create_token(page: Page, form: Form<TokenForm>) -> AppResult<HttpResponse> {
+pub(crate) async fn create_token(
+    req: HttpRequest,
+    page: Page,
+    form: Form<TokenForm>,
+) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::ManageOwnAccount)?.clone();
     let name = form.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
@@ -469,23 +530,118 @@ pub(crate) async fn create_token(page: Page, form: Form<TokenForm>) -> AppResult
         .await;
     }
     let actor = user.actor();
+    let (uid, label) = (user.id.clone(), name.clone());
     let (_, secret) = crate::db::run(&page.state.pool, move |c| {
-        store::create_token(c, &actor, &user.id, &name)
+        store::create_token(c, &actor, &uid, &label)
     })
     .await?;
+    log_event(&page, &req, &user, Kind::TokenCreated, Some(&name)).await?;
     // The secret is shown on this one response and never again.
     account_page(&page, Some(&secret), &[]).await
 }
 
-pub(crate) async fn revoke_token(page: Page, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub(crate) async fn revoke_token(
+    req: HttpRequest,
+    page: Page,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::ManageOwnAccount)?.clone();
     let actor = user.actor();
     let token_id = id.into_inner();
+    let (uid, tid) = (user.id.clone(), token_id.clone());
     crate::db::run(&page.state.pool, move |c| {
-        store::revoke_token(c, &actor, &user.id, &token_id)
+        store::revoke_token(c, &actor, &uid, &tid)
     })
     .await?;
+    log_event(&page, &req, &user, Kind::TokenRevoked, Some(&token_id)).await?;
     Ok(see_other("/account"))
+}
+
+// --- security log ---------------------------------------------------------------
+
+#[derive(Deserialize, Default, serde::Serialize)]
+pub struct SecurityQuery {
+    kind: Option<String>,
+    account: Option<String>,
+    ip: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<i64>,
+}
+
+fn filled(v: &Option<String>) -> Option<String> {
+    v.as_ref()
+        .map(|s| s.trim().chars().take(254).collect::<String>())
+        .filter(|s| !s.is_empty())
+}
+
+fn day(v: &Option<String>, field: &str) -> AppResult<Option<chrono::NaiveDateTime>> {
+    match filled(v) {
+        None => Ok(None),
+        Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+            .map(|d| d.and_hms_opt(0, 0, 0))
+            .map_err(|_| {
+                AppError::bad_request(format!("{field}: expected YYYY-MM-DD"), Some(field))
+            }),
+    }
+}
+
+/// The admin's security log, newest first, filtered.
+pub(crate) async fn security_page(
+    page: Page,
+    q: web::Query<SecurityQuery>,
+) -> AppResult<HttpResponse> {
+    authorize(&page.identity, Permission::ViewAuditLog)?;
+    let q = q.into_inner();
+    let filter = security_log::Filter {
+        kind: filled(&q.kind).filter(|k| Kind::ALL.iter().any(|x| x.as_str() == k)),
+        account: filled(&q.account),
+        ip: filled(&q.ip),
+        from: day(&q.from, "from")?,
+        // "to" is inclusive for people: up to the end of that day.
+        to: day(&q.to, "to")?.map(|d| d + chrono::Duration::days(1)),
+    };
+    let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
+    let (rows, more) = crate::db::run(&page.state.pool, move |c| {
+        security_log::list(c, &filter, page_no, 50)
+    })
+    .await?;
+    let rows: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "at": crate::web::local_time(&r.at),
+                "kind": r.kind,
+                "account": r.account,
+                "ip": r.ip,
+                "detail": r.detail,
+            })
+        })
+        .collect();
+    let base_query: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            [
+                ("kind", &q.kind),
+                ("account", &q.account),
+                ("ip", &q.ip),
+                ("from", &q.from),
+                ("to", &q.to),
+            ]
+            .iter()
+            .filter_map(|(k, v)| filled(v).map(|v| (*k, v))),
+        )
+        .finish();
+    let mut ctx = page.context();
+    ctx.insert("rows", &rows);
+    ctx.insert("q", &q);
+    ctx.insert(
+        "kinds",
+        &Kind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+    );
+    ctx.insert("page_no", &page_no);
+    ctx.insert("more", &more);
+    ctx.insert("base_query", &base_query);
+    page.render("auth/security.html", &ctx)
 }
 
 // --- JSON API -----------------------------------------------------------------

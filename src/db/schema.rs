@@ -260,6 +260,18 @@ diesel::joinable!(distributions -> datasets (dataset_id));
 diesel::joinable!(user_publishers -> users (user_id));
 diesel::joinable!(user_publishers -> publishers (publisher_id));
 
+diesel::table! {
+    security_events (id) {
+        id -> Text,
+        at -> Timestamp,
+        kind -> Text,
+        user_id -> Nullable<Text>,
+        account -> Text,
+        ip -> Text,
+        detail -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_roles,
@@ -279,4 +291,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     distributions,
     user_publishers,
     harvest_sources,
+    security_events,
 );

@@ -727,3 +727,67 @@ async fn api_validation_errors_name_the_fields() {
     assert_eq!(fields, ["email", "password"]);
     assert_eq!(body["errors"][0]["detail"], "Enter a valid e-mail address.");
 }
+
+#[actix_web::test]
+async fn the_admin_reads_sign_ins_failures_and_token_changes_in_the_security_log() {
+    let app = TestApp::start().await;
+    app.add_user("admin@chomutov.test", PASSWORD, &[Role::Admin]);
+    app.add_user("kurator@chomutov.test", PASSWORD, &[Role::Curator]);
+    // A wrong password, then the right one, a token, a sign-out.
+    let k = app.client();
+    let csrf = k.csrf("/login").await;
+    let res = k
+        .post_form(
+            "/login",
+            &[
+                ("csrf_token", &csrf),
+                ("email", "kurator@chomutov.test"),
+                ("password", "spatne-heslo-123"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 401);
+    k.login("kurator@chomutov.test", PASSWORD).await;
+    let csrf = k.csrf("/account").await;
+    let res = k
+        .post_form(
+            "/account/tokens",
+            &[("csrf_token", &csrf), ("name", "skript")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    let res = k.post_form("/logout", &[("csrf_token", &csrf)]).await;
+    assert_eq!(res.status().as_u16(), 303);
+
+    let admin = app.client();
+    admin.login("admin@chomutov.test", PASSWORD).await;
+    let (status, page) = admin
+        .get_text("/admin/security?account=kurator%40chomutov.test")
+        .await;
+    assert_eq!(status, 200);
+    for event in [
+        "neúspěšné přihlášení",
+        "wrong password",
+        "přihlášení",
+        "vytvoření tokenu",
+        "skript",
+        "odhlášení",
+    ] {
+        assert!(
+            page.contains(&format!("<td>{event}</td>")),
+            "{event} missing"
+        );
+    }
+    assert!(!page.contains("spatne-heslo-123"), "no password in the log");
+    let (_, only_failures) = admin.get_text("/admin/security?kind=login_failed").await;
+    assert!(only_failures.contains("<td>neúspěšné přihlášení</td>"));
+    assert!(!only_failures.contains("<td>vytvoření tokenu</td>"));
+    // Only the admin reads it.
+    let k = app.client();
+    k.login("kurator@chomutov.test", PASSWORD).await;
+    assert_eq!(k.get("/admin/security").await.status().as_u16(), 403);
+    assert_eq!(
+        app.client().get("/admin/security").await.status().as_u16(),
+        303
+    );
+}
