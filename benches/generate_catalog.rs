@@ -182,6 +182,7 @@ fn main() -> anyhow::Result<()> {
                             service_endpoint_url: None,
                             service_description_url: None,
                             service_conforms_to: None,
+                            managed_by: None,
                         })
                         .collect(),
                 }

@@ -226,7 +226,7 @@ pub(crate) async fn update(
     // The address never changes; the form does not offer it.
     form.slug = rec.dataset.slug.clone();
     let version = form_version(&form.version);
-    let kept = rec.distributions.iter().map(distribution_input).collect();
+    let kept = own(&rec).map(distribution_input).collect();
     let mode = Mode::Update { version };
     let stale_from = version.map(|v| (rec.dataset.id.clone(), v));
     let outcome = save(&page, &user, form.to_input(kept), mode, stale_from).await?;
@@ -327,7 +327,7 @@ pub(crate) async fn add_distribution(
             return render_distribution_form(&page, &user, &rec.dataset.slug, shown).await;
         }
     };
-    let mut distributions: Vec<_> = rec.distributions.iter().map(distribution_input).collect();
+    let mut distributions: Vec<_> = own(&rec).map(distribution_input).collect();
     let index = distributions.len();
     distributions.push(new);
     let target = Target {
@@ -398,12 +398,26 @@ pub(crate) async fn distribution_of(
     id: &str,
 ) -> AppResult<(DatasetRecord, i64, String, usize)> {
     let (rec, version, publisher) = editable(page, user, slug).await?;
-    let index = rec
+    let found = rec
         .distributions
         .iter()
+        .find(|d| d.id == id)
+        .ok_or(AppError::NotFound)?;
+    if found.is_managed() {
+        return Err(AppError::Conflict(
+            page.t("distribution_managed").to_string(),
+        ));
+    }
+    let index = own(&rec)
         .position(|d| d.id == id)
         .ok_or(AppError::NotFound)?;
     Ok((rec, version, publisher, index))
+}
+
+/// The curator's own links, in order: the forms edit these; the
+/// distributions the system manages are kept by the write path.
+fn own(rec: &DatasetRecord) -> impl Iterator<Item = &super::model::Distribution> {
+    rec.distributions.iter().filter(|d| !d.is_managed())
 }
 
 pub(crate) async fn edit_distribution_form(
@@ -413,7 +427,8 @@ pub(crate) async fn edit_distribution_form(
     let (slug, id) = path.into_inner();
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
     let (rec, version, _, index) = distribution_of(&page, &user, slug, &id).await?;
-    let mut form = DistributionForm::from_distribution(&rec.distributions[index]);
+    let current = own(&rec).nth(index).ok_or(AppError::NotFound)?;
+    let mut form = DistributionForm::from_distribution(current);
     form.version = version.to_string();
     let shown = Shown {
         form: &form,
@@ -446,7 +461,7 @@ pub(crate) async fn update_distribution(
         }
     };
     changed.id = Some(id.clone());
-    let mut distributions: Vec<_> = rec.distributions.iter().map(distribution_input).collect();
+    let mut distributions: Vec<_> = own(&rec).map(distribution_input).collect();
     distributions[index] = changed;
     let target = Target {
         rec: &rec,
@@ -474,9 +489,7 @@ pub(crate) async fn delete_distribution(
     let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
     let (rec, _, publisher, _) = distribution_of(&page, &user, slug, &id).await?;
     // The others keep their ids, so their IRIs do not move.
-    let distributions: Vec<_> = rec
-        .distributions
-        .iter()
+    let distributions: Vec<_> = own(&rec)
         .filter(|d| d.id != id)
         .map(distribution_input)
         .collect();

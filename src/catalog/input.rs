@@ -331,6 +331,8 @@ pub fn validate(
             service_description_url: endpoint.as_ref().and(description),
             service_conforms_to: endpoint.as_ref().and(service_spec),
             service_endpoint_url: endpoint,
+            // The API and the forms edit the curator's own links only.
+            managed_by: None,
         });
     }
     // Built even when fields are wrong, so that the rules every record
@@ -521,6 +523,15 @@ pub fn check_record(rec: &DatasetRecord, origin: Origin) -> Vec<FieldError> {
         if x.title_en.as_deref().is_some_and(|t| long(t, TITLE)) {
             bad(f("title_en"), "field_too_long");
         }
+        // The system's own files are served from this server's base URL,
+        // which is plain http on a developer's machine.
+        let served = |v: &str| {
+            if x.is_managed() {
+                !long(v, URL) && web_url(v)
+            } else {
+                served(v)
+            }
+        };
         for (name, value) in [
             ("download_url", x.download_url.as_ref()),
             // Usually the download URL or the endpoint again: one error.

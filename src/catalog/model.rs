@@ -276,6 +276,18 @@ pub struct Distribution {
     pub service_endpoint_url: Option<String>,
     pub service_description_url: Option<String>,
     pub service_conforms_to: Option<String>,
+    /// What manages it (`file`, `gis`, `sensor`, `strategy`): the system
+    /// made it and only that feature's own action changes or removes it.
+    /// `None`: a link the curator typed, edited by the dataset's forms and
+    /// API.
+    #[serde(default)]
+    pub managed_by: Option<String>,
+}
+
+impl Distribution {
+    pub fn is_managed(&self) -> bool {
+        self.managed_by.is_some()
+    }
 }
 
 /// A dataset with everything that hangs off it: what is stored, audited and

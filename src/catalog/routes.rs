@@ -277,7 +277,20 @@ pub(crate) async fn api_dataset(
     let (rec, version) = load_public(&state, slug.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, etag(version)))
-        .json(rec))
+        .json(api_view(&rec)))
+}
+
+/// A record as the API shows it: each distribution says whether the system
+/// manages it (`"managed": true`: a PUT keeps it, only its own action
+/// changes it).
+fn api_view(rec: &DatasetRecord) -> serde_json::Value {
+    let mut v = serde_json::to_value(rec).unwrap_or_default();
+    if let Some(list) = v["distributions"].as_array_mut() {
+        for (d, x) in list.iter_mut().zip(&rec.distributions) {
+            d["managed"] = x.is_managed().into();
+        }
+    }
+    v
 }
 
 /// A dataset's version as an entity tag: the audit sequence number of its
@@ -423,7 +436,7 @@ pub(crate) async fn api_create_dataset(
             format!("/api/v1/datasets/{}", saved.dataset.slug),
         ))
         .insert_header((actix_web::http::header::ETAG, etag(version)))
-        .json(saved))
+        .json(api_view(&saved)))
 }
 
 pub(crate) async fn api_update_dataset(
@@ -445,7 +458,7 @@ pub(crate) async fn api_update_dataset(
     let (saved, version) = api_save(&state, user, input, Mode::Update { version }).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, etag(version)))
-        .json(saved))
+        .json(api_view(&saved)))
 }
 
 /// `POST /api/v1/datasets/{slug}/transition` with `{"to": …, "reason": …}`:
@@ -519,7 +532,7 @@ pub(crate) async fn move_dataset(
         }
     })
     .await?;
-    Ok(HttpResponse::Ok().json(saved))
+    Ok(HttpResponse::Ok().json(api_view(&saved)))
 }
 
 /// Deletes a draft that was never published; one that was is withdrawn

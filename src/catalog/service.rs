@@ -105,6 +105,26 @@ pub fn save(
             Err(errors) => return Ok(Err(errors)),
         };
         if let Some(old) = existing {
+            // The input holds the curator's own links; the distributions the
+            // system manages stay as they are, and only their own actions
+            // change them.
+            let managed: Vec<_> = old
+                .distributions
+                .iter()
+                .filter(|d| d.is_managed())
+                .cloned()
+                .collect();
+            let claims_managed = input.distributions.iter().position(|d| {
+                d.id.as_ref()
+                    .is_some_and(|id| managed.iter().any(|m| &m.id == id))
+            });
+            if let Some(i) = claims_managed {
+                return Ok(Err(vec![FieldError::new(
+                    &format!("distributions[{i}].id"),
+                    "distribution_managed",
+                )]));
+            }
+            rec.distributions.extend(managed);
             rec.dataset.status = old.dataset.status;
             rec.dataset.withdrawn_reason = old.dataset.withdrawn_reason;
             rec.dataset.is_example = old.dataset.is_example;

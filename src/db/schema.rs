@@ -238,6 +238,7 @@ diesel::table! {
         service_endpoint_url -> Nullable<Text>,
         service_description_url -> Nullable<Text>,
         service_conforms_to -> Nullable<Text>,
+        managed_by -> Nullable<Text>,
     }
 }
 

@@ -509,6 +509,7 @@ fn to_distribution(
         tou_db_sui_generis: tou_iri("databáze-chráněná-zvláštními-právy")?,
         tou_personal_data: tou_iri("osobní-údaje")
             .filter(|p| p == terms::PERSONAL_DATA || p == terms::NO_PERSONAL_DATA)?,
+        managed_by: None,
     })
 }
 

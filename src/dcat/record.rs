@@ -161,6 +161,9 @@ fn distribution(doc: &Graph<'_>, key: &str, id: &str, i: usize, facts: &Facts) -
         service_endpoint_url: of_service(DCAT, "endpointURL"),
         service_description_url: of_service(DCAT, "endpointDescription"),
         service_conforms_to: of_service(DCT, "conformsTo"),
+        // Not in the RDF; the public page does not show it (only the
+        // curator's, which is read from the database).
+        managed_by: None,
     }
 }
 

@@ -34,6 +34,7 @@ pub fn distribution(format: &str, media: &str, licence: &str) -> Distribution {
         service_endpoint_url: None,
         service_description_url: None,
         service_conforms_to: None,
+        managed_by: None,
     }
 }
 
@@ -47,6 +48,7 @@ pub fn data_service() -> Distribution {
         service_endpoint_url: Some(endpoint.into()),
         service_description_url: Some(format!("{endpoint}/api")),
         service_conforms_to: Some("https://docs.ogc.org/is/18-088/18-088.html".into()),
+        managed_by: None,
         ..distribution(CSV, "application/json", CC_BY)
     }
 }

@@ -475,3 +475,100 @@ async fn field_limits_hold_for_the_api() {
             .is_none()
     );
 }
+
+#[actix_web::test]
+async fn managed_distributions_survive_the_curators_edits() {
+    let app = TestApp::start().await;
+    let token = curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
+    // An uploaded file, as the files feature will add it.
+    let mut file =
+        crate::catalog::distribution(crate::catalog::CSV, "text/csv", crate::catalog::CC_BY);
+    file.managed_by = Some("file".into());
+    file.download_url = Some("http://127.0.0.1/soubory/pasport.csv".into());
+    let link = crate::catalog::distribution(crate::catalog::CSV, "text/csv", crate::catalog::CC_BY);
+    let rec = crate::catalog::add_distributions(&app, "pasport-zelene", vec![link, file]);
+    let managed_id = rec.distributions[1].id.clone();
+
+    let http = reqwest::Client::new();
+    let got: serde_json::Value = http
+        .get(app.url("/api/v1/datasets/pasport-zelene"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let managed: Vec<bool> = got["distributions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|d| d["managed"].as_bool().expect("managed"))
+        .collect();
+    assert_eq!(managed, [false, true]);
+
+    // A PUT with the curator's links only (one, replacing the old link)
+    // keeps the file.
+    let res = http
+        .put(app.url("/api/v1/datasets/pasport-zelene"))
+        .bearer_auth(&token)
+        .json(&dataset_json("pasport-zelene"))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status().as_u16(), 200);
+    let after = store::record_by_slug(&mut app.conn(), "pasport-zelene")
+        .expect("q")
+        .expect("d");
+    let kept: Vec<(&str, bool)> = after
+        .distributions
+        .iter()
+        .map(|d| (d.title_cs.as_str(), d.is_managed()))
+        .collect();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert_eq!(after.distributions[1].id, managed_id, "the file stayed");
+    assert!(!kept[0].1 && kept[1].1);
+    assert_eq!(
+        after.distributions[0].title_cs,
+        dataset_json("pasport-zelene")["distributions"][0]["title_cs"]
+    );
+    // A PUT cannot take the file over as a link.
+    let mut body = dataset_json("pasport-zelene");
+    body["distributions"][0]["id"] = managed_id.clone().into();
+    let res = http
+        .put(app.url("/api/v1/datasets/pasport-zelene"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status().as_u16(), 422);
+    let problem: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(problem["errors"][0]["field"], "distributions[0].id");
+
+    // The curator's forms neither edit nor delete it, and say why.
+    curator(&app, "form@chomutov.test", &["statutarni-mesto-chomutov"]);
+    let c = app.client();
+    c.login("form@chomutov.test", PASSWORD).await;
+    let (status, page) = c.get_text("/datasets/pasport-zelene").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("spravuje systém"));
+    assert!(!page.contains(&format!("/distributions/{managed_id}/edit")));
+    let (status, _) = c
+        .get_text(&format!(
+            "/datasets/pasport-zelene/distributions/{managed_id}/edit"
+        ))
+        .await;
+    assert_eq!(status, 409);
+    let csrf = c.csrf("/datasets/pasport-zelene").await;
+    let res = c
+        .post_form(
+            &format!("/datasets/pasport-zelene/distributions/{managed_id}/delete"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 409);
+    let after = store::record_by_slug(&mut app.conn(), "pasport-zelene")
+        .expect("q")
+        .expect("d");
+    assert_eq!(after.distributions.len(), 2);
+}

@@ -1,0 +1,1 @@
+ALTER TABLE distributions DROP COLUMN managed_by;
