@@ -8,8 +8,19 @@ use diesel::QueryResult;
 
 use crate::db::DbConnection;
 
-/// From when one object's history is public: `None` = not (yet).
-pub type PublicSince = fn(&mut DbConnection, &str) -> QueryResult<Option<NaiveDateTime>>;
+/// How much of one object's history the public may read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visible {
+    /// None of it (yet).
+    No,
+    /// All of it.
+    Whole,
+    /// The changes from this time on.
+    From(NaiveDateTime),
+}
+
+/// How much of one object's history is public, asked of its domain.
+pub type PublicSince = fn(&mut DbConnection, &str) -> QueryResult<Visible>;
 
 /// Who may read the history of a kind of object.
 #[derive(Clone, Copy)]
@@ -49,16 +60,11 @@ impl Registry {
             .unwrap_or(Publicity::Private)
     }
 
-    /// From when `id`'s history is public, if it is.
-    pub fn public_since(
-        &self,
-        conn: &mut DbConnection,
-        name: &str,
-        id: &str,
-    ) -> QueryResult<Option<NaiveDateTime>> {
+    /// How much of `id`'s history is public.
+    pub fn visible(&self, conn: &mut DbConnection, name: &str, id: &str) -> QueryResult<Visible> {
         match self.publicity(name) {
-            Publicity::Private => Ok(None),
-            Publicity::Public => Ok(Some(NaiveDateTime::MIN)),
+            Publicity::Private => Ok(Visible::No),
+            Publicity::Public => Ok(Visible::Whole),
             Publicity::From(since) => since(conn, id),
         }
     }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::registry::Visible;
 use super::store::{self, Filter};
 use crate::auth::{Permission, Role, authorize};
 use crate::error::{AppError, AppResult};
@@ -140,18 +141,21 @@ pub(crate) async fn history_page(
     let full = authorize(&page.identity, Permission::ViewAuditLog).is_ok();
     let (kind, id) = (object_type.clone(), object_id.clone());
     let state = page.state.clone();
-    let since = crate::db::run(&page.state.pool, move |c| {
-        state.audit.public_since(c, &kind, &id)
+    let visible = crate::db::run(&page.state.pool, move |c| {
+        state.audit.visible(c, &kind, &id)
     })
     .await?;
-    if !full && since.is_none() {
+    if !full && visible == Visible::No {
         // 401 to the anonymous, 403 to the signed-in without the right.
         authorize(&page.identity, Permission::ViewAuditLog)?;
     }
     let filter = Filter {
         object_type: Some(object_type.clone()),
         object_id: Some(object_id.clone()),
-        from: if full { None } else { since },
+        from: match visible {
+            Visible::From(at) if !full => Some(at),
+            _ => None,
+        },
         ..Filter::default()
     };
     let (rows, roles) = crate::db::run(&page.state.pool, move |c| {

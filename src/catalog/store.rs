@@ -280,23 +280,27 @@ pub fn publishers_for(
         .load(conn)
 }
 
-/// From when the dataset's history is public: its first publication. A
-/// draft's (and a deleted draft's) is not.
+/// How much of the dataset's history is public: from its first
+/// publication on. A draft's (and a deleted draft's) is not.
 pub fn history_public_since(
     conn: &mut DbConnection,
     id: &str,
-) -> QueryResult<Option<chrono::NaiveDateTime>> {
+) -> QueryResult<crate::audit::registry::Visible> {
+    use crate::audit::registry::Visible;
     let found: Option<Dataset> = datasets::table
         .find(id)
         .select(Dataset::as_select())
         .first(conn)
         .optional()?;
-    Ok(found.and_then(|d| match d.published_at {
-        Some(at) => Some(at),
-        // Out in public before the first publication was recorded.
-        None if d.was_published() => Some(chrono::NaiveDateTime::MIN),
-        None => None,
-    }))
+    Ok(match found {
+        Some(d) => match d.published_at {
+            Some(at) => Visible::From(at),
+            // Out in public before the first publication was recorded.
+            None if d.was_published() => Visible::Whole,
+            None => Visible::No,
+        },
+        None => Visible::No,
+    })
 }
 
 /// Inserts or updates the record by slug (ids of the dataset and of the
