@@ -9,11 +9,18 @@
 #   - wrk: /healthz, a dataset page and a dataset's JSON-LD (random datasets),
 #     and the list with two facets applied (p99, 32 connections and one),
 #     in one run
-# Usage: bash benches/catalog.sh [N=100000] [seconds-per-wrk-run=10]
+# Usage: bash benches/catalog.sh [--postgres URL] [N=100000] [seconds-per-wrk-run=10]
+# --postgres runs every step on that PostgreSQL database instead of SQLite in
+# the data dir (the database must exist; it is filled once and reused).
 # The generated data dir is kept in $RADNICE_BENCH_DATA if set (reused when
 # it already holds a catalog), else made and removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+pg=""
+if [ "${1:-}" = "--postgres" ]; then
+  pg="$2"
+  shift 2
+fi
 n="${1:-100000}"
 secs="${2:-10}"
 port="${RADNICE_BENCH_PORT:-18182}"
@@ -27,11 +34,19 @@ pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -z "$keep" ] && rm -rf "$data"; rm -rf "$work"' EXIT
 export RADNICE_BASE_URL=https://data.example.cz
 unset DATABASE_URL
+marker="$data/.generated-$n"
+if [ -n "$pg" ]; then
+  export DATABASE_URL="$pg"
+  marker="$data/.generated-pg-$n"
+  echo "== backend: PostgreSQL"
+else
+  echo "== backend: SQLite"
+fi
 
-if [ ! -f "$data/.generated-$n" ]; then
+if [ ! -f "$marker" ]; then
   echo "== generating $n datasets"
   cargo bench --quiet --bench generate_catalog -- "$data" "$n"
-  touch "$data/.generated-$n"
+  touch "$marker"
 fi
 
 echo "== radnice reindex"

@@ -26,19 +26,31 @@ fn summary(conn: &mut DbConnection) -> diesel::QueryResult<HomeSummary> {
     })
 }
 
+/// Whether the server and its database answer: the database was asked
+/// less than `Health::WINDOW` ago, on a connection of its own (so the check
+/// never queues behind page work), by one request however many ask at once.
 pub async fn healthz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    crate::db::run(&state.pool, |c| c.batch_execute("SELECT 1")).await?;
+    state.health.check().await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body("ok"))
 }
 
+/// How long the home page's figures are shown without asking the database
+/// (another process's write shows within this; this process's at once).
+const FRESH_FOR: std::time::Duration = std::time::Duration::from_millis(100);
+
 pub async fn home(page: Page) -> AppResult<HttpResponse> {
-    let state = page.state.clone();
-    let summary = crate::db::run(&page.state.pool, move |c| {
-        state.home_summary.get_or_compute(c, summary)
-    })
-    .await?;
+    let summary = match page.state.home_summary.fresh(FRESH_FOR) {
+        Some(summary) => summary,
+        None => {
+            let state = page.state.clone();
+            crate::db::run(&page.state.pool, move |c| {
+                state.home_summary.get_or_compute(c, summary)
+            })
+            .await?
+        }
+    };
     let mut ctx = page.context();
     ctx.insert("summary", &*summary);
     page.render("home.html", &ctx)
@@ -72,4 +84,73 @@ pub async fn switch_lang(
         .insert_header(("Location", safe_next(q.next.as_deref())))
         .cookie(cookie)
         .finish())
+}
+
+/// The home page's figures as a view: a write of this process that the
+/// figures show makes the next home page ask the database again.
+pub struct HomeView(pub std::sync::Arc<crate::db::VersionedCache<HomeSummary>>);
+
+impl crate::audit::follow::View for HomeView {
+    fn name(&self) -> &'static str {
+        "home"
+    }
+
+    fn follows(&self) -> &'static [&'static str] {
+        &[
+            "catalog",
+            "publisher",
+            "dataset",
+            "strategy",
+            "goal",
+            "measure",
+        ]
+    }
+
+    fn catch_up(&self, _: &mut DbConnection) -> Result<(), crate::error::AppError> {
+        self.0.invalidate();
+        Ok(())
+    }
+}
+
+/// The health check's state: its own connection, and when the database last
+/// answered it.
+pub struct Health {
+    pool: crate::db::Pool,
+    answered: std::sync::Mutex<Option<std::time::Instant>>,
+    asking: tokio::sync::Mutex<()>,
+}
+
+impl Health {
+    /// How long an answer of the database stands for the next checks: a
+    /// monitor polling every few seconds always gets a fresh one, a flood of
+    /// checks costs one query per window.
+    const WINDOW: std::time::Duration = std::time::Duration::from_millis(250);
+
+    pub fn new(pool: crate::db::Pool) -> Health {
+        Health {
+            pool,
+            answered: std::sync::Mutex::new(None),
+            asking: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn recent(&self) -> bool {
+        self.answered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some_and(|t| t.elapsed() < Self::WINDOW)
+    }
+
+    pub async fn check(&self) -> AppResult<()> {
+        if self.recent() {
+            return Ok(());
+        }
+        let _turn = self.asking.lock().await;
+        if self.recent() {
+            return Ok(());
+        }
+        crate::db::run(&self.pool, |c| c.batch_execute("SELECT 1")).await?;
+        *self.answered.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
+        Ok(())
+    }
 }

@@ -32,7 +32,9 @@ pub struct AppState {
     pub i18n: web::i18n::I18n,
     pub throttle: auth::throttle::LoginThrottle,
     /// The home page's figures, recomputed only after a change.
-    pub home_summary: db::VersionedCache<home::HomeSummary>,
+    pub home_summary: std::sync::Arc<db::VersionedCache<home::HomeSummary>>,
+    /// The health check (its own connection, see `home::healthz`).
+    pub health: home::Health,
     /// The public list of datasets and its facets, following the database
     /// (see `catalog::listing`).
     pub listing: std::sync::Arc<catalog::listing::Listing>,
@@ -64,17 +66,21 @@ impl AppState {
         let target = db::DbTarget::from_config(config.database_url.as_deref(), &config.data_dir)
             .map_err(|e| anyhow::anyhow!(e))?;
         let pool = db::connect(&target)?;
+        let health = home::Health::new(db::health_pool(&target)?);
         let listing = std::sync::Arc::new(catalog::listing::Listing::default());
         let rdf = std::sync::Arc::new(dcat::Projection::new(&config.base())?);
         let mut views = audit::follow::Views::default();
         views.register(rdf.clone());
         views.register(listing.clone());
+        let home_summary = std::sync::Arc::new(db::VersionedCache::default());
+        views.register(std::sync::Arc::new(home::HomeView(home_summary.clone())));
         Ok(AppState {
             templates: web::templates()?,
             i18n: web::i18n::I18n::load()?,
             throttle: auth::throttle::LoginThrottle::new(config.login_attempts_per_minute),
-            home_summary: db::VersionedCache::default(),
-            published: rdf.clone(),
+            home_summary,
+            health,
+            published: std::sync::Arc::new(rdf.clone()),
             listing,
             rdf,
             views,

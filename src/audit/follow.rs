@@ -55,6 +55,8 @@ pub struct Cursor {
     /// When the head was last read (microseconds after `epoch`); 0 = never.
     checked: AtomicU64,
     epoch: Instant,
+    /// One freshness check at a time across requests (`refresh`).
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl Default for Cursor {
@@ -64,6 +66,7 @@ impl Default for Cursor {
             writer: Mutex::new(()),
             checked: AtomicU64::new(0),
             epoch: Instant::now(),
+            refreshing: tokio::sync::Mutex::new(()),
         }
     }
 }
@@ -109,6 +112,26 @@ impl Cursor {
         checked != 0
             && self.seen.load(Ordering::Acquire) != 0
             && self.now().saturating_sub(checked) < window.as_micros() as u64
+    }
+
+    /// Makes the view fresh (checked less than `window` ago) with one check
+    /// however many requests ask at once: the first stale caller runs
+    /// `check` (a read of the log's head, on the blocking pool, with a
+    /// pooled connection) while the others wait for it and then read the
+    /// view from memory, instead of each queueing for a connection.
+    pub async fn refresh<F, Fut, E>(&self, window: Duration, check: F) -> Result<(), E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<(), E>>,
+    {
+        if self.fresh(window) {
+            return Ok(());
+        }
+        let _turn = self.refreshing.lock().await;
+        if self.fresh(window) {
+            return Ok(());
+        }
+        check().await
     }
 
     fn now(&self) -> u64 {

@@ -36,6 +36,12 @@ pub struct PublishedPage {
 }
 
 pub trait PublishedPages: Send + Sync {
+    /// Makes the view fresh, with one database read however many requests
+    /// ask at once.
+    fn refresh<'a>(
+        &'a self,
+        pool: &'a crate::db::Pool,
+    ) -> futures_util::future::LocalBoxFuture<'a, Result<(), AppError>>;
     /// The page of a published dataset, when the view was caught up less
     /// than a moment ago and holds it; `None` sends the reader to the
     /// database.

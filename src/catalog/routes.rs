@@ -138,6 +138,9 @@ pub(crate) async fn dataset_page(page: Page, slug: web::Path<String>) -> AppResu
     // A visitor who is not logged in sees the published record, which a
     // view holds in memory: read from it when it was checked less than
     // 0.1 s ago, without the database.
+    if page.identity.user().is_none() {
+        page.state.published.refresh(&page.state.pool).await?;
+    }
     if page.identity.user().is_none()
         && let Some(p) = page.state.published.fresh_page(&slug, english)?
     {

@@ -151,7 +151,11 @@ pub fn connect_one(target: &DbTarget) -> anyhow::Result<DbConnection> {
 /// `connect_one`, then a pool for the server.
 pub fn connect(target: &DbTarget) -> anyhow::Result<Pool> {
     drop(connect_one(target)?);
-    let size = if target.is_postgres() { 16 } else { 8 };
+    // SQLite has one writer and answers from the page cache: more
+    // connections than cores only add contention. A PostgreSQL connection
+    // waits on the network and the server: enough of them that 32 busy
+    // clients do not queue for one (the catalog bench's load).
+    let size = if target.is_postgres() { 32 } else { 8 };
     // No minimum of idle connections: r2d2 would open replacements on its own
     // threads at any time, and a process that exits while one of them is
     // inside libpq can crash in libpq's exit handlers. Connections are opened
@@ -173,6 +177,20 @@ pub fn connect(target: &DbTarget) -> anyhow::Result<Pool> {
             )
         })?;
     Ok(pool)
+}
+
+/// One connection of its own for the health check, so that `/healthz`
+/// answers whether the database does, not how busy the page pool is.
+pub fn health_pool(target: &DbTarget) -> anyhow::Result<Pool> {
+    r2d2::Pool::builder()
+        .max_size(1)
+        .min_idle(Some(0))
+        .test_on_check_out(false)
+        .connection_timeout(Duration::from_secs(2))
+        .build(Manager {
+            target: target.clone(),
+        })
+        .map_err(|e| anyhow::anyhow!("cannot open the health check's connection: {e}"))
 }
 
 pub fn migrate(conn: &mut DbConnection) -> anyhow::Result<()> {
@@ -232,30 +250,62 @@ pub fn data_version(conn: &mut DbConnection) -> QueryResult<i64> {
 /// A value derived from the database, recomputed only when the data changed.
 pub struct VersionedCache<T> {
     slot: std::sync::Mutex<Option<(i64, std::sync::Arc<T>)>>,
+    /// When the version was last read; `None` after a write of this process
+    /// (`invalidate`).
+    checked: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl<T> Default for VersionedCache<T> {
     fn default() -> Self {
         VersionedCache {
             slot: std::sync::Mutex::new(None),
+            checked: std::sync::Mutex::new(None),
         }
     }
 }
 
 impl<T> VersionedCache<T> {
+    /// The value without asking the database, when its version was read
+    /// less than `window` ago and no write of this process came since: only
+    /// another process's write can be missed, for at most `window`.
+    pub fn fresh(&self, window: std::time::Duration) -> Option<std::sync::Arc<T>> {
+        let checked = (*self.checked.lock().unwrap_or_else(|p| p.into_inner()))?;
+        if checked.elapsed() >= window {
+            return None;
+        }
+        self.slot
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|(_, v)| v.clone())
+    }
+
+    /// A write of this process: the next read asks the database.
+    pub fn invalidate(&self) {
+        *self.checked.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     pub fn get_or_compute(
         &self,
         conn: &mut DbConnection,
         compute: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
     ) -> QueryResult<std::sync::Arc<T>> {
+        let read_at = std::time::Instant::now();
         let version = data_version(conn)?;
-        if let Some((v, value)) = self.slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
-            && *v == version
-        {
-            return Ok(value.clone());
-        }
-        let value = std::sync::Arc::new(compute(conn)?);
-        *self.slot.lock().unwrap_or_else(|p| p.into_inner()) = Some((version, value.clone()));
+        let known = match self.slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            Some((v, value)) if *v == version => Some(value.clone()),
+            _ => None,
+        };
+        let value = match known {
+            Some(value) => value,
+            None => {
+                let value = std::sync::Arc::new(compute(conn)?);
+                *self.slot.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((version, value.clone()));
+                value
+            }
+        };
+        *self.checked.lock().unwrap_or_else(|p| p.into_inner()) = Some(read_at);
         Ok(value)
     }
 }

@@ -141,15 +141,8 @@ pub(crate) async fn page_post(page: Page, body: Multipart) -> AppResult<HttpResp
             StatusCode::UNPROCESSABLE_ENTITY,
         )
     };
-    let (mut location, uploaded) = match (&fields.file, fields.location.is_empty()) {
-        (Some((name, bytes)), _) => (harvest::upload_location(name), Some(bytes.clone())),
-        (None, false) => (fields.location.clone(), None),
-        (None, true) => return bad(t("harvest_source_required")).await,
-    };
-    if uploaded.is_none() && !(location.starts_with("https://") || location.starts_with("http://"))
-    {
-        return bad(t("harvest_url_invalid")).await;
-    }
+    // The right to act for the publisher first: the form's other errors are
+    // only for those who may send it.
     let slug = fields.publisher.clone();
     let u = user.clone();
     let publisher = crate::db::run(&page.state.pool, move |c| {
@@ -165,6 +158,15 @@ pub(crate) async fn page_post(page: Page, body: Multipart) -> AppResult<HttpResp
     let Some(publisher) = publisher else {
         return bad(t("harvest_publisher_required")).await;
     };
+    let (mut location, uploaded) = match (&fields.file, fields.location.is_empty()) {
+        (Some((name, bytes)), _) => (harvest::upload_location(name), Some(bytes.clone())),
+        (None, false) => (fields.location.clone(), None),
+        (None, true) => return bad(t("harvest_source_required")).await,
+    };
+    if uploaded.is_none() && !(location.starts_with("https://") || location.starts_with("http://"))
+    {
+        return bad(t("harvest_url_invalid")).await;
+    }
     // A new upload may update an earlier upload of the same publisher.
     if uploaded.is_some() && !fields.source.is_empty() {
         let id = fields.source.clone();
@@ -200,10 +202,8 @@ pub(crate) async fn page_post(page: Page, body: Multipart) -> AppResult<HttpResp
     let state = page.state.clone();
     let outcome = crate::db::run(&page.state.pool, move |c| {
         let r = harvest::apply(c, &actor, &location, &publisher, &triples, documents);
-        if r.is_ok()
-            && let Err(e) = state.rdf.catch_up(c)
-        {
-            log::error!("RDF projection did not follow a harvest: {e}");
+        if r.is_ok() {
+            state.views.after_commit(c, &["dataset", "harvest_source"]);
         }
         Ok::<_, AppError>(r)
     })

@@ -91,6 +91,18 @@ impl Projection {
         Some((store, facts))
     }
 
+    /// Makes the projection fresh with one database read however many
+    /// requests find it stale at once (see `Cursor::refresh`).
+    pub async fn refreshed(self: &Arc<Self>, pool: &crate::db::Pool) -> Result<(), AppError> {
+        let me = self.clone();
+        let pool = pool.clone();
+        self.cursor
+            .refresh(FRESH_FOR, || async move {
+                crate::db::run(&pool, move |c| me.catch_up(c)).await
+            })
+            .await
+    }
+
     /// Applies the changes the audit log shows since the last call.
     pub fn catch_up(&self, conn: &mut DbConnection) -> Result<(), AppError> {
         self.cursor.follow(conn, |c, changes: Changes| {
@@ -374,13 +386,22 @@ impl crate::audit::follow::View for Projection {
     }
 }
 
-impl crate::catalog::PublishedPages for Projection {
+/// The projection as the catalog's pages see it (an `Arc`, so a refresh
+/// can run on the blocking pool).
+impl crate::catalog::PublishedPages for Arc<Projection> {
+    fn refresh<'a>(
+        &'a self,
+        pool: &'a crate::db::Pool,
+    ) -> futures_util::future::LocalBoxFuture<'a, Result<(), AppError>> {
+        Box::pin(self.refreshed(pool))
+    }
+
     fn fresh_page(
         &self,
         slug: &str,
         english: bool,
     ) -> Result<Option<crate::catalog::PublishedPage>, AppError> {
-        let Some((store, facts)) = Projection::fresh_page(self, slug) else {
+        let Some((store, facts)) = Projection::fresh_page(self.as_ref(), slug) else {
             return Ok(None);
         };
         let Some(record) = super::record::read(&store, self.iris(), slug, &facts)? else {

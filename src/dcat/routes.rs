@@ -102,6 +102,7 @@ pub async fn dataset_document(
     // A published dataset from a freshly checked projection is answered
     // here, without the database and the hop to the blocking pool: its
     // document is a few dozen triples read from memory.
+    state.rdf.refreshed(&state.pool).await?;
     if let Some(store) = state.rdf.fresh()
         && let Some(triples) = documents::dataset(&store, state.rdf.iris(), &slug, refs(f))?
     {

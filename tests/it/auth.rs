@@ -469,7 +469,15 @@ async fn write_routes_by_role_matrix() {
     // Drafts to publish: only the admin may, once each.
     crate::catalog::add_draft(&app, "hriste", "koncept-formular");
     crate::catalog::add_draft(&app, "hriste", "koncept-api");
+    crate::catalog::add_draft(&app, "hriste", "koncept-prechod");
+    for i in 0..5 {
+        crate::catalog::add_draft(&app, "hriste", &format!("koncept-smazat-{i}"));
+        crate::catalog::add_draft(&app, "hriste", &format!("koncept-api-smazat-{i}"));
+    }
+    crate::catalog::add_draft(&app, "hriste", "koncept-api-prechod");
     let mut failures = Vec::new();
+    let mut covered = std::collections::BTreeSet::new();
+    let version = |app: &TestApp| radnice::db::data_version(&mut app.conn()).expect("version");
     for (i, (name, role)) in roles.iter().enumerate() {
         let email = format!("{name}@chomutov.test");
         let client = app.client();
@@ -612,14 +620,68 @@ async fn write_routes_by_role_matrix() {
                 vec![("reason", "test".into())],
                 expect(true, 303),
             ),
+            (
+                "POST /datasets/{slug}/transition",
+                "/datasets/koncept-prechod/transition".into(),
+                vec![("to", "published".into())],
+                expect(true, 303),
+            ),
+            (
+                "POST /datasets/{slug}/delete",
+                format!("/datasets/koncept-smazat-{i}/delete"),
+                vec![],
+                expect(true, 303),
+            ),
             ("POST /logout", "/logout".into(), vec![], expect(false, 303)),
         ];
-        for (label, path, mut fields, want) in cases {
-            fields.push(("csrf_token", csrf.clone()));
-            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let got = client.post_form(&path, &pairs).await.status().as_u16();
-            if got != want {
-                failures.push(format!("{label} as {name}: expected {want}, got {got}"));
+        // The harvest page's form is multipart, its token the first part.
+        {
+            covered.insert("POST /harvest");
+            let form = reqwest::multipart::Form::new()
+                .text("csrf_token", csrf.clone())
+                .text("publisher", "statutarni-mesto-chomutov")
+                .text("location", "ftp://nelze.example.cz/katalog.ttl");
+            let before = version(&app);
+            let got = client
+                .http
+                .post(client.url("/harvest"))
+                .multipart(form)
+                .send()
+                .await
+                .expect("harvest")
+                .status()
+                .as_u16();
+            // Allowed, the bad address is a form error; refused, 401/403.
+            let want = expect(true, 422);
+            if got != want || version(&app) != before {
+                failures.push(format!(
+                    "POST /harvest as {name}: expected {want}, got {got}"
+                ));
+            }
+            for (label, path, mut fields, want) in cases {
+                covered.insert(label);
+                let refused = matches!(want, 401 | 403);
+                // Without the token, nobody's write passes, and nothing changes.
+                if signed_in {
+                    let pairs: Vec<(&str, &str)> =
+                        fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    let before = version(&app);
+                    let got = client.post_form(&path, &pairs).await.status().as_u16();
+                    if got != 403 || version(&app) != before {
+                        failures.push(format!("{label} as {name} without CSRF: got {got}"));
+                    }
+                }
+                fields.push(("csrf_token", csrf.clone()));
+                let pairs: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let before = version(&app);
+                let got = client.post_form(&path, &pairs).await.status().as_u16();
+                if got != want {
+                    failures.push(format!("{label} as {name}: expected {want}, got {got}"));
+                }
+                if refused && version(&app) != before {
+                    failures.push(format!("{label} as {name}: refused, yet data changed"));
+                }
             }
         }
         // The JSON API write, with a bearer token.
@@ -629,18 +691,24 @@ async fn write_routes_by_role_matrix() {
         if let Some(b) = &bearer {
             req = req.bearer_auth(b);
         }
+        covered.insert("POST /api/v1/users");
+        let before = version(&app);
         let got = req.send().await.expect("api").status().as_u16();
         let want = expect(true, 201);
-        if got != want {
+        if got != want || (want >= 400 && version(&app) != before) {
             failures.push(format!(
                 "POST /api/v1/users as {name}: expected {want}, got {got}"
             ));
         }
         // Dataset writes: admins, and curators of the publisher (this curator
         // acts for none, so 403 like the other roles).
-        let dataset_writes: [(&str, &str, Option<serde_json::Value>, u16); 3] = [
+        let delete_path = format!("/api/v1/datasets/koncept-api-smazat-{i}");
+        let mut edited = crate::catalog::dataset_json("parkoviste");
+        edited["title_cs"] = format!("Parkoviště {i}").into();
+        let dataset_writes: [(&str, reqwest::Method, &str, Option<serde_json::Value>, u16); 6] = [
             (
                 "POST /api/v1/datasets",
+                reqwest::Method::POST,
                 "/api/v1/datasets",
                 Some(serde_json::json!({
                     "slug": format!("matice-{i}"), "publisher": "statutarni-mesto-chomutov",
@@ -653,20 +721,45 @@ async fn write_routes_by_role_matrix() {
                 expect(true, 201),
             ),
             (
+                "PUT /api/v1/datasets/{slug}",
+                reqwest::Method::PUT,
+                "/api/v1/datasets/parkoviste",
+                Some(edited),
+                expect(true, 200),
+            ),
+            (
+                "DELETE /api/v1/datasets/{slug}",
+                reqwest::Method::DELETE,
+                &delete_path,
+                None,
+                expect(true, 204),
+            ),
+            (
+                "POST /api/v1/datasets/{slug}/transition",
+                reqwest::Method::POST,
+                "/api/v1/datasets/koncept-api-prechod/transition",
+                Some(serde_json::json!({"to": "published"})),
+                expect(true, 200),
+            ),
+            (
                 "POST /api/v1/datasets/{slug}/publish",
+                reqwest::Method::POST,
                 "/api/v1/datasets/koncept-api/publish",
                 None,
                 expect(true, 200),
             ),
             (
                 "POST /api/v1/datasets/{slug}/withdraw",
+                reqwest::Method::POST,
                 "/api/v1/datasets/parkoviste/withdraw",
                 Some(serde_json::json!({"reason": "test"})),
                 expect(true, 200),
             ),
         ];
-        for (label, path, body, want) in dataset_writes {
-            let mut req = reqwest::Client::new().post(app.url(path));
+        for (label, method, path, body, want) in dataset_writes {
+            covered.insert(label);
+            let before = version(&app);
+            let mut req = reqwest::Client::new().request(method, app.url(path));
             if let Some(b) = &body {
                 req = req.json(b);
             }
@@ -677,8 +770,25 @@ async fn write_routes_by_role_matrix() {
             if got != want {
                 failures.push(format!("{label} as {name}: expected {want}, got {got}"));
             }
+            if want >= 400 && version(&app) != before {
+                failures.push(format!("{label} as {name}: refused, yet data changed"));
+            }
         }
     }
+    // Every unsafe route of the route table is in this table.
+    let table = std::fs::read_to_string(crate::support::manifest_dir().join("src/routes.rs"))
+        .expect("route table");
+    let writes = table.matches(".post(").count()
+        + table.matches(".put(").count()
+        + table.matches(".delete(").count();
+    // The login (anonymous by design, CSRF-checked in its own test) and
+    // the SPARQL endpoint (a query) are the two unsafe-method routes that
+    // are not writes.
+    assert_eq!(
+        covered.len(),
+        writes - 2,
+        "the route table has {writes} unsafe routes; this table covers {covered:?}"
+    );
     assert!(
         failures.is_empty(),
         "authorisation matrix:\n{}",

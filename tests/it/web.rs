@@ -250,6 +250,28 @@ async fn healthz_answers_when_the_database_does() {
 }
 
 #[actix_web::test]
+async fn healthz_does_not_queue_behind_page_work() {
+    let app = TestApp::start().await;
+    // Every pooled connection is busy with page work...
+    let size = app.state.pool.max_size() as usize;
+    let held: Vec<_> = (0..size).map(|_| app.conn()).collect();
+    assert_eq!(app.state.pool.state().idle_connections, 0);
+    // ...and the health check still answers, at once, from its own.
+    let started = std::time::Instant::now();
+    let (status, _) = app.client().get_text("/healthz").await;
+    assert_eq!(status, 200);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    // A page that needs the database waits for a pooled connection meanwhile.
+    let page = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        app.client().get("/datasets?page=1"),
+    )
+    .await;
+    assert!(page.is_err(), "the page had no connection to use");
+    drop(held);
+}
+
+#[actix_web::test]
 async fn publishers_are_listed_with_the_city_first() {
     let app = TestApp::start().await;
     let list: serde_json::Value = app
