@@ -108,6 +108,7 @@ run() {
 }
 echo "== wrk -t2 -c32, ${secs} s each"
 h=$(run "/healthz" "http://127.0.0.1:$port/healthz")
+run "home page" "http://127.0.0.1:$port/" >/dev/null
 page=$(run "dataset page (random)" -s "$work/dataset.lua" "http://127.0.0.1:$port")
 jsonld=$(run "dataset JSON-LD (random)" -s "$work/jsonld.lua" "http://127.0.0.1:$port")
 run "list, theme + format facets" "http://127.0.0.1:$port$list" >/dev/null

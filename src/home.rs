@@ -41,16 +41,11 @@ pub async fn healthz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
 const FRESH_FOR: std::time::Duration = std::time::Duration::from_millis(100);
 
 pub async fn home(page: Page) -> AppResult<HttpResponse> {
-    let summary = match page.state.home_summary.fresh(FRESH_FOR) {
-        Some(summary) => summary,
-        None => {
-            let state = page.state.clone();
-            crate::db::run(&page.state.pool, move |c| {
-                state.home_summary.get_or_compute(c, summary)
-            })
-            .await?
-        }
-    };
+    let summary = page
+        .state
+        .home_summary
+        .get(&page.state.pool, FRESH_FOR, summary)
+        .await?;
     let mut ctx = page.context();
     ctx.insert("summary", &*summary);
     page.render("home.html", &ctx)

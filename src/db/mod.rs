@@ -253,6 +253,8 @@ pub struct VersionedCache<T> {
     /// When the version was last read; `None` after a write of this process
     /// (`invalidate`).
     checked: std::sync::Mutex<Option<std::time::Instant>>,
+    /// One request at a time asks the database (`get`).
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl<T> Default for VersionedCache<T> {
@@ -260,6 +262,7 @@ impl<T> Default for VersionedCache<T> {
         VersionedCache {
             slot: std::sync::Mutex::new(None),
             checked: std::sync::Mutex::new(None),
+            refreshing: tokio::sync::Mutex::new(()),
         }
     }
 }
@@ -280,9 +283,51 @@ impl<T> VersionedCache<T> {
             .map(|(_, v)| v.clone())
     }
 
-    /// A write of this process: the next read asks the database.
+    /// A write of this process: the next read asks the database, and no
+    /// reader is served the value from before it.
     pub fn invalidate(&self) {
         *self.checked.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.slot.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// The value for a request: from memory while fresh; when stale, one
+    /// request asks the database while the others are served the value it
+    /// replaces (only another process's write can be that late), so a busy
+    /// page does not queue on the database every `window`.
+    pub async fn get(
+        self: &std::sync::Arc<Self>,
+        pool: &Pool,
+        window: std::time::Duration,
+        compute: fn(&mut DbConnection) -> QueryResult<T>,
+    ) -> Result<std::sync::Arc<T>, crate::error::AppError>
+    where
+        T: Send + Sync + 'static,
+    {
+        if let Some(v) = self.fresh(window) {
+            return Ok(v);
+        }
+        let turn = match self.refreshing.try_lock() {
+            Ok(turn) => turn,
+            Err(_) => {
+                let known = self
+                    .slot
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .as_ref()
+                    .map(|(_, v)| v.clone());
+                if let Some(v) = known {
+                    return Ok(v);
+                }
+                self.refreshing.lock().await
+            }
+        };
+        if let Some(v) = self.fresh(window) {
+            return Ok(v);
+        }
+        let me = self.clone();
+        let value = run(pool, move |c| me.get_or_compute(c, compute)).await?;
+        drop(turn);
+        Ok(value)
     }
 
     pub fn get_or_compute(
