@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::audit_log;
+use crate::db::schema::{audit_log, view_positions};
 
 /// The audit object type `radnice reindex` writes to make every server
 /// rebuild its views.
@@ -216,5 +216,78 @@ impl Views {
 
     pub fn names(&self) -> Vec<&'static str> {
         self.0.iter().map(|v| v.name()).collect()
+    }
+}
+
+/// The position of a view that lives outside the process (a search
+/// server): kept in the database, so a restart resumes from it, and a view
+/// that was down catches up with what it missed instead of rebuilding.
+pub mod stored {
+    use super::*;
+
+    /// The audit sequence number the view `name` has applied (0: never).
+    pub fn position(conn: &mut DbConnection, name: &str) -> QueryResult<i64> {
+        Ok(view_positions::table
+            .find(name)
+            .select(view_positions::seq)
+            .first(conn)
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Records that the view has applied everything up to `seq`.
+    pub fn advance(conn: &mut DbConnection, name: &str, seq: i64) -> QueryResult<()> {
+        let now = crate::db::now();
+        let updated = diesel::update(view_positions::table.find(name))
+            .set((
+                view_positions::seq.eq(seq),
+                view_positions::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(view_positions::table)
+                .values((
+                    view_positions::name.eq(name),
+                    view_positions::seq.eq(seq),
+                    view_positions::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+
+    /// At most `limit` changes after `seq`, and the position they bring the
+    /// view to: apply them, then `advance` to it. A view never built
+    /// (`seq` 0) or ahead of the log (a restored database) must rebuild.
+    pub fn changes_after(
+        conn: &mut DbConnection,
+        seq: i64,
+        limit: i64,
+    ) -> QueryResult<(Changes, i64)> {
+        let head = crate::db::data_version(conn)?;
+        if seq == 0 || seq > head {
+            return Ok((
+                Changes {
+                    rebuild: true,
+                    rows: Vec::new(),
+                },
+                head,
+            ));
+        }
+        let rows: Vec<(i64, String, String)> = audit_log::table
+            .filter(audit_log::seq.gt(seq))
+            .order(audit_log::seq.asc())
+            .limit(limit)
+            .select((audit_log::seq, audit_log::object_type, audit_log::object_id))
+            .load(conn)?;
+        let upto = rows.last().map(|(s, _, _)| *s).unwrap_or(seq);
+        let rebuild = rows.iter().any(|(_, k, _)| k == REINDEX_TYPE);
+        Ok((
+            Changes {
+                rebuild,
+                rows: rows.into_iter().map(|(_, k, id)| (k, id)).collect(),
+            },
+            upto,
+        ))
     }
 }

@@ -273,6 +273,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    view_positions (name) {
+        name -> Text,
+        seq -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_roles,
@@ -293,4 +301,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_publishers,
     harvest_sources,
     security_events,
+    view_positions,
 );

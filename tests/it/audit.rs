@@ -186,3 +186,43 @@ async fn concurrent_writers_keep_one_unbroken_chain() {
     let report = audit::verify(&mut app.conn()).expect("verify");
     assert!(report.ok(), "{:?}", report.problems);
 }
+
+#[actix_web::test]
+async fn a_view_outside_the_process_resumes_from_its_stored_position() {
+    use radnice::audit::follow::stored;
+    let app = TestApp::start().await;
+    let mut conn = app.conn();
+    // Never built: it must rebuild, and then stands at the head.
+    let (changes, head) = stored::changes_after(&mut conn, 0, 100).expect("changes");
+    assert!(changes.rebuild);
+    stored::advance(&mut conn, "hledani", head).expect("advance");
+    drop(conn);
+    // Meanwhile a dataset changes...
+    let mut rec = radnice::catalog::store::record_by_slug(&mut app.conn(), "hriste")
+        .expect("q")
+        .expect("d");
+    rec.dataset.title_cs = "Dětská hřiště (změna)".into();
+    radnice::catalog::store::save_record(
+        &mut app.conn(),
+        &audit::Actor::system("test"),
+        &rec,
+        None,
+    )
+    .expect("save");
+    // ...and a process that starts again resumes where the view stood: it
+    // gets that one change, not a rebuild.
+    let restarted = radnice::AppState::new(app.state.config.clone()).expect("state");
+    let mut conn = restarted.pool.get().expect("conn");
+    let at = stored::position(&mut conn, "hledani").expect("position");
+    assert_eq!(at, head);
+    let (changes, upto) = stored::changes_after(&mut conn, at, 100).expect("changes");
+    assert!(!changes.rebuild);
+    assert_eq!(
+        changes.ids_of("dataset").into_iter().collect::<Vec<_>>(),
+        [rec.dataset.id.clone()]
+    );
+    assert_eq!(upto, head + 1);
+    stored::advance(&mut conn, "hledani", upto).expect("advance");
+    let (changes, _) = stored::changes_after(&mut conn, upto, 100).expect("changes");
+    assert!(changes.rows.is_empty() && !changes.rebuild);
+}
