@@ -5,31 +5,68 @@ use diesel::sql_types::Text;
 
 use super::DbConnection;
 
+/// One column as both backends can describe it: its table, name, type (in
+/// one vocabulary: text, integer, bigint, boolean, double, timestamp) and
+/// whether it takes NULL.
 #[derive(QueryableByName, Debug, PartialEq, Eq, PartialOrd, Ord, Clone)]
 pub struct ColumnInfo {
     #[diesel(sql_type = Text)]
     pub table_name: String,
     #[diesel(sql_type = Text)]
     pub column_name: String,
+    #[diesel(sql_type = Text)]
+    pub data_type: String,
+    #[diesel(sql_type = Text)]
+    pub is_nullable: String,
+}
+
+/// The backends' type names in one vocabulary (`BIGINT` and `int8`,
+/// `DOUBLE PRECISION` and `REAL`, `TIMESTAMP` and `timestamp without time
+/// zone` are the same column to the code).
+fn kind(declared: &str) -> String {
+    let t = declared.to_ascii_lowercase();
+    let k = if t.contains("bigint") || t == "int8" {
+        "bigint"
+    } else if t.contains("int") {
+        "integer"
+    } else if t.contains("bool") {
+        "boolean"
+    } else if t.contains("double") || t.contains("real") || t.contains("float") {
+        "double"
+    } else if t.contains("timestamp") {
+        "timestamp"
+    } else if t.contains("text") || t.contains("char") {
+        "text"
+    } else {
+        return t;
+    };
+    k.to_string()
 }
 
 /// Every user table and column, sorted, without the migration bookkeeping.
 pub fn columns(conn: &mut DbConnection) -> QueryResult<Vec<ColumnInfo>> {
     let mut cols = match conn {
         DbConnection::Pg(c) => diesel::sql_query(
-            "SELECT table_name::text AS table_name, column_name::text AS column_name \
+            "SELECT table_name::text AS table_name, column_name::text AS column_name, \
+             data_type::text AS data_type, is_nullable::text AS is_nullable \
              FROM information_schema.columns WHERE table_schema = current_schema() \
              AND table_name <> '__diesel_schema_migrations'",
         )
         .load::<ColumnInfo>(c)?,
+        // A primary key column takes no NULL in PostgreSQL whatever it says;
+        // SQLite reports it as it was declared.
         DbConnection::Sqlite(c) => diesel::sql_query(
-            "SELECT m.name AS table_name, p.name AS column_name \
+            "SELECT m.name AS table_name, p.name AS column_name, p.type AS data_type, \
+             CASE WHEN p.\"notnull\" = 1 OR p.pk > 0 THEN 'NO' ELSE 'YES' END AS is_nullable \
              FROM sqlite_master m JOIN pragma_table_info(m.name) p \
              WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
              AND m.name <> '__diesel_schema_migrations'",
         )
         .load::<ColumnInfo>(c)?,
     };
+    for c in &mut cols {
+        c.data_type = kind(&c.data_type);
+    }
     cols.sort();
     Ok(cols)
 }

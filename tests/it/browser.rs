@@ -457,7 +457,7 @@ async fn a_curator_publishes_a_dataset_and_a_citizen_finds_it() {
     d.wait_for_text("Lavičky (CSV)").await;
     d.client
         .find(Locator::Css(
-            "form[action='/datasets/lavicky/publish'] button",
+            "form[action='/datasets/lavicky/transition'] button",
         ))
         .await
         .expect("publish")
