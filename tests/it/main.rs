@@ -18,5 +18,6 @@ mod dcat;
 mod harvest;
 mod security;
 mod seed;
+mod snapshots;
 mod strategy;
 mod web;
