@@ -22,26 +22,6 @@ pub struct AuditQuery {
     page: Option<i64>,
 }
 
-fn nonempty(s: &Option<String>) -> Option<String> {
-    s.as_ref()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
-
-fn parse_day(s: &Option<String>, field: &str) -> AppResult<Option<chrono::NaiveDateTime>> {
-    match nonempty(s) {
-        None => Ok(None),
-        Some(v) => chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
-            .map(|d| d.and_hms_opt(0, 0, 0))
-            .map_err(|_| {
-                AppError::bad_request(
-                    format!("{field}: expected YYYY-MM-DD, got {v:?}"),
-                    Some(field),
-                )
-            }),
-    }
-}
-
 fn rows_for_view(rows: &[store::AuditRow]) -> Vec<serde_json::Value> {
     rows.iter()
         .map(|r| {
@@ -72,13 +52,13 @@ pub(crate) async fn audit_page(page: Page, q: web::Query<AuditQuery>) -> AppResu
     authorize(&page.identity, Permission::ViewAuditLog)?;
     let q = q.into_inner();
     let filter = Filter {
-        object_type: nonempty(&q.object_type),
-        object_id: nonempty(&q.object_id),
-        actor: nonempty(&q.actor),
-        action: nonempty(&q.action),
-        from: parse_day(&q.from, "from")?,
+        object_type: crate::web::filled(&q.object_type),
+        object_id: crate::web::filled(&q.object_id),
+        actor: crate::web::filled(&q.actor),
+        action: crate::web::filled(&q.action),
+        from: crate::web::day(&q.from, "from")?,
         // "to" is inclusive for people: up to the end of that day.
-        to: parse_day(&q.to, "to")?.map(|d| d + chrono::Duration::days(1)),
+        to: crate::web::day(&q.to, "to")?.map(|d| d + chrono::Duration::days(1)),
     };
     let page_no = q.page.unwrap_or(1).max(1);
     let f = filter.clone();
@@ -102,7 +82,7 @@ pub(crate) async fn audit_page(page: Page, q: web::Query<AuditQuery>) -> AppResu
                 ("to", &q.to),
             ]
             .iter()
-            .filter_map(|(k, v)| nonempty(v).map(|v| (*k, v))),
+            .filter_map(|(k, v)| crate::web::filled(v).map(|v| (*k, v))),
         )
         .finish();
     ctx.insert("base_query", &base_query);

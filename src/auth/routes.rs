@@ -569,23 +569,6 @@ pub struct SecurityQuery {
     page: Option<i64>,
 }
 
-fn filled(v: &Option<String>) -> Option<String> {
-    v.as_ref()
-        .map(|s| s.trim().chars().take(254).collect::<String>())
-        .filter(|s| !s.is_empty())
-}
-
-fn day(v: &Option<String>, field: &str) -> AppResult<Option<chrono::NaiveDateTime>> {
-    match filled(v) {
-        None => Ok(None),
-        Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-            .map(|d| d.and_hms_opt(0, 0, 0))
-            .map_err(|_| {
-                AppError::bad_request(format!("{field}: expected YYYY-MM-DD"), Some(field))
-            }),
-    }
-}
-
 /// The admin's security log, newest first, filtered.
 pub(crate) async fn security_page(
     page: Page,
@@ -594,12 +577,12 @@ pub(crate) async fn security_page(
     authorize(&page.identity, Permission::ViewAuditLog)?;
     let q = q.into_inner();
     let filter = security_log::Filter {
-        kind: filled(&q.kind).filter(|k| Kind::ALL.iter().any(|x| x.as_str() == k)),
-        account: filled(&q.account),
-        ip: filled(&q.ip),
-        from: day(&q.from, "from")?,
+        kind: crate::web::filled(&q.kind).filter(|k| Kind::ALL.iter().any(|x| x.as_str() == k)),
+        account: crate::web::filled(&q.account),
+        ip: crate::web::filled(&q.ip),
+        from: crate::web::day(&q.from, "from")?,
         // "to" is inclusive for people: up to the end of that day.
-        to: day(&q.to, "to")?.map(|d| d + chrono::Duration::days(1)),
+        to: crate::web::day(&q.to, "to")?.map(|d| d + chrono::Duration::days(1)),
     };
     let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
     let (rows, more) = crate::db::run(&page.state.pool, move |c| {
@@ -628,7 +611,7 @@ pub(crate) async fn security_page(
                 ("to", &q.to),
             ]
             .iter()
-            .filter_map(|(k, v)| filled(v).map(|v| (*k, v))),
+            .filter_map(|(k, v)| crate::web::filled(v).map(|v| (*k, v))),
         )
         .finish();
     let mut ctx = page.context();

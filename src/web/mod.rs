@@ -175,6 +175,30 @@ fn same_origin_path(next: &str) -> Option<String> {
     Some(out)
 }
 
+/// A filter field of a query string: trimmed, at most 254 characters, and
+/// absent when empty.
+pub fn filled(v: &Option<String>) -> Option<String> {
+    v.as_ref()
+        .map(|s| s.trim().chars().take(254).collect::<String>())
+        .filter(|s| !s.is_empty())
+}
+
+/// A day filter (`YYYY-MM-DD`) as the start of that day; a clear 400 naming
+/// the field when it is not one.
+pub fn day(v: &Option<String>, field: &str) -> AppResult<Option<chrono::NaiveDateTime>> {
+    match filled(v) {
+        None => Ok(None),
+        Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+            .map(|d| d.and_hms_opt(0, 0, 0))
+            .map_err(|_| {
+                AppError::bad_request(
+                    format!("{field}: expected YYYY-MM-DD, got {d:?}"),
+                    Some(field),
+                )
+            }),
+    }
+}
+
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("Location", location))
