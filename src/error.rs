@@ -114,6 +114,18 @@ impl From<r2d2::Error> for AppError {
     }
 }
 
+impl<E: Into<AppError>> From<crate::db::RunError<E>> for AppError {
+    fn from(e: crate::db::RunError<E>) -> Self {
+        match e {
+            crate::db::RunError::Pool(e) => e.into(),
+            crate::db::RunError::Blocking => {
+                AppError::Internal(anyhow::anyhow!("blocking task failed"))
+            }
+            crate::db::RunError::Work(e) => e.into(),
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         AppError::Internal(anyhow::anyhow!("blocking task failed: {e}"))

@@ -293,6 +293,7 @@ pub(crate) async fn create_user(page: Page, form: Form<UserForm>) -> AppResult<H
             )
         })
         .await
+        .map_err(crate::error::AppError::from)
     } else {
         Err(AppError::Validation(errors))
     };
@@ -507,6 +508,7 @@ async fn log_event(
         security_log::record(c, kind, who, detail.as_deref())
     })
     .await
+    .map_err(crate::error::AppError::from)
 }
 
 #[derive(Deserialize)]

@@ -32,6 +32,7 @@ pub(crate) async fn choices(
         ))
     })
     .await
+    .map_err(crate::error::AppError::from)
 }
 
 fn errors_map(page: &Page, errors: &[FieldError]) -> HashMap<String, String> {
@@ -147,7 +148,8 @@ async fn save(
     let saved = crate::db::run(&page.state.pool, move |c| {
         service::save(c, &state.views, &user, &input, mode)
     })
-    .await;
+    .await
+    .map_err(AppError::from);
     match saved {
         Ok(Ok(saved)) => Ok(Outcome::Saved(saved.slug)),
         Ok(Err(errors)) => Ok(Outcome::Invalid(errors)),
@@ -199,6 +201,7 @@ pub(crate) async fn editable(
         Ok::<_, AppError>((rec, version, publisher))
     })
     .await
+    .map_err(crate::error::AppError::from)
 }
 
 pub(crate) async fn edit_form(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {

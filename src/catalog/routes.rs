@@ -425,6 +425,7 @@ pub(crate) async fn api_save(
         Ok((rec, saved.version))
     })
     .await
+    .map_err(crate::error::AppError::from)
 }
 
 pub(crate) async fn api_create_dataset(

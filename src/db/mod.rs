@@ -222,18 +222,29 @@ pub fn new_id() -> String {
 }
 
 /// Runs blocking database work on the blocking pool, never on the executor.
-pub async fn run<T, E, F>(pool: &Pool, f: F) -> Result<T, crate::error::AppError>
+/// The database layer names no web type: what can go wrong here is its own
+/// `RunError`, which `error.rs` turns into the app's error.
+pub async fn run<T, E, F>(pool: &Pool, f: F) -> Result<T, RunError<E>>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
-    E: Into<crate::error::AppError> + Send + 'static,
+    E: Send + 'static,
 {
     let pool = pool.clone();
     actix_web::web::block(move || {
-        let mut conn = pool.get()?;
-        f(&mut conn).map_err(Into::into)
+        let mut conn = pool.get().map_err(RunError::Pool)?;
+        f(&mut conn).map_err(RunError::Work)
     })
-    .await?
+    .await
+    .map_err(|_| RunError::Blocking)?
+}
+
+/// Why `run` failed: no connection, the blocking pool, or the work itself.
+#[derive(Debug)]
+pub enum RunError<E> {
+    Pool(r2d2::Error),
+    Blocking,
+    Work(E),
 }
 
 /// The number of the newest audit row. Every change to stored data writes
@@ -299,7 +310,7 @@ impl<T> VersionedCache<T> {
         pool: &Pool,
         window: std::time::Duration,
         compute: fn(&mut DbConnection) -> QueryResult<T>,
-    ) -> Result<std::sync::Arc<T>, crate::error::AppError>
+    ) -> Result<std::sync::Arc<T>, RunError<diesel::result::Error>>
     where
         T: Send + Sync + 'static,
     {

@@ -98,7 +98,9 @@ impl Projection {
         let pool = pool.clone();
         self.cursor
             .refresh(FRESH_FOR, || async move {
-                crate::db::run(&pool, move |c| me.catch_up(c)).await
+                crate::db::run(&pool, move |c| me.catch_up(c))
+                    .await
+                    .map_err(crate::error::AppError::from)
             })
             .await
     }
