@@ -11,6 +11,9 @@ use std::fmt::Debug;
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, FieldError};
 
+/// The longest reason a move may carry, in characters.
+pub const MAX_REASON: usize = 2_000;
+
 /// A lifecycle's states. `text_state!` implements it and the database
 /// mapping for an enum.
 pub trait State: Copy + Eq + Debug + Send + Sync + 'static {
@@ -103,6 +106,14 @@ impl<S: State> Lifecycle<S> {
             return Err(AppError::Validation(vec![FieldError::new(
                 "reason",
                 "field_required",
+            )]));
+        }
+        // A reason is shown in public (a withdrawn dataset's page) and kept
+        // in the audit log: a paragraph, not a document.
+        if reason.is_some_and(|r| r.chars().count() > MAX_REASON) {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "reason",
+                "field_too_long",
             )]));
         }
         Ok((
@@ -232,6 +243,11 @@ mod tests {
             panic!("a step of the table was refused");
         };
         assert_eq!(to, Light::Red);
+        let essay = "x".repeat(MAX_REASON + 1);
+        assert!(matches!(
+            LIGHTS.check_roles(&admin, Light::Green, "red", Some(&essay)),
+            Err(AppError::Validation(_))
+        ));
         assert_eq!(moved.reason.as_deref(), Some("broken"));
         assert_eq!(Light::parse("green"), Some(Light::Green));
         assert_eq!(serde_json::to_value(Light::Red).ok(), Some("red".into()));

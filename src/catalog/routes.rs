@@ -140,11 +140,9 @@ pub(crate) async fn dataset_page(page: Page, slug: web::Path<String>) -> AppResu
     // 0.1 s ago, without the database.
     if page.identity.user().is_none() {
         page.state.published.refresh(&page.state.pool).await?;
-    }
-    if page.identity.user().is_none()
-        && let Some(p) = page.state.published.fresh_page(&slug, english)?
-    {
-        return render_dataset(&page, &p.record, &p.publisher, p.labels, p.source, None);
+        if let Some(p) = page.state.published.fresh_page(&slug, english)? {
+            return render_dataset(&page, &p.record, &p.publisher, p.labels, p.source, None);
+        }
     }
     let user = page.identity.user().cloned();
     let s2 = slug.clone();

@@ -88,6 +88,15 @@ async fn the_catalog_lifecycle_moves_only_along_its_table() {
     .await;
     assert_eq!(status, 422, "{problem}");
     assert_eq!(problem["errors"][0]["field"], "reason");
+    // Nor may the reason, which the public reads, be a document.
+    let (status, _) = transition(
+        &app,
+        &token,
+        "novy-koncept",
+        serde_json::json!({"to": "withdrawn", "reason": "x".repeat(2_001)}),
+    )
+    .await;
+    assert_eq!(status, 422);
     let (status, _) = transition(
         &app,
         &token,
