@@ -8,34 +8,31 @@ use crate::support::{PASSWORD, TestApp};
 #[actix_web::test]
 async fn every_account_change_is_logged_with_before_and_after() {
     let app = TestApp::start().await;
-    app.add_user("admin@chomutov.test", PASSWORD, &[Role::Admin]);
-    let c = app.client();
-    c.login("admin@chomutov.test", PASSWORD).await;
-    let token = c.csrf("/admin/users").await;
-    c.post_form(
+    let c = app.signed_in("admin@chomutov.test", &[Role::Admin]).await;
+    c.submit(
         "/admin/users",
         &[
-            ("csrf_token", &token),
             ("email", "k@chomutov.test"),
             ("display_name", "Karel"),
             ("password", "dlouhe-heslo-123"),
             ("roles", "curator"),
         ],
     )
-    .await;
+    .await
+    .expect(303);
     let k = radnice::auth::store::find_by_email(&mut app.conn(), "k@chomutov.test")
         .expect("q")
         .expect("user");
-    c.post_form(
+    c.submit(
         &format!("/admin/users/{}", k.id),
         &[
-            ("csrf_token", &token),
             ("display_name", "Karel Novák"),
             ("roles", "steering_committee"),
             ("active", "1"),
         ],
     )
-    .await;
+    .await
+    .expect(303);
 
     let rows: Vec<(String, String, Option<String>, Option<String>)> = audit_log::table
         .filter(audit_log::object_id.eq(&k.id))

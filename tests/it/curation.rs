@@ -6,152 +6,103 @@
 use radnice::audit::Actor;
 use radnice::catalog::store;
 use radnice::dcat::harvest::{self, Options};
+use serde_json::{Value, json};
 
 use crate::catalog::{add_draft, curator, dataset_json};
-use crate::support::{Client, PASSWORD, TestApp};
+use crate::support::{Api, Csrf, PASSWORD, Reply, TestApp};
 
 const ADMIN: &str = "admin@chomutov.test";
 
-async fn transition(
-    app: &TestApp,
-    token: &str,
-    slug: &str,
-    body: serde_json::Value,
-) -> (u16, serde_json::Value) {
-    let res = reqwest::Client::new()
-        .post(app.url(&format!("/api/v1/datasets/{slug}/transition")))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
+async fn transition(api: &Api, slug: &str, body: Value) -> Reply {
+    api.post(&format!("/api/v1/datasets/{slug}/transition"), &body)
         .await
-        .expect("transition");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or_default())
 }
 
 #[actix_web::test]
 async fn the_catalog_lifecycle_moves_only_along_its_table() {
     let app = TestApp::start().await;
-    let token = curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
+    let api = curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
     let draft = add_draft(&app, "pasport-zelene", "novy-koncept");
 
     // A draft cannot be withdrawn: the refusal names the one move it has.
-    let (status, problem) = transition(
-        &app,
-        &token,
+    let problem = transition(
+        &api,
         "novy-koncept",
-        serde_json::json!({"to": "withdrawn", "reason": "x"}),
+        json!({"to": "withdrawn", "reason": "x"}),
     )
-    .await;
-    assert_eq!(status, 409, "{problem}");
-    assert_eq!(problem["allowed"], serde_json::json!(["published"]));
+    .await
+    .expect(409)
+    .json();
+    assert_eq!(problem["allowed"], json!(["published"]));
     assert_eq!(problem["type"], "about:blank");
     // An unknown state is refused the same way.
-    let (status, problem) = transition(
-        &app,
-        &token,
-        "novy-koncept",
-        serde_json::json!({"to": "smazáno"}),
-    )
-    .await;
-    assert_eq!(
-        (status, &problem["allowed"]),
-        (409, &serde_json::json!(["published"]))
-    );
+    let problem = transition(&api, "novy-koncept", json!({"to": "smazáno"}))
+        .await
+        .expect(409)
+        .json();
+    assert_eq!(problem["allowed"], json!(["published"]));
 
-    let (status, body) = transition(
-        &app,
-        &token,
-        "novy-koncept",
-        serde_json::json!({"to": "published"}),
-    )
-    .await;
-    assert_eq!(
-        (status, &body["status"]),
-        (200, &serde_json::json!("published"))
-    );
-    assert_eq!(
-        app.client()
-            .get("/datasets/novy-koncept")
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    let body = transition(&api, "novy-koncept", json!({"to": "published"}))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(body["status"], "published");
+    app.client()
+        .page("/datasets/novy-koncept")
+        .await
+        .expect(200);
     // A withdrawal says why; without a reason it is a field error.
-    let (status, problem) = transition(
-        &app,
-        &token,
-        "novy-koncept",
-        serde_json::json!({"to": "withdrawn"}),
-    )
-    .await;
-    assert_eq!(status, 422, "{problem}");
+    let problem = transition(&api, "novy-koncept", json!({"to": "withdrawn"}))
+        .await
+        .expect(422)
+        .json();
     assert_eq!(problem["errors"][0]["field"], "reason");
     // Nor may the reason, which the public reads, be a document.
-    let (status, _) = transition(
-        &app,
-        &token,
+    transition(
+        &api,
         "novy-koncept",
-        serde_json::json!({"to": "withdrawn", "reason": "x".repeat(2_001)}),
+        json!({"to": "withdrawn", "reason": "x".repeat(2_001)}),
     )
-    .await;
-    assert_eq!(status, 422);
-    let (status, _) = transition(
-        &app,
-        &token,
+    .await
+    .expect(422);
+    transition(
+        &api,
         "novy-koncept",
-        serde_json::json!({"to": "withdrawn", "reason": "Nahrazeno jinou sadou."}),
+        json!({"to": "withdrawn", "reason": "Nahrazeno jinou sadou."}),
     )
-    .await;
-    assert_eq!(status, 200);
-    assert_eq!(
-        app.client()
-            .get("/datasets/novy-koncept")
-            .await
-            .status()
-            .as_u16(),
-        410
-    );
+    .await
+    .expect(200);
+    app.client()
+        .page("/datasets/novy-koncept")
+        .await
+        .expect(410);
     // A dataset that was out in public is never deleted, only withdrawn or
     // published again.
-    let res = reqwest::Client::new()
-        .delete(app.url("/api/v1/datasets/novy-koncept"))
-        .bearer_auth(&token)
-        .send()
+    let problem = api
+        .delete("/api/v1/datasets/novy-koncept")
         .await
-        .expect("delete");
-    assert_eq!(res.status().as_u16(), 409);
-    let problem: serde_json::Value = res.json().await.expect("json");
-    assert_eq!(problem["allowed"], serde_json::json!(["published"]));
-    let (status, _) = transition(
-        &app,
-        &token,
-        "novy-koncept",
-        serde_json::json!({"to": "published"}),
-    )
-    .await;
-    assert_eq!(status, 200);
+        .expect(409)
+        .json();
+    assert_eq!(problem["allowed"], json!(["published"]));
+    transition(&api, "novy-koncept", json!({"to": "published"}))
+        .await
+        .expect(200);
 
     // Each move is in the public history as a change of state with its
     // reason.
-    let (_, hist) = app
+    let hist = app
         .client()
-        .get_text(&format!("/history/dataset/{}", draft.dataset.id))
+        .page(&format!("/history/dataset/{}", draft.dataset.id))
         .await;
-    assert_eq!(hist.matches("změna stavu").count(), 3, "{hist}");
+    assert_eq!(hist.body.matches("změna stavu").count(), 3, "{}", hist.body);
     assert!(hist.contains("Nahrazeno jinou sadou."));
 
     // A draft never published can be deleted, and the deletion is audited
     // with the whole record.
     let other = add_draft(&app, "pasport-zelene", "omylem-zalozena");
-    let res = reqwest::Client::new()
-        .delete(app.url("/api/v1/datasets/omylem-zalozena"))
-        .bearer_auth(&token)
-        .send()
+    api.delete("/api/v1/datasets/omylem-zalozena")
         .await
-        .expect("delete");
-    assert_eq!(res.status().as_u16(), 204);
+        .expect(204);
     assert!(
         store::record_by_slug(&mut app.conn(), "omylem-zalozena")
             .expect("q")
@@ -180,66 +131,54 @@ async fn the_catalog_lifecycle_moves_only_along_its_table() {
 #[actix_web::test]
 async fn a_stale_form_is_refused_and_shows_what_changed_meanwhile() {
     let app = TestApp::start().await;
-    let token = curator(&app, "api@chomutov.test", &["statutarni-mesto-chomutov"]);
-    curator(&app, "form@chomutov.test", &["statutarni-mesto-chomutov"]);
-    let c = app.client();
-    c.login("form@chomutov.test", PASSWORD).await;
-    let (_, form) = c.get_text("/datasets/pasport-zelene/edit").await;
-    let version = value_of(&form, "version");
-    let csrf = crate::support::csrf_from(&form).expect("csrf");
+    let api = curator(&app, "api@chomutov.test", &["statutarni-mesto-chomutov"]);
+    let editor = app.person(
+        "form@chomutov.test",
+        &[radnice::auth::Role::Curator],
+        &["statutarni-mesto-chomutov"],
+    );
+    let c = app.browser_of(&editor).await;
+    let form = c.page("/datasets/pasport-zelene/edit").await.expect(200);
+    let version = value_of(&form.body, "version");
 
     // Someone else changes the title meanwhile.
     let mut changed = dataset_json("pasport-zelene");
     changed["title_cs"] = "Pasport zeleně (změněno přes API)".into();
-    let res = reqwest::Client::new()
-        .put(app.url("/api/v1/datasets/pasport-zelene"))
-        .bearer_auth(&token)
-        .json(&changed)
-        .send()
+    api.put("/api/v1/datasets/pasport-zelene", &changed)
         .await
-        .expect("put");
-    assert_eq!(res.status().as_u16(), 200);
+        .expect(200);
 
-    let fields = |title: &str, version: &str| {
-        vec![
-            ("csrf_token".to_string(), csrf.clone()),
-            ("version".to_string(), version.to_string()),
-            (
-                "publisher".to_string(),
-                "statutarni-mesto-chomutov".to_string(),
-            ),
-            ("title_cs".to_string(), title.to_string()),
-            (
-                "description_cs".to_string(),
-                "Popis z formuláře.".to_string(),
-            ),
-            (
-                "themes".to_string(),
-                "http://publications.europa.eu/resource/authority/data-theme/ENVI".to_string(),
-            ),
-            (
-                "frequency".to_string(),
-                "http://publications.europa.eu/resource/authority/frequency/ANNUAL".to_string(),
-            ),
-            (
-                "spatial".to_string(),
-                "https://linked.cuzk.cz/resource/ruian/obec/562971".to_string(),
-            ),
-            ("keywords_cs".to_string(), "zeleň".to_string()),
-        ]
-    };
-    let post = |f: Vec<(String, String)>| {
+    let send = |title: &'static str, version: String| {
         let c = &c;
         async move {
-            let pairs: Vec<(&str, &str)> =
-                f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let res = c.post_form("/datasets/pasport-zelene/edit", &pairs).await;
-            let status = res.status().as_u16();
-            (status, res.text().await.expect("body"))
+            c.submit(
+                "/datasets/pasport-zelene/edit",
+                &[
+                    ("version", &version),
+                    ("publisher", "statutarni-mesto-chomutov"),
+                    ("title_cs", title),
+                    ("description_cs", "Popis z formuláře."),
+                    (
+                        "themes",
+                        "http://publications.europa.eu/resource/authority/data-theme/ENVI",
+                    ),
+                    (
+                        "frequency",
+                        "http://publications.europa.eu/resource/authority/frequency/ANNUAL",
+                    ),
+                    (
+                        "spatial",
+                        "https://linked.cuzk.cz/resource/ruian/obec/562971",
+                    ),
+                    ("keywords_cs", "zeleň"),
+                ],
+            )
+            .await
         }
     };
-    let (status, page) = post(fields("Pasport zeleně z formuláře", &version)).await;
-    assert_eq!(status, 409);
+    let page = send("Pasport zeleně z formuláře", version.clone())
+        .await
+        .expect(409);
     assert!(page.contains("id=\"changed-meanwhile\"") && page.contains("<code>title_cs</code>"));
     // What the user typed is still in the form; nothing was overwritten.
     assert!(page.contains("Pasport zeleně z formuláře"));
@@ -249,10 +188,9 @@ async fn a_stale_form_is_refused_and_shows_what_changed_meanwhile() {
     assert_eq!(stored.dataset.title_cs, "Pasport zeleně (změněno přes API)");
     // Sent again from the form as shown (its version is now the current
     // one), it saves.
-    let newer = value_of(&page, "version");
+    let newer = value_of(&page.body, "version");
     assert_ne!(newer, version);
-    let (status, _) = post(fields("Pasport zeleně z formuláře", &newer)).await;
-    assert_eq!(status, 303);
+    send("Pasport zeleně z formuláře", newer).await.expect(303);
     let stored = store::record_by_slug(&mut app.conn(), "pasport-zelene")
         .expect("q")
         .expect("d");
@@ -270,82 +208,74 @@ fn value_of(html: &str, name: &str) -> String {
 #[actix_web::test]
 async fn the_api_sends_an_etag_and_a_stale_if_match_is_412() {
     let app = TestApp::start().await;
-    let token = curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
-    let http = reqwest::Client::new();
-    let res = http
-        .get(app.url("/api/v1/datasets/pasport-zelene"))
-        .send()
+    let api = curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
+    let etag = api
+        .get("/api/v1/datasets/pasport-zelene")
         .await
-        .expect("get");
-    let etag = res.headers()["etag"].to_str().expect("etag").to_string();
+        .expect(200)
+        .header("etag")
+        .to_string();
     assert!(etag.starts_with("\"v"), "{etag}");
     let put = |title: &str, if_match: Option<&str>| {
         let mut body = dataset_json("pasport-zelene");
         body["title_cs"] = title.into();
-        let mut req = http
-            .put(app.url("/api/v1/datasets/pasport-zelene"))
-            .bearer_auth(&token)
+        let mut req = api
+            .request(reqwest::Method::PUT, "/api/v1/datasets/pasport-zelene")
             .json(&body);
         if let Some(m) = if_match {
             req = req.header("If-Match", m);
         }
         req.send()
     };
-    let res = put("První změna", Some(&etag)).await.expect("put");
-    assert_eq!(res.status().as_u16(), 200);
-    let newer = res.headers()["etag"].to_str().expect("etag").to_string();
+    let newer = put("První změna", Some(&etag))
+        .await
+        .expect(200)
+        .header("etag")
+        .to_string();
     assert_ne!(newer, etag);
     // The old tag is stale now: 412, and the first change stands.
-    let res = put("Druhá změna", Some(&etag)).await.expect("put");
-    assert_eq!(res.status().as_u16(), 412);
-    assert_eq!(res.headers()["content-type"], "application/problem+json");
-    let res = put("Třetí změna", Some("\"něco jiného\""))
+    let res = put("Druhá změna", Some(&etag)).await.expect(412);
+    assert_eq!(res.header("content-type"), "application/problem+json");
+    put("Třetí změna", Some("\"něco jiného\""))
         .await
-        .expect("put");
-    assert_eq!(res.status().as_u16(), 412);
+        .expect(412);
     let stored = store::record_by_slug(&mut app.conn(), "pasport-zelene")
         .expect("q")
         .expect("d");
     assert_eq!(stored.dataset.title_cs, "První změna");
     // Without If-Match the API does not check (a client that does not
     // track versions).
-    let res = put("Bez podmínky", None).await.expect("put");
-    assert_eq!(res.status().as_u16(), 200);
+    put("Bez podmínky", None).await.expect(200);
 }
 
 #[actix_web::test]
 async fn the_csrf_token_is_bound_to_the_session_and_writes_need_a_user_first() {
     let app = TestApp::start().await;
-    app.add_user(ADMIN, PASSWORD, &[radnice::auth::Role::Admin]);
+    let admin = app.person(ADMIN, &[radnice::auth::Role::Admin], &[]);
     let alice = app.client();
-    let before_login = alice.csrf("/login").await;
+    let before_login = alice.session_token().await;
     alice.login(ADMIN, PASSWORD).await;
-    let mallory = app.client();
-    mallory.login(ADMIN, PASSWORD).await;
-    let mallorys = mallory.csrf("/account").await;
-    let alices = alice.csrf("/account").await;
+    let mallory = app.browser_of(&admin).await;
+    let mallorys = mallory.session_token().await;
+    let alices = alice.session_token().await;
     assert_ne!(alices, mallorys, "each session has its own token");
     assert_ne!(alices, before_login, "the token changes with the login");
-    let revoke = |c: &Client, token: String| {
-        let c = c.http.clone();
-        let url = alice.url("/account/tokens");
-        async move {
-            c.post(url)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(format!("name=t&csrf_token={token}"))
-                .send()
-                .await
-                .expect("post")
-                .status()
-                .as_u16()
-        }
-    };
     // Another session's token, or the visitor token from before the login
     // (which the cookie still holds), do not pass for this session.
-    assert_eq!(revoke(&alice, mallorys).await, 403);
-    assert_eq!(revoke(&alice, before_login).await, 403);
-    assert_eq!(revoke(&alice, String::new()).await, 403);
-    assert_eq!(revoke(&alice, alices.clone()).await, 200);
+    for token in [mallorys, before_login, String::new()] {
+        alice
+            .submit_with("/account/tokens", &[("name", "t")], Csrf::Token(token))
+            .await
+            .expect(403);
+    }
+    alice
+        .submit_with(
+            "/account/tokens",
+            &[("name", "t")],
+            Csrf::Token(alices.clone()),
+        )
+        .await
+        .expect(200);
     // The header is as good as the field (for scripts on our pages).
     let res = alice
         .http
@@ -359,25 +289,23 @@ async fn the_csrf_token_is_bound_to_the_session_and_writes_need_a_user_first() {
 
     // An anonymous write is refused before its body is read: a malformed
     // body does not change the answer, and no field list comes back.
-    let anon = reqwest::Client::new();
     for (path, content_type) in [
         ("/datasets/new", "application/x-www-form-urlencoded"),
         ("/admin/users", "multipart/form-data; boundary=x"),
         ("/api/v1/datasets", "application/json"),
     ] {
-        let res = anon
-            .post(app.url(path))
-            .header("Content-Type", content_type)
+        let res = app
+            .api()
+            .request(reqwest::Method::POST, path)
             .header("Accept", "application/json")
-            .body("{{{ %%% not a body")
+            .body(content_type, "{{{ %%% not a body")
             .send()
-            .await
-            .expect("post");
-        assert_eq!(res.status().as_u16(), 401, "{path}");
-        let body = res.text().await.expect("body");
+            .await;
+        assert_eq!(res.status, 401, "{path}");
         assert!(
-            !body.contains("title_cs") && !body.contains("missing field"),
-            "{body}"
+            !res.contains("title_cs") && !res.contains("missing field"),
+            "{}",
+            res.body
         );
     }
 }
@@ -426,49 +354,41 @@ async fn harvested_records_pass_the_same_rules_and_stay_read_only() {
 
     // The harvested dataset is its source's: a curator of the publisher
     // sees where it comes from and cannot edit it here.
-    let token = curator(&app, "lesy@chomutov.test", &["mestske-lesy-chomutov"]);
-    curator(&app, "lesy-form@chomutov.test", &["mestske-lesy-chomutov"]);
-    let c = app.client();
-    c.login("lesy-form@chomutov.test", PASSWORD).await;
+    let api = curator(&app, "lesy@chomutov.test", &["mestske-lesy-chomutov"]);
+    let editor = app.person(
+        "lesy-form@chomutov.test",
+        &[radnice::auth::Role::Curator],
+        &["mestske-lesy-chomutov"],
+    );
+    let c = app.browser_of(&editor).await;
     tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-    let (status, page) = c.get_text("/datasets/mestske-lesy-chomutov-dobra").await;
-    assert_eq!(status, 200);
+    let page = c
+        .page("/datasets/mestske-lesy-chomutov-dobra")
+        .await
+        .expect(200);
     assert!(page.contains("Převzato z jiného katalogu"));
     assert!(!page.contains("/datasets/mestske-lesy-chomutov-dobra/edit"));
-    assert_eq!(
-        c.get("/datasets/mestske-lesy-chomutov-dobra/edit")
-            .await
-            .status()
-            .as_u16(),
-        409
-    );
-    let (status, _) = transition(
-        &app,
-        &token,
+    c.page("/datasets/mestske-lesy-chomutov-dobra/edit")
+        .await
+        .expect(409);
+    transition(
+        &api,
         "mestske-lesy-chomutov-dobra",
-        serde_json::json!({"to": "withdrawn", "reason": "x"}),
+        json!({"to": "withdrawn", "reason": "x"}),
     )
-    .await;
-    assert_eq!(status, 409);
+    .await
+    .expect(409);
 }
 
 #[actix_web::test]
 async fn field_limits_hold_for_the_api() {
     let app = TestApp::start().await;
-    let token = curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
+    let api = curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
     let mut body = dataset_json("prilis-mnoho");
     body["title_cs"] = "T".repeat(501).into();
     body["keywords_cs"] = (0..101).map(|i| format!("k{i}")).collect::<Vec<_>>().into();
     body["documentation_url"] = "javascript:alert(1)".into();
-    let res = reqwest::Client::new()
-        .post(app.url("/api/v1/datasets"))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(res.status().as_u16(), 422);
-    let problem: serde_json::Value = res.json().await.expect("json");
+    let problem = api.post("/api/v1/datasets", &body).await.expect(422).json();
     let fields: Vec<&str> = problem["errors"]
         .as_array()
         .expect("errors")
@@ -488,7 +408,7 @@ async fn field_limits_hold_for_the_api() {
 #[actix_web::test]
 async fn managed_distributions_survive_the_curators_edits() {
     let app = TestApp::start().await;
-    let token = curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
+    let api = curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
     // An uploaded file, as the files feature will add it.
     let mut file =
         crate::catalog::distribution(crate::catalog::CSV, "text/csv", crate::catalog::CC_BY);
@@ -498,15 +418,11 @@ async fn managed_distributions_survive_the_curators_edits() {
     let rec = crate::catalog::add_distributions(&app, "pasport-zelene", vec![link, file]);
     let managed_id = rec.distributions[1].id.clone();
 
-    let http = reqwest::Client::new();
-    let got: serde_json::Value = http
-        .get(app.url("/api/v1/datasets/pasport-zelene"))
-        .send()
+    let got = app
+        .api()
+        .get("/api/v1/datasets/pasport-zelene")
         .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+        .json();
     let managed: Vec<bool> = got["distributions"]
         .as_array()
         .expect("list")
@@ -517,14 +433,12 @@ async fn managed_distributions_survive_the_curators_edits() {
 
     // A PUT with the curator's links only (one, replacing the old link)
     // keeps the file.
-    let res = http
-        .put(app.url("/api/v1/datasets/pasport-zelene"))
-        .bearer_auth(&token)
-        .json(&dataset_json("pasport-zelene"))
-        .send()
-        .await
-        .expect("put");
-    assert_eq!(res.status().as_u16(), 200);
+    api.put(
+        "/api/v1/datasets/pasport-zelene",
+        &dataset_json("pasport-zelene"),
+    )
+    .await
+    .expect(200);
     let after = store::record_by_slug(&mut app.conn(), "pasport-zelene")
         .expect("q")
         .expect("d");
@@ -543,39 +457,34 @@ async fn managed_distributions_survive_the_curators_edits() {
     // A PUT cannot take the file over as a link.
     let mut body = dataset_json("pasport-zelene");
     body["distributions"][0]["id"] = managed_id.clone().into();
-    let res = http
-        .put(app.url("/api/v1/datasets/pasport-zelene"))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
+    let problem = api
+        .put("/api/v1/datasets/pasport-zelene", &body)
         .await
-        .expect("put");
-    assert_eq!(res.status().as_u16(), 422);
-    let problem: serde_json::Value = res.json().await.expect("json");
+        .expect(422)
+        .json();
     assert_eq!(problem["errors"][0]["field"], "distributions[0].id");
 
     // The curator's forms neither edit nor delete it, and say why.
-    curator(&app, "form@chomutov.test", &["statutarni-mesto-chomutov"]);
-    let c = app.client();
-    c.login("form@chomutov.test", PASSWORD).await;
-    let (status, page) = c.get_text("/datasets/pasport-zelene").await;
-    assert_eq!(status, 200);
+    let editor = app.person(
+        "form@chomutov.test",
+        &[radnice::auth::Role::Curator],
+        &["statutarni-mesto-chomutov"],
+    );
+    let c = app.browser_of(&editor).await;
+    let page = c.page("/datasets/pasport-zelene").await.expect(200);
     assert!(page.contains("spravuje systém"));
     assert!(!page.contains(&format!("/distributions/{managed_id}/edit")));
-    let (status, _) = c
-        .get_text(&format!(
-            "/datasets/pasport-zelene/distributions/{managed_id}/edit"
-        ))
-        .await;
-    assert_eq!(status, 409);
-    let csrf = c.csrf("/datasets/pasport-zelene").await;
-    let res = c
-        .post_form(
-            &format!("/datasets/pasport-zelene/distributions/{managed_id}/delete"),
-            &[("csrf_token", &csrf)],
-        )
-        .await;
-    assert_eq!(res.status().as_u16(), 409);
+    c.page(&format!(
+        "/datasets/pasport-zelene/distributions/{managed_id}/edit"
+    ))
+    .await
+    .expect(409);
+    c.submit(
+        &format!("/datasets/pasport-zelene/distributions/{managed_id}/delete"),
+        &[],
+    )
+    .await
+    .expect(409);
     let after = store::record_by_slug(&mut app.conn(), "pasport-zelene")
         .expect("q")
         .expect("d");

@@ -325,12 +325,11 @@ async fn a_dataset_document_is_a_complete_dcat_ap_cz_record_without_blank_nodes(
 #[actix_web::test]
 async fn the_projection_follows_every_write_in_the_same_request() {
     let app = TestApp::start().await;
-    let token = curator(
+    let api = curator(
         &app,
         "kurator@chomutov.test",
         &["statutarni-mesto-chomutov"],
     );
-    let http = reqwest::Client::new();
     let iri = format!("{BASE}/datasets/stromy");
     let listed = |ttl: &str| {
         has(
@@ -341,14 +340,9 @@ async fn the_projection_follows_every_write_in_the_same_request() {
         )
     };
 
-    let res = http
-        .post(app.url("/api/v1/datasets"))
-        .bearer_auth(&token)
-        .json(&dataset_json("stromy"))
-        .send()
+    api.post("/api/v1/datasets", &dataset_json("stromy"))
         .await
-        .expect("post");
-    assert_eq!(res.status().as_u16(), 201);
+        .expect(201);
     assert_eq!(
         fetch(&app, "/datasets/stromy.ttl", None).await.0,
         404,
@@ -356,13 +350,9 @@ async fn the_projection_follows_every_write_in_the_same_request() {
     );
     assert!(!listed(&fetch(&app, "/catalog.ttl", None).await.2));
 
-    let res = http
-        .post(app.url("/api/v1/datasets/stromy/publish"))
-        .bearer_auth(&token)
-        .send()
+    api.post_empty("/api/v1/datasets/stromy/publish")
         .await
-        .expect("publish");
-    assert_eq!(res.status().as_u16(), 200);
+        .expect(200);
     let (status, _, ttl) = fetch(&app, "/datasets/stromy.ttl", None).await;
     assert_eq!(status, 200);
     let g = parse(RdfFormat::Turtle, &ttl);
@@ -380,14 +370,9 @@ async fn the_projection_follows_every_write_in_the_same_request() {
 
     let mut edited = dataset_json("stromy");
     edited["title_cs"] = serde_json::json!("Stromy ve správě statutárního města");
-    let res = http
-        .put(app.url("/api/v1/datasets/stromy"))
-        .bearer_auth(&token)
-        .json(&edited)
-        .send()
+    api.put("/api/v1/datasets/stromy", &edited)
         .await
-        .expect("put");
-    assert_eq!(res.status().as_u16(), 200);
+        .expect(200);
     let g = parse(
         RdfFormat::Turtle,
         &fetch(&app, "/datasets/stromy.ttl", None).await.2,
@@ -405,14 +390,12 @@ async fn the_projection_follows_every_write_in_the_same_request() {
         "Stromy ve správě města"
     ));
 
-    let res = http
-        .post(app.url("/api/v1/datasets/stromy/withdraw"))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({"reason": "Data přešla do pasportu zeleně."}))
-        .send()
-        .await
-        .expect("withdraw");
-    assert_eq!(res.status().as_u16(), 200);
+    api.post(
+        "/api/v1/datasets/stromy/withdraw",
+        &serde_json::json!({"reason": "Data přešla do pasportu zeleně."}),
+    )
+    .await
+    .expect(200);
     let (status, _, body) = fetch(&app, "/datasets/stromy.ttl", None).await;
     assert_eq!(status, 410);
     assert!(body.contains("Data přešla do pasportu zeleně."));
@@ -1011,8 +994,7 @@ async fn the_sparql_page_runs_the_example_queries() {
 #[actix_web::test]
 async fn eurovoc_a_bounding_box_conformity_and_a_data_service_are_published() {
     let app = TestApp::start().await;
-    let token = curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
-    let http = reqwest::Client::new();
+    let api = curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
     const EUROVOC: &str = "http://eurovoc.europa.eu/2527";
     const SPEC: &str = "https://ofn.gov.cz/sportoviště/2020-07-01/";
     const ENDPOINT: &str = "https://data.example.cz/sta/v1.1";
@@ -1045,15 +1027,7 @@ async fn eurovoc_a_bounding_box_conformity_and_a_data_service_are_published() {
         serde_json::json!("https://data.example.cz/soubory/mereni.json");
     bad["distributions"][1]["service_description_url"] =
         serde_json::json!("http://data.example.cz/api");
-    let res = http
-        .post(app.url("/api/v1/datasets"))
-        .bearer_auth(&token)
-        .json(&bad)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(res.status().as_u16(), 422);
-    let problem: serde_json::Value = res.json().await.expect("json");
+    let problem = api.post("/api/v1/datasets", &bad).await.expect(422).json();
     let mut fields: Vec<&str> = problem["errors"]
         .as_array()
         .expect("errors")
@@ -1076,26 +1050,10 @@ async fn eurovoc_a_bounding_box_conformity_and_a_data_service_are_published() {
         404
     );
 
-    let res = http
-        .post(app.url("/api/v1/datasets"))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
+    api.post("/api/v1/datasets", &body).await.expect(201);
+    api.post_empty("/api/v1/datasets/ovzdusi/publish")
         .await
-        .expect("post");
-    assert_eq!(
-        res.status().as_u16(),
-        201,
-        "{}",
-        res.text().await.unwrap_or_default()
-    );
-    let res = http
-        .post(app.url("/api/v1/datasets/ovzdusi/publish"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("publish");
-    assert_eq!(res.status().as_u16(), 200);
+        .expect(200);
 
     let ds = format!("{BASE}/datasets/ovzdusi");
     let g = parse(

@@ -21,3 +21,4 @@ mod seed;
 mod snapshots;
 mod strategy;
 mod web;
+mod writes;

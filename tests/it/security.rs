@@ -390,48 +390,30 @@ async fn the_current_password_check_is_throttled_and_a_change_ends_other_session
     let elsewhere = app.client();
     elsewhere.login("kurator@example.cz", PASSWORD).await;
 
-    let token = here.csrf("/account").await;
     let limit = app.state.config.login_attempts_per_minute;
-    for _ in 0..limit {
-        let res = here
-            .post_form(
-                "/account/password",
-                &[
-                    ("csrf_token", &token),
-                    ("current_password", "not my password"),
-                    ("new_password", "a new long passphrase"),
-                ],
-            )
-            .await;
-        assert_eq!(res.status().as_u16(), 422);
-    }
-    let res = here
-        .post_form(
-            "/account/password",
-            &[
-                ("csrf_token", &token),
-                ("current_password", PASSWORD),
+    let change = |current: &'static str, revoke: bool| {
+        let here = &here;
+        async move {
+            let mut fields = vec![
+                ("current_password", current),
                 ("new_password", "a new long passphrase"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status().as_u16(), 429, "even the right password waits");
+            ];
+            if revoke {
+                fields.push(("revoke_tokens", "1"));
+            }
+            here.submit("/account/password", &fields).await
+        }
+    };
+    for _ in 0..limit {
+        change("not my password", false).await.expect(422);
+    }
+    let res = change(PASSWORD, false).await;
+    assert_eq!(res.status, 429, "even the right password waits");
     app.state
         .throttle
         .succeed(&format!("password-change:{}", user.id), "127.0.0.1");
 
-    let res = here
-        .post_form(
-            "/account/password",
-            &[
-                ("csrf_token", &token),
-                ("current_password", PASSWORD),
-                ("new_password", "a new long passphrase"),
-                ("revoke_tokens", "1"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status().as_u16(), 303);
+    change(PASSWORD, true).await.expect(303);
     assert_eq!(
         here.get("/account").await.status().as_u16(),
         200,
@@ -862,7 +844,8 @@ async fn slow_bodies_are_cut_off_and_starve_nobody() {
 #[actix_web::test]
 async fn deeply_nested_json_bodies_are_refused() {
     let app = TestApp::start().await;
-    let token = crate::catalog::curator(&app, "lesy@chomutov.test", &[FORESTS]);
+    let api = crate::catalog::curator(&app, "lesy@chomutov.test", &[FORESTS]);
+    let token = api.token.expect("a token");
     let body = format!(
         "{{\"title\": {}1{}}}",
         "[".repeat(10_000),

@@ -1,0 +1,575 @@
+//! One table of every unsafe route, HTML and API, driven by who sends it
+//! (anonymous, each role, a curator of the object's publisher, a curator of
+//! another) and by the form's CSRF state (none, another session's, this
+//! session's). Each attempt checks the status and, when it is refused, that
+//! nothing changed (`data_version`). A new domain adds its rows to `rows`.
+
+use radnice::auth::Role;
+use radnice::catalog::model::DatasetStatus;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::catalog::{CC_BY, CSV, add_distributions, add_draft, copy_dataset, dataset_json};
+use crate::support::{Api, Client, Csrf, Person, Reply, TestApp};
+
+/// The publisher of the datasets the rows write to.
+const HERE: &str = "statutarni-mesto-chomutov";
+/// Another publisher of the seed.
+const ELSEWHERE: &str = "technicke-sluzby-mesta-chomutova";
+
+/// Who sends the request.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Anonymous,
+    Admin,
+    /// A curator of the publisher the row writes to.
+    CuratorHere,
+    /// A curator of another publisher.
+    CuratorElsewhere,
+    /// A curator who acts for no publisher yet.
+    CuratorOfNone,
+    WorkingGroup,
+    SteeringCommittee,
+}
+
+const EVERYONE: [Who; 7] = [
+    Who::Anonymous,
+    Who::Admin,
+    Who::CuratorHere,
+    Who::CuratorElsewhere,
+    Who::CuratorOfNone,
+    Who::WorkingGroup,
+    Who::SteeringCommittee,
+];
+
+/// Who a row lets through.
+#[derive(Clone, Copy, Debug)]
+enum May {
+    /// Anyone signed in (their own account).
+    SignedIn,
+    /// Admins only.
+    Admin,
+    /// Admins and the curators of the object's publisher.
+    Curators,
+}
+
+impl Who {
+    fn roles_and_publishers(self) -> (&'static [Role], &'static [&'static str]) {
+        match self {
+            Who::Anonymous => (&[], &[]),
+            Who::Admin => (&[Role::Admin], &[]),
+            Who::CuratorHere => (&[Role::Curator], &[HERE]),
+            Who::CuratorElsewhere => (&[Role::Curator], &[ELSEWHERE]),
+            Who::CuratorOfNone => (&[Role::Curator], &[]),
+            Who::WorkingGroup => (&[Role::WorkingGroup], &[]),
+            Who::SteeringCommittee => (&[Role::SteeringCommittee], &[]),
+        }
+    }
+
+    /// The status this sender gets from a row that answers `ok` when
+    /// allowed.
+    fn expects(self, may: May, ok: u16) -> u16 {
+        let allowed = match (self, may) {
+            (Who::Anonymous, _) => return 401,
+            (Who::Admin, _) => true,
+            (_, May::SignedIn) => true,
+            (_, May::Admin) => false,
+            (who, May::Curators) => who == Who::CuratorHere,
+        };
+        if allowed { ok } else { 403 }
+    }
+}
+
+/// How a row is sent.
+enum Send {
+    /// A URL-encoded form of a page.
+    Form(Vec<(&'static str, String)>),
+    /// A multipart form (an upload), its CSRF token the first part.
+    Multipart(Vec<(&'static str, String)>),
+    /// A JSON API call with a bearer token.
+    Json(Method, Option<Value>),
+}
+
+struct Row {
+    /// The route as the route table names it.
+    route: &'static str,
+    path: String,
+    send: Send,
+    may: May,
+    /// The status when allowed.
+    ok: u16,
+}
+
+fn form(pairs: &[(&'static str, &str)]) -> Send {
+    Send::Form(pairs.iter().map(|(k, v)| (*k, v.to_string())).collect())
+}
+
+const LICENCE_FIELDS: [(&str, &str); 5] = [
+    (
+        "format",
+        "http://publications.europa.eu/resource/authority/file-type/CSV",
+    ),
+    (
+        "author_work",
+        "https://data.gov.cz/podmínky-užití/neobsahuje-autorská-díla/",
+    ),
+    (
+        "db_author_work",
+        "https://data.gov.cz/podmínky-užití/není-autorskoprávně-chráněnou-databází/",
+    ),
+    (
+        "db_sui_generis",
+        "https://data.gov.cz/podmínky-užití/není-chráněna-zvláštním-právem-pořizovatele-databáze/",
+    ),
+    (
+        "personal_data",
+        "https://data.gov.cz/podmínky-užití/neobsahuje-osobní-údaje/",
+    ),
+];
+
+const DATASET_FIELDS: [(&str, &str); 4] = [
+    (
+        "themes",
+        "http://publications.europa.eu/resource/authority/data-theme/GOVE",
+    ),
+    (
+        "frequency",
+        "http://publications.europa.eu/resource/authority/frequency/ANNUAL",
+    ),
+    (
+        "spatial",
+        "https://linked.cuzk.cz/resource/ruian/obec/562971",
+    ),
+    ("keywords_cs", "k"),
+];
+
+/// The objects one sender's rows act on: each sender has their own, so
+/// that what an allowed sender publishes or deletes is still there for the
+/// next one to be refused on.
+struct Objects {
+    n: usize,
+    /// A user the admin rows edit.
+    target: String,
+    /// A token of the sender's own to revoke.
+    own_token: String,
+    /// A distribution of `parkoviste` to edit, and one to delete.
+    distributions: [String; 2],
+}
+
+impl Objects {
+    fn prepare(app: &TestApp, n: usize, target: &str, own_token: String) -> Objects {
+        for kind in [
+            "formular",
+            "api",
+            "prechod",
+            "api-prechod",
+            "smazat",
+            "api-smazat",
+        ] {
+            add_draft(app, "hriste", &format!("koncept-{kind}-{n}"));
+        }
+        for kind in ["formular", "api"] {
+            copy_dataset(
+                app,
+                "pasport-zelene",
+                &format!("stahnout-{kind}-{n}"),
+                DatasetStatus::Published,
+            );
+        }
+        let mut rec = radnice::catalog::store::record_by_slug(&mut app.conn(), "parkoviste")
+            .expect("q")
+            .expect("parkoviste");
+        let mut dists = rec.distributions.clone();
+        for _ in 0..2 {
+            dists.push(crate::catalog::distribution(CSV, "text/csv", CC_BY));
+        }
+        rec = add_distributions(app, "parkoviste", dists);
+        let len = rec.distributions.len();
+        Objects {
+            n,
+            target: target.to_string(),
+            own_token,
+            distributions: [
+                rec.distributions[len - 2].id.clone(),
+                rec.distributions[len - 1].id.clone(),
+            ],
+        }
+    }
+}
+
+/// Every unsafe route but the login (anonymous by design, CSRF-checked in
+/// its own tests) and the SPARQL endpoint (a query sent by POST).
+fn rows(o: &Objects) -> Vec<Row> {
+    let n = o.n;
+    let dataset_form = |title: String, slug: Option<String>| {
+        let mut f: Vec<(&'static str, String)> = vec![
+            ("publisher", HERE.into()),
+            ("title_cs", title),
+            ("description_cs", "D".into()),
+        ];
+        if let Some(s) = slug {
+            f.push(("slug", s));
+        }
+        f.extend(DATASET_FIELDS.iter().map(|(k, v)| (*k, v.to_string())));
+        Send::Form(f)
+    };
+    let distribution_form = |url: &str| {
+        let mut f: Vec<(&'static str, String)> =
+            vec![("title_cs", "CSV".into()), ("download_url", url.into())];
+        f.extend(LICENCE_FIELDS.iter().map(|(k, v)| (*k, v.to_string())));
+        Send::Form(f)
+    };
+    let mut edited = dataset_json("parkoviste");
+    edited["title_cs"] = format!("Parkoviště {n}").into();
+    let parkoviste_dist = |i: usize| &o.distributions[i];
+    vec![
+        // Accounts: an admin's.
+        Row {
+            route: "POST /admin/users",
+            path: "/admin/users".into(),
+            send: form(&[
+                ("email", &format!("novy-{n}@chomutov.test")),
+                ("display_name", "N"),
+                ("password", "dlouhe-heslo-123"),
+                ("roles", "curator"),
+            ]),
+            may: May::Admin,
+            ok: 303,
+        },
+        Row {
+            route: "POST /admin/users/{id}",
+            path: format!("/admin/users/{}", o.target),
+            send: form(&[
+                ("display_name", &format!("T{n}")),
+                ("roles", "curator"),
+                ("active", "1"),
+            ]),
+            may: May::Admin,
+            ok: 303,
+        },
+        Row {
+            route: "POST /api/v1/users",
+            path: "/api/v1/users".into(),
+            send: Send::Json(
+                Method::POST,
+                Some(json!({
+                    "email": format!("api-{n}@chomutov.test"), "display_name": "A",
+                    "password": "dlouhe-heslo-123", "roles": ["curator"]
+                })),
+            ),
+            may: May::Admin,
+            ok: 201,
+        },
+        // Accounts: one's own.
+        Row {
+            route: "POST /account/tokens",
+            path: "/account/tokens".into(),
+            send: form(&[("name", "t")]),
+            may: May::SignedIn,
+            ok: 200,
+        },
+        Row {
+            route: "POST /account/tokens/{id}/revoke",
+            path: format!("/account/tokens/{}/revoke", o.own_token),
+            send: form(&[]),
+            may: May::SignedIn,
+            ok: 303,
+        },
+        Row {
+            route: "POST /account/password",
+            path: "/account/password".into(),
+            send: form(&[
+                ("current_password", crate::support::PASSWORD),
+                ("new_password", crate::support::PASSWORD),
+            ]),
+            may: May::SignedIn,
+            ok: 303,
+        },
+        // The catalog, in forms.
+        Row {
+            route: "POST /datasets/new",
+            path: "/datasets/new".into(),
+            send: dataset_form("T".into(), Some(format!("formular-{n}"))),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "POST /datasets/{slug}/edit",
+            path: "/datasets/pasport-zelene/edit".into(),
+            send: dataset_form(format!("Pasport zeleně {n}"), None),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "POST /datasets/{slug}/distributions/new",
+            path: "/datasets/pasport-zelene/distributions/new".into(),
+            send: distribution_form("https://data.example.cz/a.csv"),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "POST /datasets/{slug}/distributions/{id}/edit",
+            path: format!(
+                "/datasets/parkoviste/distributions/{}/edit",
+                parkoviste_dist(0)
+            ),
+            send: distribution_form("https://data.example.cz/b.csv"),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "POST /datasets/{slug}/distributions/{id}/delete",
+            path: format!(
+                "/datasets/parkoviste/distributions/{}/delete",
+                parkoviste_dist(1)
+            ),
+            send: form(&[]),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "POST /datasets/{slug}/publish",
+            path: format!("/datasets/koncept-formular-{n}/publish"),
+            send: form(&[]),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "POST /datasets/{slug}/withdraw",
+            path: format!("/datasets/stahnout-formular-{n}/withdraw"),
+            send: form(&[("reason", "test")]),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "POST /datasets/{slug}/transition",
+            path: format!("/datasets/koncept-prechod-{n}/transition"),
+            send: form(&[("to", "published")]),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "POST /datasets/{slug}/delete",
+            path: format!("/datasets/koncept-smazat-{n}/delete"),
+            send: form(&[]),
+            may: May::Curators,
+            ok: 303,
+        },
+        // Allowed, the address is refused as a form error.
+        Row {
+            route: "POST /harvest",
+            path: "/harvest".into(),
+            send: Send::Multipart(vec![
+                ("publisher", HERE.into()),
+                ("location", "ftp://nelze.example.cz/katalog.ttl".into()),
+            ]),
+            may: May::Curators,
+            ok: 422,
+        },
+        // The catalog, through the API.
+        Row {
+            route: "POST /api/v1/datasets",
+            path: "/api/v1/datasets".into(),
+            send: Send::Json(Method::POST, Some(api_dataset(&format!("matice-{n}")))),
+            may: May::Curators,
+            ok: 201,
+        },
+        Row {
+            route: "PUT /api/v1/datasets/{slug}",
+            path: "/api/v1/datasets/parkoviste".into(),
+            send: Send::Json(Method::PUT, Some(edited)),
+            may: May::Curators,
+            ok: 200,
+        },
+        Row {
+            route: "DELETE /api/v1/datasets/{slug}",
+            path: format!("/api/v1/datasets/koncept-api-smazat-{n}"),
+            send: Send::Json(Method::DELETE, None),
+            may: May::Curators,
+            ok: 204,
+        },
+        Row {
+            route: "POST /api/v1/datasets/{slug}/transition",
+            path: format!("/api/v1/datasets/koncept-api-prechod-{n}/transition"),
+            send: Send::Json(Method::POST, Some(json!({"to": "published"}))),
+            may: May::Curators,
+            ok: 200,
+        },
+        Row {
+            route: "POST /api/v1/datasets/{slug}/publish",
+            path: format!("/api/v1/datasets/koncept-api-{n}/publish"),
+            send: Send::Json(Method::POST, None),
+            may: May::Curators,
+            ok: 200,
+        },
+        Row {
+            route: "POST /api/v1/datasets/{slug}/withdraw",
+            path: format!("/api/v1/datasets/stahnout-api-{n}/withdraw"),
+            send: Send::Json(Method::POST, Some(json!({"reason": "test"}))),
+            may: May::Curators,
+            ok: 200,
+        },
+        // Last: it ends the session the rows above were sent in.
+        Row {
+            route: "POST /logout",
+            path: "/logout".into(),
+            send: form(&[]),
+            may: May::SignedIn,
+            ok: 303,
+        },
+    ]
+}
+
+fn api_dataset(slug: &str) -> Value {
+    json!({
+        "slug": slug, "publisher": HERE,
+        "title_cs": "T", "description_cs": "D",
+        "themes": ["http://publications.europa.eu/resource/authority/data-theme/GOVE"],
+        "frequency": "http://publications.europa.eu/resource/authority/frequency/ANNUAL",
+        "spatial": "https://linked.cuzk.cz/resource/ruian/obec/562971",
+        "keywords_cs": ["k"]
+    })
+}
+
+async fn send_form(browser: &Client, row: &Row, csrf: Csrf) -> Reply {
+    match &row.send {
+        Send::Form(f) | Send::Multipart(f) => {
+            let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            if matches!(row.send, Send::Multipart(_)) {
+                browser.submit_multipart(&row.path, &pairs, csrf).await
+            } else {
+                browser.submit_with(&row.path, &pairs, csrf).await
+            }
+        }
+        Send::Json(..) => unreachable!("a form row"),
+    }
+}
+
+async fn send_api(api: &Api, method: &Method, path: &str, body: &Option<Value>) -> Reply {
+    let mut req = api.request(method.clone(), path);
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    req.send().await
+}
+
+/// The same API call with only the browser's session cookie.
+async fn send_api_with_cookie(
+    browser: &Client,
+    method: &Method,
+    path: &str,
+    body: &Option<Value>,
+) -> Reply {
+    let mut req = browser.http.request(method.clone(), browser.url(path));
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    Reply::read(req.send().await.expect("request")).await
+}
+
+#[actix_web::test]
+async fn every_unsafe_route_by_sender_and_csrf_state() {
+    let app = TestApp::start().await;
+    let target = app.person("cil@chomutov.test", &[Role::Curator], &[]);
+    // Another signed-in session whose token the rows try to reuse.
+    let elsewhere = app.signed_in("jinde@chomutov.test", &[Role::Admin]).await;
+    let foreign_token = elsewhere.session_token().await;
+    let version = |app: &TestApp| radnice::db::data_version(&mut app.conn()).expect("version");
+
+    let mut failures: Vec<String> = Vec::new();
+    let mut covered = std::collections::BTreeSet::new();
+    for (n, who) in EVERYONE.into_iter().enumerate() {
+        let (roles, publishers) = who.roles_and_publishers();
+        let person: Option<Person> = (who != Who::Anonymous)
+            .then(|| app.person(&format!("{who:?}@chomutov.test"), roles, publishers));
+        let own_token = match &person {
+            Some(p) => {
+                radnice::auth::store::create_token(
+                    &mut app.conn(),
+                    &radnice::audit::Actor::system("test"),
+                    &p.id,
+                    "revoke-me",
+                )
+                .expect("token")
+                .0
+                .id
+            }
+            None => "none".into(),
+        };
+        let objects = Objects::prepare(&app, n, &target.id, own_token);
+        let (browser, api) = match &person {
+            Some(p) => (app.browser_of(p).await, app.api_of(p)),
+            None => (app.client(), app.api()),
+        };
+        // The anonymous visitor's page token (a double-submit token).
+        let own_page_token = browser.session_token().await;
+        for row in rows(&objects) {
+            covered.insert(row.route);
+            let want = who.expects(row.may, row.ok);
+            let mut check = |what: &str, got: &Reply, want: u16, before: i64| {
+                if got.status != want {
+                    failures.push(format!(
+                        "{} as {who:?}{what}: expected {want}, got {}",
+                        row.route, got.status
+                    ));
+                }
+                if matches!(want, 401 | 403) && version(&app) != before {
+                    failures.push(format!(
+                        "{} as {who:?}{what}: refused, yet data changed",
+                        row.route
+                    ));
+                }
+            };
+            match &row.send {
+                Send::Form(_) | Send::Multipart(_) => {
+                    // Without this session's token nothing passes: a signed-in
+                    // sender gets 403, an anonymous one 401 before that.
+                    let bad = if who == Who::Anonymous { 401 } else { 403 };
+                    for (what, csrf) in [
+                        (" without CSRF", Csrf::None),
+                        (
+                            " with another session's CSRF",
+                            Csrf::Token(foreign_token.clone()),
+                        ),
+                    ] {
+                        let before = version(&app);
+                        let got = send_form(&browser, &row, csrf).await;
+                        check(what, &got, bad, before);
+                    }
+                    let before = version(&app);
+                    let got = send_form(&browser, &row, Csrf::Token(own_page_token.clone())).await;
+                    check("", &got, want, before);
+                }
+                Send::Json(method, body) => {
+                    if person.is_some() {
+                        // A session cookie is not an API credential.
+                        let before = version(&app);
+                        let got = send_api_with_cookie(&browser, method, &row.path, body).await;
+                        check(" with the session cookie only", &got, 401, before);
+                    }
+                    let before = version(&app);
+                    let got = send_api(&api, method, &row.path, body).await;
+                    check("", &got, want, before);
+                }
+            }
+        }
+    }
+    // Every unsafe route of the route table is in this table.
+    let table = std::fs::read_to_string(crate::support::manifest_dir().join("src/routes.rs"))
+        .expect("route table");
+    let writes = table.matches(".post(").count()
+        + table.matches(".put(").count()
+        + table.matches(".delete(").count();
+    // The login and the SPARQL endpoint are the two that are not writes.
+    assert_eq!(
+        covered.len(),
+        writes - 2,
+        "the route table has {writes} unsafe routes; this table covers {covered:?}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of the table's answers are wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
