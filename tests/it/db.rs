@@ -19,11 +19,37 @@ async fn both_backends_have_the_same_tables_and_columns() {
         "expected the whole schema, got {} columns",
         mine.len()
     );
-    assert_eq!(
-        mine,
-        reference,
-        "{} schema differs from the SQLite schema",
-        dialect::backend_name(&conn)
+    // Only the columns that differ, so that a failure names them.
+    let fmt = |c: &dialect::ColumnInfo| {
+        format!(
+            "{}.{} {} {}",
+            c.table_name,
+            c.column_name,
+            c.data_type,
+            if c.is_nullable == "YES" {
+                "NULL"
+            } else {
+                "NOT NULL"
+            }
+        )
+    };
+    let only_here: Vec<String> = mine
+        .iter()
+        .filter(|c| !reference.contains(c))
+        .map(fmt)
+        .collect();
+    let only_sqlite: Vec<String> = reference
+        .iter()
+        .filter(|c| !mine.contains(c))
+        .map(fmt)
+        .collect();
+    assert!(
+        only_here.is_empty() && only_sqlite.is_empty(),
+        "the {} schema differs from the SQLite schema:\n  {} has {:?}\n  SQLite has {:?}",
+        dialect::backend_name(&conn),
+        dialect::backend_name(&conn),
+        only_here,
+        only_sqlite
     );
 }
 
