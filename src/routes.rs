@@ -21,6 +21,7 @@ pub mod paths {
     pub const HOME: &str = "/";
     pub const LANG: &str = "/lang/{code:[a-z]{2}}";
     pub const API_DOCS: &str = "/api";
+    pub const COMPONENTS: &str = "/components";
     pub const STATIC: &str = "/static/{path:.*}";
     pub const FAVICON: &str = "/favicon.ico";
 
@@ -55,6 +56,7 @@ pub fn table(cfg: &mut ServiceConfig) {
         .service(resource(HOME).get(home::home))
         .service(resource(LANG).get(home::switch_lang))
         .service(resource(API_DOCS).get(home::api_docs))
+        .service(resource(COMPONENTS).get(crate::web::showcase::page))
         .service(resource(STATIC).get(crate::web::assets::serve))
         .service(resource(FAVICON).get(crate::web::assets::favicon));
 

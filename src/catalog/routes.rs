@@ -95,6 +95,18 @@ pub(crate) async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppRe
     ctx.insert("page_no", &page_no);
     ctx.insert("pages", &((total + PER_PAGE - 1) / PER_PAGE).max(1));
     ctx.insert("query", &query_string(&filter));
+    // The filters fold away on a phone; their summary says how many apply.
+    let filter_count = [
+        &filter.publisher,
+        &filter.theme,
+        &filter.format,
+        &filter.keyword,
+        &filter.licence,
+    ]
+    .iter()
+    .filter(|v| v.is_some())
+    .count();
+    ctx.insert("filter_count", &filter_count);
     ctx.insert("labels", &labels);
     ctx.insert(
         "can_curate",

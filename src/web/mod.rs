@@ -7,6 +7,7 @@ pub mod errors;
 pub mod forms;
 pub mod headers;
 pub mod i18n;
+pub mod showcase;
 
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 use futures_util::future::LocalBoxFuture;
@@ -36,9 +37,36 @@ pub fn templates() -> anyhow::Result<tera::Tera> {
     tera.register_filter("urlencode", |s: &str, _: tera::Kwargs, _: &tera::State| {
         errors::url_escape(s)
     });
+    tera.register_filter("loc", localized);
     tera.add_raw_templates(sources)
         .map_err(|e| anyhow::anyhow!("templates: {e:#}"))?;
     Ok(tera)
+}
+
+/// `{{ d | loc(field="title") }}`: the English `title_en` on an English page
+/// when it is filled, else the Czech `title_cs`, which every bilingual
+/// value has. The page's language is its `lang` variable; `lang=` overrides
+/// it where a component does not see the page's variables.
+fn localized(
+    value: &tera::Value,
+    kwargs: tera::Kwargs,
+    state: &tera::State,
+) -> tera::TeraResult<tera::Value> {
+    let field = kwargs.must_get::<&str>("field")?;
+    let lang = match kwargs.get::<&str>("lang")? {
+        Some(l) => l.to_string(),
+        None => state.get::<String>("lang")?.unwrap_or_default(),
+    };
+    let pick = |suffix: &str| {
+        value
+            .get_from_path(&format!("{field}_{suffix}"))
+            .filter(|v| v.is_truthy())
+            .cloned()
+    };
+    let chosen = if lang == "en" { pick("en") } else { None };
+    Ok(chosen
+        .or_else(|| pick("cs"))
+        .unwrap_or_else(|| tera::Value::from("")))
 }
 
 pub fn template_names() -> Vec<String> {

@@ -71,6 +71,8 @@ async fn driver() -> Option<Driver> {
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                // Phones overlay their scroll bars: the page has the whole width.
+                "--hide-scrollbars",
                 format!("--user-data-dir={}", profile.path().display()),
             ]
         }
@@ -382,7 +384,7 @@ async fn a_curator_publishes_a_dataset_and_a_citizen_finds_it() {
     )
     .await;
     d.fill("#keywords_cs", "lavičky, parky").await;
-    for checkbox in ["#theme-REGI", "#eurovoc-861"] {
+    for checkbox in ["#themes-REGI", "#eurovoc-861"] {
         d.client
             .find(Locator::Css(checkbox))
             .await
@@ -503,5 +505,165 @@ async fn a_curator_publishes_a_dataset_and_a_citizen_finds_it() {
         Some("https://data.example.cz/soubory/lavicky.csv")
     );
     d.assert_accessible("dataset as a citizen sees it").await;
+    d.client.clone().close().await.expect("close");
+}
+
+impl Driver {
+    /// Sets the window so that the page's viewport is `width` CSS pixels.
+    async fn set_width(&self, width: u32) {
+        self.client
+            .set_window_size(width, 900)
+            .await
+            .expect("window size");
+        let inner = self
+            .client
+            .execute("return window.innerWidth", vec![])
+            .await
+            .expect("innerWidth");
+        assert_eq!(inner.as_u64(), Some(u64::from(width)), "viewport width");
+    }
+
+    /// The elements of the page wider than its viewport, and the page's own
+    /// scroll width: a page a phone user must scroll sideways fails.
+    async fn assert_fits(&self, what: &str) {
+        let out = self
+            .client
+            .execute(
+                r#"
+                const vw = document.documentElement.clientWidth;
+                const wide = [...document.querySelectorAll('body *')]
+                  .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > vw + 1 && !(e.parentElement && e.parentElement.closest('.table-wrap')); })
+                  .concat([...document.querySelectorAll('body *')].filter(e => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0 && e.getBoundingClientRect().left + e.scrollWidth > vw + 1 && getComputedStyle(e).overflowX === 'visible' && !(e.parentElement && e.parentElement.closest('.table-wrap'))))
+                  .slice(-5)
+                  .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '') + ' ' + Math.round(e.getBoundingClientRect().right) + 'px/' + e.scrollWidth);
+                return JSON.stringify({ scroll: document.documentElement.scrollWidth, vw, wide });
+                "#,
+                vec![],
+            )
+            .await
+            .expect("measure");
+        let v: serde_json::Value = serde_json::from_str(out.as_str().expect("json")).expect("json");
+        assert!(
+            v["scroll"].as_u64() <= v["vw"].as_u64()
+                && v["wide"].as_array().is_some_and(Vec::is_empty),
+            "{what} is wider than its viewport: {v}"
+        );
+    }
+
+    /// The computed styles of the components on /components: each carries
+    /// the design system's look, or the list of what does not.
+    async fn component_style_faults(&self) -> Vec<String> {
+        let out = self
+            .client
+            .execute(
+                r#"
+                const faults = [];
+                const none = c => c === 'rgba(0, 0, 0, 0)' || c === 'transparent';
+                const all = s => [...document.querySelectorAll(s)];
+                const need = (ok, what) => { if (!ok) faults.push(what); };
+                const colours = new Set();
+                for (const m of all('main .gov-message')) {
+                  const s = getComputedStyle(m), bar = getComputedStyle(m, '::before');
+                  need(!none(s.backgroundColor), 'message ' + m.dataset.color + ' has no background');
+                  need(!none(bar.backgroundColor) && parseFloat(bar.width) > 0, 'message ' + m.dataset.color + ' has no side bar');
+                  need(parseFloat(s.paddingLeft) >= 16, 'message ' + m.dataset.color + ' has no padding');
+                  colours.add(s.backgroundColor);
+                }
+                need(colours.size === 4, 'the four messages share colours: ' + [...colours]);
+                for (const b of all('main .gov-button[data-type=solid]')) {
+                  const s = getComputedStyle(b);
+                  need(!none(s.backgroundColor) && s.color !== s.backgroundColor, 'solid button "' + b.textContent + '" has no colour');
+                  need(parseFloat(s.minHeight) >= 40 || b.getBoundingClientRect().height >= 40, 'solid button "' + b.textContent + '" is smaller than a finger');
+                }
+                for (const b of all('main .gov-button[data-type=outlined]')) {
+                  const s = getComputedStyle(b);
+                  need(parseFloat(s.borderTopWidth) >= 1 && !none(s.borderTopColor), 'outlined button "' + b.textContent.trim() + '" has no border');
+                }
+                // A text field's frame is its wrapper's; a select has its own.
+                const frame = i => i.tagName === 'SELECT' ? i : i.closest('.gov-form-input');
+                for (const i of all('main .gov-form-input input, main .gov-form-input textarea, main .gov-form-select select')) {
+                  const s = getComputedStyle(frame(i));
+                  need(s.borderTopStyle === 'solid' && parseFloat(s.borderTopWidth) >= 1, 'field ' + i.id + ' has no border');
+                  need(i.getBoundingClientRect().height >= 40, 'field ' + i.id + ' is smaller than a finger');
+                }
+                const bad = document.querySelector('#sample_email'), good = document.querySelector('#sample_title');
+                need(bad && good && getComputedStyle(frame(bad)).borderTopColor !== getComputedStyle(frame(good)).borderTopColor, 'a field with an error looks like one without');
+                for (const w of all('main .table-wrap')) need(['auto', 'scroll'].includes(getComputedStyle(w).overflowX), 'a table does not scroll on its own');
+                need(all('main .pager a.gov-button').length === 2, 'the pager has no buttons');
+                need(getComputedStyle(document.querySelector('main dl.meta')).display === 'grid', 'facts are not laid out');
+                for (const c of all('main .gov-card')) need(getComputedStyle(c).borderTopStyle !== 'none' || !none(getComputedStyle(c).backgroundColor), 'a card has no frame');
+                return JSON.stringify(faults);
+                "#,
+                vec![],
+            )
+            .await
+            .expect("styles");
+        serde_json::from_str(out.as_str().expect("json")).expect("json")
+    }
+}
+
+/// Every public page fits a phone (320 and 390 px) and a desktop (1280 px)
+/// with axe-core clean, and the components page's components carry the
+/// design system's computed style at each width.
+#[actix_web::test]
+async fn every_page_fits_a_phone_and_the_components_carry_the_design_style() {
+    let Some(d) = driver().await else { return };
+    let app = TestApp::start().await;
+    let pages = [
+        "/",
+        "/components",
+        "/datasets",
+        "/datasets?theme=http%3A%2F%2Fpublications.europa.eu%2Fresource%2Fauthority%2Fdata-theme%2FTRAN",
+        "/datasets/pasport-zelene",
+        "/datasets/kvalita-ovzdusi-pm10",
+        "/data",
+        "/publishers",
+        "/publishers/statutarni-mesto-chomutov",
+        "/strategies",
+        "/strategies/chomutov-ict-2020-2024",
+        "/sparql",
+        "/sparql?query=SELEKT",
+        "/sparql?query=SELECT%20%3Fd%20%3Ft%20WHERE%20%7B%20%3Fd%20a%20%3Chttp%3A%2F%2Fwww.w3.org%2Fns%2Fdcat%23Dataset%3E%20%3B%20%3Chttp%3A%2F%2Fpurl.org%2Fdc%2Fterms%2Ftitle%3E%20%3Ft%20%7D",
+        "/api",
+        "/login",
+        "/neexistuje",
+    ];
+    let mut faults = Vec::new();
+    for width in [1280, 390, 320] {
+        d.set_width(width).await;
+        for path in pages {
+            let what = format!("{path} at {width} px");
+            d.visit(&app.url(path), &what).await;
+            d.assert_fits(&what).await;
+        }
+        d.visit(&app.url("/components"), "components").await;
+        faults.extend(
+            d.component_style_faults()
+                .await
+                .into_iter()
+                .map(|f| format!("{width} px: {f}")),
+        );
+        // On a phone the list's filters fold behind their summary; on a
+        // desktop they show.
+        d.client.goto(&app.url("/datasets")).await.expect("goto");
+        let shown = d
+            .client
+            .execute(
+                "return document.querySelector('#f-publisher').checkVisibility()",
+                vec![],
+            )
+            .await
+            .expect("filters");
+        assert_eq!(
+            shown.as_bool(),
+            Some(width >= 1280),
+            "filters shown at {width} px"
+        );
+    }
+    assert!(
+        faults.is_empty(),
+        "components without their style:\n{}",
+        faults.join("\n")
+    );
     d.client.clone().close().await.expect("close");
 }
