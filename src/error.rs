@@ -25,6 +25,9 @@ impl FieldError {
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// Not found, saying what is missing (a page past the list's end).
+    #[error("not found: {0}")]
+    Missing(String),
     /// Withdrawn: the URL stays, with why it is gone.
     #[error("gone: {0}")]
     Gone(String),
@@ -82,7 +85,7 @@ impl AppError {
     /// The i18n key of the short title of this kind of error.
     pub fn title_key(&self) -> &'static str {
         match self {
-            AppError::NotFound => "error_not_found",
+            AppError::NotFound | AppError::Missing(_) => "error_not_found",
             AppError::Gone(_) => "error_gone",
             AppError::BadRequest { .. } => "error_bad_request",
             AppError::Validation(_) => "error_validation",
@@ -135,7 +138,7 @@ impl From<actix_web::error::BlockingError> for AppError {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::Missing(_) => StatusCode::NOT_FOUND,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

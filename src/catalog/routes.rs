@@ -34,10 +34,24 @@ impl ListQuery {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
         };
+        // A short code, as CKAN users type it (`format=CSV`, `theme=TRAN`),
+        // stands for its EU authority table IRI.
+        let code = |v: Option<String>, table: &str| {
+            v.map(|s| {
+                if s.contains(':') {
+                    s
+                } else {
+                    format!(
+                        "http://publications.europa.eu/resource/authority/{table}/{}",
+                        s.to_ascii_uppercase()
+                    )
+                }
+            })
+        };
         DatasetFilter {
             publisher: clean(&self.publisher),
-            theme: clean(&self.theme),
-            format: clean(&self.format),
+            theme: code(clean(&self.theme), "data-theme"),
+            format: code(clean(&self.format), "file-type"),
             keyword: clean(&self.keyword),
             licence: clean(&self.licence),
         }
@@ -92,8 +106,13 @@ pub(crate) async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppRe
     ctx.insert("total", &total);
     ctx.insert("facets", &facets);
     ctx.insert("filter", &filter);
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     ctx.insert("page_no", &page_no);
-    ctx.insert("pages", &((total + PER_PAGE - 1) / PER_PAGE).max(1));
+    ctx.insert("pages", &pages);
+    // A page past the end (an old bookmark, a changed filter) is not found,
+    // and says where the list ends.
+    let past_end = page_no > pages;
+    ctx.insert("past_end", &past_end);
     ctx.insert("query", &query_string(&filter));
     // The filters fold away on a phone; their summary says how many apply.
     let filter_count = [
@@ -115,7 +134,12 @@ pub(crate) async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppRe
             .user()
             .is_some_and(|u| u.has(crate::auth::Role::Curator) || u.has(crate::auth::Role::Admin)),
     );
-    page.render("catalog/datasets.html", &ctx)
+    let status = if past_end {
+        actix_web::http::StatusCode::NOT_FOUND
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    page.render_status(status, "catalog/datasets.html", &ctx)
 }
 
 /// A published dataset and its version (for the API's `ETag`).
@@ -275,6 +299,12 @@ pub(crate) async fn api_datasets(
         st.listing.page(c, &filter, page, PER_PAGE)
     })
     .await?;
+    let pages = ((list.total + PER_PAGE - 1) / PER_PAGE).max(1);
+    if page > pages {
+        return Err(AppError::Missing(format!(
+            "page {page} is past the last page, {pages}"
+        )));
+    }
     Ok(HttpResponse::Ok().json(ListResponse {
         total: list.total,
         page,

@@ -265,24 +265,55 @@ async fn filters_narrow_the_list_and_combine() {
 #[actix_web::test]
 async fn the_list_pages_and_a_bad_page_number_is_a_clear_error() {
     let app = TestApp::start().await;
-    let c = app.client();
-    let v: serde_json::Value = c
-        .get("/api/v1/datasets?page=2")
-        .await
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(
-        v["items"].as_array().expect("items").len(),
-        0,
-        "10 datasets fit one page of 20"
+    let api = app.api();
+    // 10 datasets fit one page of 20: page 2 is past the end, a 404 that
+    // says so, not an empty page.
+    let problem = api.get("/api/v1/datasets?page=2").await.expect(404).json();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("last page, 1")),
+        "{problem}"
     );
-    let res = c.get("/api/v1/datasets?page=0").await;
-    assert_eq!(res.status().as_u16(), 400);
-    let body: serde_json::Value = res.json().await.expect("json");
+    let page = app.client().page("/datasets?page=99").await.expect(404);
+    assert!(page.contains("Tato strana seznamu neexistuje."));
+    assert!(page.contains("href=\"/datasets?page=1\""), "a link to the last page");
+    assert!(!page.contains("Žádná datová sada"), "{}", page.body);
+    // With a filter, the pager's links keep it, with no stray `&`.
+    let page = app
+        .client()
+        .page("/datasets?keyword=senzory&page=7")
+        .await
+        .expect(404);
+    assert!(page.contains("href=\"/datasets?keyword=senzory&amp;page=1\""));
+    let body = api.get("/api/v1/datasets?page=0").await.expect(400).json();
     assert_eq!(body["field"], "page");
-    let res = c.get("/api/v1/datasets?page=abc").await;
-    assert_eq!(res.status().as_u16(), 400);
+    api.get("/api/v1/datasets?page=abc").await.expect(400);
+}
+
+/// `format=CSV` and `theme=TRAN`, the short codes CKAN users type, filter
+/// as their EU authority table IRIs do, in the page and in the API.
+#[actix_web::test]
+async fn short_format_and_theme_codes_filter_like_their_iris() {
+    let app = TestApp::start().await;
+    add_distributions(
+        &app,
+        "parkoviste",
+        vec![distribution(CSV, "text/csv", CC_BY)],
+    );
+    let api = app.api();
+    let by_iri = api
+        .get("/api/v1/datasets?format=http%3A%2F%2Fpublications.europa.eu%2Fresource%2Fauthority%2Ffile-type%2FCSV")
+        .await
+        .expect(200)
+        .json();
+    let by_code = api.get("/api/v1/datasets?format=csv").await.expect(200).json();
+    assert_eq!(by_code["total"], by_iri["total"]);
+    assert!(by_code["total"].as_i64().is_some_and(|n| n >= 1), "{by_code}");
+    let tran = api.get("/api/v1/datasets?theme=TRAN").await.expect(200).json();
+    assert!(tran["total"].as_i64().is_some_and(|n| n >= 2), "{tran}");
+    let page = app.client().page("/datasets?format=CSV").await.expect(200);
+    assert!(page.contains("Parkoviště"));
 }
 
 #[actix_web::test]
