@@ -131,6 +131,8 @@ const STACK_BYTES: usize = 256 * 1024 * 1024;
 #[derive(Debug)]
 pub enum SparqlError {
     Syntax(String),
+    /// The parser stopped here: where, on what, and what it expected.
+    Parse(Located),
     /// Nested deeper than the limit.
     TooDeep(usize),
     /// A query text longer than the limit (bytes).
@@ -163,6 +165,7 @@ impl SparqlError {
         let with = |key: &str, n: usize| t(key).replace("{n}", &n.to_string());
         match self {
             SparqlError::Syntax(m) | SparqlError::Other(m) => m.clone(),
+            SparqlError::Parse(at) => at.message(&t),
             SparqlError::TooDeep(n) => with("sparql_too_deep", *n),
             SparqlError::TooLong(n) => with("sparql_too_long", *n),
             SparqlError::TooComplex(n) => with("sparql_too_complex", *n),
@@ -185,6 +188,7 @@ impl SparqlError {
         matches!(
             self,
             SparqlError::Syntax(_)
+                | SparqlError::Parse(_)
                 | SparqlError::TooDeep(_)
                 | SparqlError::TooLong(_)
                 | SparqlError::TooComplex(_)
@@ -192,6 +196,155 @@ impl SparqlError {
                 | SparqlError::TooManyPatterns(_)
                 | SparqlError::Federated
         )
+    }
+}
+
+/// Where a query stopped parsing, told as a person reads the query: the
+/// line and column, the word found there, what would have fitted, and the
+/// line itself with a mark under the place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    pub line: usize,
+    pub column: usize,
+    /// The word at the place, or empty at the end of the query.
+    pub found: String,
+    /// Keywords and symbols that would have fitted (the parser's own
+    /// character classes left out).
+    pub expected: Vec<String>,
+    /// The query's line and a caret under the column.
+    pub excerpt: String,
+}
+
+impl Located {
+    /// Reads the parser's `error at L:C: expected one of A, B` against the
+    /// query text; `None` when the message has no place.
+    pub fn read(text: &str, message: &str) -> Option<Located> {
+        let rest = message.strip_prefix("error at ")?;
+        let (place, expected) = rest.split_once(": ")?;
+        let (line, column) = place.split_once(':')?;
+        let (line, column): (usize, usize) = (line.parse().ok()?, column.parse().ok()?);
+        let expected = expected
+            .strip_prefix("expected one of ")
+            .or_else(|| expected.strip_prefix("expected "))
+            .unwrap_or("")
+            .split(", ")
+            .map(str::trim)
+            .filter(|e| !e.is_empty() && !e.starts_with('['))
+            .map(|e| e.trim_matches('"').to_string())
+            .collect();
+        // The parser names the furthest place it got to; a misspelt query
+        // form (`SELEKT`) lets it get past the word at fault, so that word
+        // is named first.
+        if let Some(at) = Located::query_form(text) {
+            return Some(at);
+        }
+        let source: Vec<char> = text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .unwrap_or("")
+            .chars()
+            .collect();
+        let at = column.saturating_sub(1).min(source.len());
+        let word = |c: &char| !c.is_whitespace() && !"{}().;,".contains(*c);
+        // The word under the place, or the one just before it when the
+        // place is a space or the line's end (where a word was cut short).
+        let last_line = text.lines().count().max(1) == line;
+        if at >= source.len() && last_line {
+            return Some(Located {
+                line,
+                column,
+                found: String::new(),
+                expected,
+                excerpt: format!("{}\n{}^", source.iter().collect::<String>(), " ".repeat(at)),
+            });
+        }
+        let start = if at < source.len() && word(&source[at]) {
+            at
+        } else {
+            at.saturating_sub(1)
+        };
+        let (mut from, mut to) = (start, start);
+        if start < source.len() && word(&source[start]) {
+            while from > 0 && word(&source[from - 1]) {
+                from -= 1;
+            }
+            to = start;
+            while to < source.len() && word(&source[to]) {
+                to += 1;
+            }
+        }
+        let found: String = source.get(from..to).unwrap_or(&[]).iter().collect();
+        let excerpt = format!("{}\n{}^", source.iter().collect::<String>(), " ".repeat(at));
+        Some(Located {
+            line,
+            column,
+            found,
+            expected,
+            excerpt,
+        })
+    }
+
+    /// The first word after the prologue (`PREFIX`, `BASE`) when it is no
+    /// query form.
+    fn query_form(text: &str) -> Option<Located> {
+        const FORMS: [&str; 4] = ["SELECT", "CONSTRUCT", "ASK", "DESCRIBE"];
+        let mut skip = 0;
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split('#').next().unwrap_or("");
+            let mut rest = code;
+            while let Some(pos) = rest.find(|c: char| !c.is_whitespace()) {
+                let word_start = code.len() - rest.len() + pos;
+                let word: String = code[word_start..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '{' && *c != '*')
+                    .collect();
+                rest = &code[word_start + word.len().max(1)..];
+                if skip > 0 {
+                    // `ex:<iri>` written together is both parts at once.
+                    skip = if word.contains(':') && word.contains('<') {
+                        0
+                    } else {
+                        skip - 1
+                    };
+                    continue;
+                }
+                let upper = word.to_uppercase();
+                match upper.as_str() {
+                    "PREFIX" => skip = 2,
+                    "BASE" => skip = 1,
+                    w if FORMS.contains(&w) => return None,
+                    _ => {
+                        let column = code[..word_start].chars().count() + 1;
+                        return Some(Located {
+                            line: n + 1,
+                            column,
+                            found: word,
+                            expected: FORMS.iter().map(|f| f.to_string()).collect(),
+                            excerpt: format!("{line}\n{}^", " ".repeat(column - 1)),
+                        });
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn message(&self, t: &impl Fn(&str) -> String) -> String {
+        let found = if self.found.is_empty() {
+            t("sparql_found_end")
+        } else {
+            t("sparql_found").replace("{found}", &self.found)
+        };
+        let mut m = t("sparql_at")
+            .replace("{line}", &self.line.to_string())
+            .replace("{column}", &self.column.to_string());
+        m.push_str(&found);
+        if !self.expected.is_empty() {
+            m.push_str(&t("sparql_expected").replace("{expected}", &self.expected.join(", ")));
+        }
+        m.push('\n');
+        m.push_str(&self.excerpt);
+        m
     }
 }
 
@@ -221,9 +374,13 @@ pub fn prepare(text: &str, limits: &Limits) -> Result<Prepared, SparqlError> {
             .with_prefix(prefix, iri)
             .map_err(|e| SparqlError::Other(e.to_string()))?;
     }
-    let parsed = parser
-        .parse_query(text)
-        .map_err(|e| SparqlError::Syntax(e.to_string()))?;
+    let parsed =
+        parser
+            .parse_query(text)
+            .map_err(|e| match Located::read(text, &e.to_string()) {
+                Some(at) => SparqlError::Parse(at),
+                None => SparqlError::Syntax(e.to_string()),
+            })?;
     check_shape(&parsed)?;
     let kind = match &parsed {
         spargebra::Query::Select { .. } => Kind::Solutions,
@@ -729,4 +886,72 @@ pub enum PageAnswer {
     Table(Table),
     Boolean(bool),
     Graph(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn located(text: &str) -> Located {
+        let limits = Limits {
+            timeout: Duration::from_secs(1),
+            max_results: 10,
+            max_held: 10,
+            max_string_len: 10,
+            max_computed_bytes: 10,
+            max_output_bytes: 10,
+            max_query_bytes: MAX_QUERY_BYTES,
+            max_nesting: MAX_NESTING,
+        };
+        match prepare(text, &limits) {
+            Err(SparqlError::Parse(at)) => at,
+            Err(other) => panic!("{text}: {other:?}"),
+            Ok(_) => panic!("{text} parsed"),
+        }
+    }
+
+    #[test]
+    fn a_misspelt_keyword_is_named_with_its_place() {
+        let at = located("SELEKT ?s WHERE { ?s ?p ?o }");
+        assert_eq!((at.line, at.found.as_str()), (1, "SELEKT"), "{at:?}");
+        assert!(at.expected.iter().any(|e| e == "SELECT"), "{at:?}");
+        assert!(at.expected.iter().all(|e| !e.starts_with('[')), "{at:?}");
+        let t = |k: &str| match k {
+            "sparql_at" => "Line {line}, column {column}: ".to_string(),
+            "sparql_found" => "found \"{found}\"".to_string(),
+            "sparql_expected" => "; expected: {expected}.".to_string(),
+            other => other.to_string(),
+        };
+        let m = SparqlError::Parse(at.clone()).message(t);
+        assert!(
+            m.starts_with(&format!(
+                "Line 1, column {}: found \"SELEKT\"; expected: ",
+                at.column
+            )),
+            "{m}"
+        );
+        assert!(
+            m.ends_with(&format!(
+                "SELEKT ?s WHERE {{ ?s ?p ?o }}\n{}^",
+                " ".repeat(at.column - 1)
+            )),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn the_place_is_on_its_own_line_and_the_end_is_said_as_such() {
+        let at = located("SELECT * WHERE {\n  ?s ?p\n}");
+        assert_eq!(at.line, 3, "{at:?}");
+        assert!(at.excerpt.starts_with("}\n"), "{at:?}");
+        let at = located("SELECT * WHERE { ?s ?p ?o");
+        assert_eq!(at.found, "", "the end of the query: {at:?}");
+        assert!(
+            at.expected.iter().any(|e| e == "}"),
+            "quotes taken off: {at:?}"
+        );
+        // A prologue written tightly is still a prologue.
+        let at = located("PREFIX ex:<http://example.org/>\nSELECT * WHERE { ?s ex:p }");
+        assert_eq!(at.line, 2, "{at:?}");
+    }
 }

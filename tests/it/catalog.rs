@@ -277,7 +277,10 @@ async fn the_list_pages_and_a_bad_page_number_is_a_clear_error() {
     );
     let page = app.client().page("/datasets?page=99").await.expect(404);
     assert!(page.contains("Tato strana seznamu neexistuje."));
-    assert!(page.contains("href=\"/datasets?page=1\""), "a link to the last page");
+    assert!(
+        page.contains("href=\"/datasets?page=1\""),
+        "a link to the last page"
+    );
     assert!(!page.contains("Žádná datová sada"), "{}", page.body);
     // With a filter, the pager's links keep it, with no stray `&`.
     let page = app
@@ -307,10 +310,21 @@ async fn short_format_and_theme_codes_filter_like_their_iris() {
         .await
         .expect(200)
         .json();
-    let by_code = api.get("/api/v1/datasets?format=csv").await.expect(200).json();
+    let by_code = api
+        .get("/api/v1/datasets?format=csv")
+        .await
+        .expect(200)
+        .json();
     assert_eq!(by_code["total"], by_iri["total"]);
-    assert!(by_code["total"].as_i64().is_some_and(|n| n >= 1), "{by_code}");
-    let tran = api.get("/api/v1/datasets?theme=TRAN").await.expect(200).json();
+    assert!(
+        by_code["total"].as_i64().is_some_and(|n| n >= 1),
+        "{by_code}"
+    );
+    let tran = api
+        .get("/api/v1/datasets?theme=TRAN")
+        .await
+        .expect(200)
+        .json();
     assert!(tran["total"].as_i64().is_some_and(|n| n >= 2), "{tran}");
     let page = app.client().page("/datasets?format=CSV").await.expect(200);
     assert!(page.contains("Parkoviště"));

@@ -899,9 +899,42 @@ async fn sparql_refuses_updates_and_explains_syntax_errors() {
     assert_eq!(status, 400);
     assert!(ct.starts_with("application/problem+json"), "{ct}");
     let problem: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let detail = problem["detail"].as_str().expect("detail");
     assert!(
-        problem["detail"].as_str().expect("detail").contains("1:"),
-        "the parser's position: {problem}"
+        detail.starts_with("Řádek 1, sloupec 26: konec dotazu; očekáváno: "),
+        "the place, the word found and what fits: {problem}"
+    );
+    assert!(
+        detail.ends_with("SELECT ?s WHERE { ?s ?p }\n                         ^"),
+        "{detail}"
+    );
+    // On the page, in the user's language, with the query's line marked.
+    let page = app
+        .client()
+        .page("/sparql?query=SELEKT%20%3Fs%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D")
+        .await
+        .expect(400);
+    assert!(
+        page.contains(
+            "Řádek 1, sloupec 1: nalezeno „SELEKT“; očekáváno: SELECT, CONSTRUCT, ASK, DESCRIBE."
+        ),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("id=\"query-error\""));
+    let english = app
+        .client()
+        .http
+        .get(app.url("/sparql?query=SELEKT"))
+        .header("Cookie", "radnice_lang=en")
+        .send()
+        .await
+        .expect("GET");
+    let english = crate::support::Reply::read(english).await.expect(400);
+    assert!(
+        english.contains("Line 1, column 1: found &quot;SELEKT&quot;; expected: SELECT"),
+        "{}",
+        english.body
     );
     // An update is not a query here, however it comes.
     let (status, _, _) = sparql(
