@@ -33,6 +33,8 @@ pub struct PublishedPage {
     pub source: Option<String>,
     /// Labels of the vocabulary terms it uses, in the page's language.
     pub labels: HashMap<String, String>,
+    /// Its last change.
+    pub modified: Option<chrono::NaiveDateTime>,
 }
 
 pub trait PublishedPages: Send + Sync {

@@ -13,7 +13,14 @@ pub const PUBLISHER_KINDS: [&str; 5] = [
     "municipality",
 ];
 
-pub const VOCAB_SCHEMES: [&str; 5] = ["theme", "eurovoc", "file_type", "frequency", "licence"];
+pub const VOCAB_SCHEMES: [&str; 6] = [
+    "theme",
+    "eurovoc",
+    "file_type",
+    "frequency",
+    "licence",
+    "place",
+];
 
 /// EuroVoc concepts are `dcat:theme` values beside the EU data themes.
 pub const EUROVOC_PREFIX: &str = "http://eurovoc.europa.eu/";
@@ -307,6 +314,7 @@ impl DatasetRecord {
     pub fn vocabulary_iris(&self) -> Vec<&str> {
         let mut iris: Vec<&str> = self.themes.iter().map(String::as_str).collect();
         iris.push(&self.dataset.frequency_iri);
+        iris.push(&self.dataset.spatial_iri);
         for d in &self.distributions {
             iris.push(&d.format_iri);
             iris.extend(d.licence_iri.as_deref());

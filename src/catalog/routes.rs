@@ -177,7 +177,12 @@ pub(crate) async fn dataset_page(page: Page, slug: web::Path<String>) -> AppResu
     if page.identity.user().is_none() {
         page.state.published.refresh(&page.state.pool).await?;
         if let Some(p) = page.state.published.fresh_page(&slug, english)? {
-            return render_dataset(&page, &p.record, &p.publisher, p.labels, p.source, None);
+            let shown = Shown {
+                labels: p.labels,
+                source: p.source,
+                modified: p.modified,
+            };
+            return render_dataset(&page, &p.record, &p.publisher, shown, None);
         }
     }
     let user = page.identity.user().cloned();
@@ -202,6 +207,7 @@ pub(crate) async fn dataset_page(page: Page, slug: web::Path<String>) -> AppResu
             None => None,
         };
         let labels = state.listing.labels(c, rec.vocabulary_iris(), english)?;
+        let modified = store::modified_of(c, &rec.dataset.id)?;
         let curation = match (&user, can_edit) {
             (Some(u), true) => Some(Curation {
                 version: store::version(c, &rec.dataset.id)?,
@@ -214,10 +220,15 @@ pub(crate) async fn dataset_page(page: Page, slug: web::Path<String>) -> AppResu
             }),
             _ => None,
         };
-        Ok(Some((rec, curation, can_see, publisher, labels, source)))
+        let shown = Shown {
+            labels,
+            source,
+            modified,
+        };
+        Ok(Some((rec, curation, can_see, publisher, shown)))
     })
     .await?;
-    let (rec, curation, can_see, publisher, labels, source) = found.ok_or(AppError::NotFound)?;
+    let (rec, curation, can_see, publisher, shown) = found.ok_or(AppError::NotFound)?;
     match rec.dataset.status {
         DatasetStatus::Withdrawn => {
             let mut ctx = page.context();
@@ -236,7 +247,15 @@ pub(crate) async fn dataset_page(page: Page, slug: web::Path<String>) -> AppResu
         DatasetStatus::Draft if !can_see => return Err(AppError::NotFound),
         _ => {}
     }
-    render_dataset(&page, &rec, &publisher, labels, source, curation)
+    render_dataset(&page, &rec, &publisher, shown, curation)
+}
+
+/// What a dataset's page shows beside the record, from the database or
+/// from the view in memory alike.
+struct Shown {
+    labels: HashMap<String, String>,
+    source: Option<String>,
+    modified: Option<chrono::NaiveDateTime>,
 }
 
 /// What a curator who may change the dataset is offered on its page.
@@ -254,10 +273,22 @@ fn render_dataset(
     page: &Page,
     rec: &DatasetRecord,
     publisher: &super::model::Publisher,
-    labels: HashMap<String, String>,
-    source: Option<String>,
+    shown: Shown,
     curation: Option<Curation>,
 ) -> AppResult<HttpResponse> {
+    let Shown {
+        labels,
+        source,
+        modified,
+    } = shown;
+    // Dates a citizen reads: the day, in Prague.
+    let day = |t: &chrono::NaiveDateTime| {
+        crate::web::local_time(t)
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
     let (eurovoc, themes): (Vec<&String>, Vec<&String>) = rec
         .themes
         .iter()
@@ -276,6 +307,8 @@ fn render_dataset(
     ctx.insert("publisher", publisher);
     ctx.insert("labels", &labels);
     ctx.insert("base_url", &page.state.config.base());
+    ctx.insert("issued", &rec.dataset.published_at.as_ref().map(day));
+    ctx.insert("modified", &modified.as_ref().map(day));
     page.render("catalog/dataset.html", &ctx)
         .map(crate::web::headers::open)
 }
@@ -387,25 +420,54 @@ pub(crate) async fn data_page(page: Page) -> AppResult<HttpResponse> {
     ctx.insert("file_types", &by_scheme("file_type"));
     ctx.insert("frequencies", &by_scheme("frequency"));
     ctx.insert("licences", &by_scheme("licence"));
+    ctx.insert("places", &by_scheme("place"));
     page.render("catalog/data.html", &ctx)
 }
 
 pub(crate) async fn publishers_page(page: Page) -> AppResult<HttpResponse> {
-    let publishers = crate::db::run(&page.state.pool, store::list_publishers).await?;
+    let state = page.state.clone();
+    let (publishers, counts) = crate::db::run(&page.state.pool, move |c| {
+        let publishers = store::list_publishers(c)?;
+        // The unfiltered list's publisher facet counts each one's datasets.
+        let counts: HashMap<String, i64> = state
+            .listing
+            .page(c, &DatasetFilter::default(), 1, 1)?
+            .facets
+            .publishers
+            .into_iter()
+            .map(|f| (f.value, f.count))
+            .collect();
+        Ok::<_, AppError>((publishers, counts))
+    })
+    .await?;
     let mut ctx = page.context();
     ctx.insert("publishers", &publishers);
+    ctx.insert("counts", &counts);
     page.render("catalog/publishers.html", &ctx)
 }
 
 pub(crate) async fn publisher_page(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
-    let publisher = crate::db::run(&page.state.pool, move |c| {
-        store::publisher_by_slug(c, &slug)
+    let state = page.state.clone();
+    let (publisher, list) = crate::db::run(&page.state.pool, move |c| {
+        let Some(p) = store::publisher_by_slug(c, &slug)? else {
+            return Ok::<_, AppError>(None);
+        };
+        // Its published datasets, as the list shows them filtered by it.
+        let filter = DatasetFilter {
+            publisher: Some(p.slug.clone()),
+            ..Default::default()
+        };
+        let list = state.listing.page(c, &filter, 1, PER_PAGE)?;
+        Ok(Some((p, list)))
     })
     .await?
     .ok_or(AppError::NotFound)?;
     let mut ctx = page.context();
     ctx.insert("publisher", &publisher);
+    ctx.insert("items", &list.items);
+    ctx.insert("total", &list.total);
+    ctx.insert("themes", &list.facets.themes);
     page.render("catalog/publisher.html", &ctx)
 }
 

@@ -484,6 +484,18 @@ pub fn published_page(
 }
 
 /// The dataset with this id and its last change, whatever its status.
+/// When a dataset last changed (`dct:modified`).
+pub fn modified_of(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<chrono::NaiveDateTime>> {
+    datasets::table
+        .filter(datasets::id.eq(id))
+        .select(datasets::updated_at)
+        .first(conn)
+        .optional()
+}
+
 pub fn record_by_id(
     conn: &mut DbConnection,
     id: &str,

@@ -203,6 +203,8 @@ pub fn catalog(
                 t.a(&c.iri, SKOS, "Concept");
             }
             "licence" => t.a(&c.iri, DCT, "LicenseDocument"),
+            // A RÚIAN element a dataset covers, named as people know it.
+            "place" => t.a(&c.iri, DCT, "Location"),
             _ => continue,
         }
         t.text(&c.iri, (SKOS, "prefLabel"), &c.label_cs, "cs");

@@ -163,7 +163,7 @@ impl Projection {
                 };
                 facts.insert(
                     rec.dataset.slug.clone().into_boxed_str(),
-                    Arc::new(facts_of(rec, shared.clone(), &sources)),
+                    Arc::new(facts_of(rec, *modified, shared.clone(), &sources)),
                 );
                 for t in graph::dataset(&self.iris, rec, p, modified).0 {
                     builder.add(t.as_ref().in_graph(GraphNameRef::DefaultGraph));
@@ -242,7 +242,7 @@ impl Projection {
         {
             let publisher = catalog_store::publisher_by_id(conn, &rec.dataset.publisher_id)?;
             let triples = graph::dataset(&self.iris, &rec, &publisher, &modified);
-            let facts = facts_of(&rec, Arc::new(publisher), &source_map(conn)?);
+            let facts = facts_of(&rec, modified, Arc::new(publisher), &source_map(conn)?);
             (triples, Some(Arc::new(facts)))
         } else {
             (Triples::default(), None)
@@ -303,6 +303,7 @@ fn source_map(conn: &mut DbConnection) -> QueryResult<HashMap<String, Arc<str>>>
 
 fn facts_of(
     rec: &crate::catalog::model::DatasetRecord,
+    modified: chrono::NaiveDateTime,
     publisher: Arc<crate::catalog::model::Publisher>,
     sources: &HashMap<String, Arc<str>>,
 ) -> Facts {
@@ -320,6 +321,7 @@ fn facts_of(
             .iter()
             .map(|d| d.id.clone().into_boxed_str())
             .collect(),
+        modified,
     }
 }
 
@@ -415,6 +417,7 @@ impl crate::catalog::PublishedPages for Arc<Projection> {
             publisher: facts.publisher.clone(),
             source: facts.source.as_deref().map(str::to_string),
             labels,
+            modified: Some(facts.modified),
         }))
     }
 

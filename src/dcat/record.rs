@@ -29,6 +29,8 @@ pub struct Facts {
     pub source: Option<Arc<str>>,
     /// Distribution ids in the curator's order.
     pub distributions: Box<[Box<str>]>,
+    /// The last change (`dct:modified`).
+    pub modified: chrono::NaiveDateTime,
 }
 
 /// A term's key in `Graph` (N-Triples form).

@@ -357,6 +357,31 @@ async fn the_dataset_page_shows_metadata_distributions_and_how_to_cite() {
     }
     assert!(html.contains(rec.distributions[0].download_url.as_deref().expect("url")));
     assert!(html.contains(&format!("/history/dataset/{}", rec.dataset.id)));
+    // A citizen reads the territory by its name and the dates as days.
+    assert!(
+        html.contains("<dd>Chomutov <span class=\"muted\">(<a href=\"https://linked.cuzk.cz/resource/ruian/obec/562971\">RÚIAN</a>)</span></dd>"),
+        "{html}"
+    );
+    let today = radnice::web::local_time(&chrono::Utc::now().naive_utc())[..10].to_string();
+    assert!(html.contains("<dt>Zveřejněno</dt>") && html.contains("<dt>Naposledy změněno</dt>"));
+    assert!(
+        html.contains(&format!("<time datetime=\"{today}\">{today}</time>")),
+        "modified today"
+    );
+    // The publisher's page lists its datasets, and the publishers their counts.
+    let publisher = app
+        .client()
+        .page("/publishers/statutarni-mesto-chomutov")
+        .await
+        .expect(200);
+    assert!(publisher.contains("Datové sady: 8"), "{}", publisher.body);
+    assert!(publisher.contains("href=\"/datasets/pasport-zelene\""));
+    let all = app.client().page("/publishers").await.expect(200);
+    assert!(
+        all.contains("<a href=\"/datasets?publisher=statutarni-mesto-chomutov\">8</a>"),
+        "{}",
+        all.body
+    );
     // The history is public and shows the change that added the distribution.
     let (status, hist) = app
         .client()
@@ -910,7 +935,9 @@ async fn the_dataset_page_reads_the_same_from_memory_as_from_the_database() {
     );
     app.state.rdf.current(&mut app.conn()).expect("catch up");
     let (_, page) = visitor.get_text("/datasets/kvalita-ovzdusi-pm10").await;
-    assert!(page.contains("Odbor informatiky &lt;podatelna@chomutov.cz&gt;"));
+    assert!(page.contains(
+        "Odbor informatiky, <a href=\"mailto:podatelna@chomutov.cz\">podatelna@chomutov.cz</a>"
+    ));
     assert!(page.contains("2024-01-01 – 2024-12-31"));
     assert!(page.contains("https://data.example.cz/sta/v1.1"));
 
