@@ -16,12 +16,42 @@ use crate::web::{Lang, Page, safe_next};
 #[derive(Serialize, Debug, Clone, Default)]
 pub struct HomeSummary {
     pub catalog: crate::catalog::model::CatalogSummary,
+    /// The days `catalog.recent` changed, in Prague.
+    pub recent_days: Vec<Day>,
     pub strategies: Vec<crate::strategy::model::StrategySummary>,
 }
 
-fn summary(conn: &mut DbConnection) -> diesel::QueryResult<HomeSummary> {
+/// A day as the home page shows it: in Prague.
+#[derive(Serialize, Debug, Clone)]
+pub struct Day(String);
+
+fn summary(
+    conn: &mut DbConnection,
+    listing: &crate::catalog::listing::Listing,
+) -> diesel::QueryResult<HomeSummary> {
+    let mut catalog = crate::catalog::store::summary(conn)?;
+    // The EU data themes with their counts, from the list's index; EuroVoc
+    // concepts are finer than a front page needs.
+    let (_, facets) = listing.facets(conn, &Default::default())?;
+    catalog.themes = facets
+        .themes
+        .into_iter()
+        .filter(|t| !t.value.starts_with(crate::catalog::model::EUROVOC_PREFIX))
+        .collect();
+    let days = catalog
+        .recent
+        .iter()
+        .map(|d| {
+            Day(crate::web::local_time(&d.changed_at)
+                .split(' ')
+                .next()
+                .unwrap_or_default()
+                .to_string())
+        })
+        .collect();
     Ok(HomeSummary {
-        catalog: crate::catalog::store::summary(conn)?,
+        catalog,
+        recent_days: days,
         strategies: crate::strategy::store::summaries(conn)?,
     })
 }
@@ -44,7 +74,10 @@ pub async fn home(page: Page) -> AppResult<HttpResponse> {
     let summary = page
         .state
         .home_summary
-        .get(&page.state.pool, FRESH_FOR, summary)
+        .get(&page.state.pool, FRESH_FOR, {
+            let listing = page.state.listing.clone();
+            move |c| summary(c, &listing)
+        })
         .await?;
     let mut ctx = page.context();
     ctx.insert("summary", &*summary);

@@ -264,6 +264,19 @@ impl Listing {
         })
     }
 
+    /// How many published datasets the filter matches, and its facets,
+    /// without reading any dataset (the home page's theme counts).
+    pub fn facets(
+        &self,
+        conn: &mut DbConnection,
+        filter: &DatasetFilter,
+    ) -> QueryResult<(i64, Facets)> {
+        self.catch_up(conn)?;
+        let index = self.index.read().unwrap_or_else(|p| p.into_inner());
+        let (_, total, facets) = index.query(filter, 1, 1);
+        Ok((total, facets))
+    }
+
     /// The labels of these vocabulary IRIs in one language, caught up with
     /// the database; an IRI without a concept is left out.
     pub fn labels<'a>(

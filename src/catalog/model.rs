@@ -70,6 +70,16 @@ pub struct Concept {
     pub position: i32,
 }
 
+/// A dataset on the home page's list of what changed lately.
+#[derive(Serialize, Debug, Clone, Default)]
+pub struct RecentDataset {
+    pub slug: String,
+    pub title_cs: String,
+    pub title_en: Option<String>,
+    /// When it changed (UTC).
+    pub changed_at: chrono::NaiveDateTime,
+}
+
 /// The catalog at a glance (the home page shows it).
 #[derive(Serialize, Debug, Clone, Default)]
 pub struct CatalogSummary {
@@ -78,6 +88,10 @@ pub struct CatalogSummary {
     pub publishers: i64,
     /// Published datasets.
     pub datasets: i64,
+    /// The most recently changed published datasets, newest first.
+    pub recent: Vec<RecentDataset>,
+    /// The EU data themes with their published datasets, most first.
+    pub themes: Vec<FacetValue>,
 }
 
 /// Where a dataset is in its life: a draft only its curators see, published

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use super::model::{
     CatalogRecord, CatalogSummary, Concept, Dataset, DatasetRecord, DatasetStatus, Distribution,
-    Publisher,
+    Publisher, RecentDataset,
 };
 use crate::audit::store::Object;
 use crate::audit::{self, Actor};
@@ -182,11 +182,33 @@ pub fn summary(conn: &mut DbConnection) -> QueryResult<CatalogSummary> {
         .filter(crate::db::schema::datasets::status.eq(DatasetStatus::Published))
         .count()
         .get_result(conn)?;
+    // The index on (status, updated_at) reads these six rows, not the table.
+    let recent = crate::db::schema::datasets::table
+        .filter(crate::db::schema::datasets::status.eq(DatasetStatus::Published))
+        .order(crate::db::schema::datasets::updated_at.desc())
+        .select((
+            crate::db::schema::datasets::slug,
+            crate::db::schema::datasets::title_cs,
+            crate::db::schema::datasets::title_en,
+            crate::db::schema::datasets::updated_at,
+        ))
+        .limit(6)
+        .load::<(String, String, Option<String>, chrono::NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(|(slug, title_cs, title_en, changed_at)| RecentDataset {
+            slug,
+            title_cs,
+            title_en,
+            changed_at,
+        })
+        .collect();
     Ok(CatalogSummary {
         title_cs: cat.as_ref().map(|c| c.title_cs.clone()).unwrap_or_default(),
         title_en: cat.and_then(|c| c.title_en),
         publishers,
         datasets,
+        recent,
+        themes: Vec::new(),
     })
 }
 

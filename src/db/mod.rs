@@ -309,7 +309,7 @@ impl<T> VersionedCache<T> {
         self: &std::sync::Arc<Self>,
         pool: &Pool,
         window: std::time::Duration,
-        compute: fn(&mut DbConnection) -> QueryResult<T>,
+        compute: impl FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
     ) -> Result<std::sync::Arc<T>, RunError<diesel::result::Error>>
     where
         T: Send + Sync + 'static,

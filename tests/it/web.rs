@@ -298,3 +298,56 @@ async fn publishers_are_listed_with_the_city_first() {
         assert!(names.contains(&org), "{org}");
     }
 }
+
+/// The front door shows what changed lately and the themes with their
+/// counts, and follows a curator's change at once.
+#[actix_web::test]
+async fn the_home_page_shows_recent_datasets_and_themes_with_counts() {
+    let app = TestApp::start().await;
+    let home = app.client().page("/").await.expect(200);
+    let recent = &home.body[home.body.find("id=\"home-recent\"").expect("recent")..];
+    assert_eq!(
+        recent[..recent.find("</section>").expect("end")]
+            .matches("<li>")
+            .count(),
+        6,
+        "the six newest of ten"
+    );
+    // Environment: the seed's ENVI datasets, with their count, linked to the
+    // list filtered by the theme.
+    let envi = "http%3A%2F%2Fpublications.europa.eu%2Fresource%2Fauthority%2Fdata-theme%2FENVI";
+    let listed = app
+        .api()
+        .get(&format!("/api/v1/datasets?theme={envi}"))
+        .await
+        .json()["total"]
+        .as_i64()
+        .expect("total");
+    assert!(
+        home.contains(&format!(
+            "<a href=\"/datasets?theme={envi}\">Životní prostředí</a> <span class=\"muted\">({listed})</span>"
+        )),
+        "{}",
+        home.body
+    );
+    assert!(
+        !home.contains("eurovoc.europa.eu"),
+        "EuroVoc is the list's, not the front page's"
+    );
+    // A curator's edit puts the dataset first.
+    let api = crate::catalog::curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
+    let mut body = crate::catalog::dataset_json("uzemni-plan");
+    body["title_cs"] = "Územní plán Chomutova (aktualizace)".into();
+    api.put("/api/v1/datasets/uzemni-plan", &body)
+        .await
+        .expect(200);
+    let home = app.client().page("/").await.expect(200);
+    let recent = &home.body[home.body.find("id=\"home-recent\"").expect("recent")..];
+    let first = &recent[recent.find("<li>").expect("item")..];
+    assert!(
+        first.starts_with(
+            "<li><a href=\"/datasets/uzemni-plan\">Územní plán Chomutova (aktualizace)</a>"
+        ),
+        "{first}"
+    );
+}
