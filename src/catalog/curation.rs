@@ -10,14 +10,14 @@ use serde::Deserialize;
 
 use super::forms::{DatasetForm, DistributionForm, distribution_input};
 use super::input::{DatasetInput, DistributionInput};
-use super::model::{Concept, DatasetRecord, Publisher, terms};
+use super::model::{Concept, DatasetRecord, DatasetStatus, Publisher, terms};
 use super::service::{self, Mode};
 use super::store;
 use crate::auth::{CurrentUser, Permission, authorize};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::lifecycle::TransitionInput;
 use crate::web::forms::Form;
-use crate::web::{Page, form_status, see_other};
+use crate::web::{Page, form_status};
 
 /// Publishers the user may act for, and the vocabularies the forms offer.
 pub(crate) async fn choices(
@@ -181,7 +181,9 @@ pub(crate) async fn create(page: Page, form: Form<DatasetForm>) -> AppResult<Htt
         changed: None,
     };
     match save(&page, &user, form.to_input(Vec::new()), Mode::Create, None).await? {
-        Outcome::Saved(slug) => Ok(see_other(&format!("/datasets/{slug}"))),
+        Outcome::Saved(slug) => {
+            Ok(page.see_other_saying(&format!("/datasets/{slug}"), "flash_created"))
+        }
         Outcome::Invalid(errors) => render_dataset_form(&page, &user, shown(&errors)).await,
         Outcome::Stale(_) => Err(AppError::Stale),
     }
@@ -234,7 +236,9 @@ pub(crate) async fn update(
     let stale_from = version.map(|v| (rec.dataset.id.clone(), v));
     let outcome = save(&page, &user, form.to_input(kept), mode, stale_from).await?;
     let (errors, changed) = match outcome {
-        Outcome::Saved(slug) => return Ok(see_other(&format!("/datasets/{slug}"))),
+        Outcome::Saved(slug) => {
+            return Ok(page.see_other_saying(&format!("/datasets/{slug}"), "flash_saved"));
+        }
         Outcome::Invalid(errors) => (errors, None),
         Outcome::Stale(changed) => {
             // Saving again from here overwrites what is shown as changed:
@@ -369,7 +373,11 @@ async fn save_distributions(
     let mode = Mode::Update { version };
     let stale_from = version.map(|v| (rec.dataset.id.clone(), v));
     let (errors, changed) = match save(page, user, input, mode, stale_from).await? {
-        Outcome::Saved(slug) => return Ok(see_other(&format!("/datasets/{slug}"))),
+        Outcome::Saved(slug) => {
+            return Ok(
+                page.see_other_saying(&format!("/datasets/{slug}"), "flash_distribution_saved")
+            );
+        }
         Outcome::Invalid(errors) => {
             let prefix = format!("distributions[{}].", target.index);
             let mine: Vec<FieldError> = errors
@@ -501,7 +509,9 @@ pub(crate) async fn delete_distribution(
         version: form_version(&form.version),
     };
     match save(&page, &user, input, mode, None).await? {
-        Outcome::Saved(slug) => Ok(see_other(&format!("/datasets/{slug}"))),
+        Outcome::Saved(slug) => {
+            Ok(page.see_other_saying(&format!("/datasets/{slug}"), "flash_distribution_deleted"))
+        }
         // Removing a distribution leaves nothing to get wrong.
         Outcome::Invalid(errors) => Err(AppError::Validation(errors)),
         Outcome::Stale(_) => Err(AppError::Stale),
@@ -536,7 +546,12 @@ pub(crate) async fn move_dataset(
         service::transition(c, &state.views, &user, &slug, &step, version)
     })
     .await?;
-    Ok(see_other(&format!("/datasets/{}", saved.dataset.slug)))
+    let said = match saved.dataset.status {
+        DatasetStatus::Published => "flash_published",
+        DatasetStatus::Withdrawn => "flash_withdrawn",
+        DatasetStatus::Draft => "flash_saved",
+    };
+    Ok(page.see_other_saying(&format!("/datasets/{}", saved.dataset.slug), said))
 }
 
 pub(crate) async fn transition(
@@ -582,5 +597,5 @@ pub(crate) async fn delete_draft(
         service::delete_draft(c, &state.views, &user, &slug, version)
     })
     .await?;
-    Ok(see_other("/datasets"))
+    Ok(page.see_other_saying("/datasets", "flash_deleted"))
 }

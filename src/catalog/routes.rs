@@ -230,7 +230,9 @@ pub(crate) async fn dataset_page(page: Page, slug: web::Path<String>) -> AppResu
     .await?;
     let (rec, curation, can_see, publisher, shown) = found.ok_or(AppError::NotFound)?;
     match rec.dataset.status {
-        DatasetStatus::Withdrawn => {
+        // The public reads why it is gone; its curators see the page with
+        // the move that publishes it again.
+        DatasetStatus::Withdrawn if curation.is_none() => {
             let mut ctx = page.context();
             ctx.insert("slug", &slug);
             ctx.insert(

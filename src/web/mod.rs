@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod errors;
+pub mod flash;
 pub mod forms;
 pub mod headers;
 pub mod i18n;
@@ -80,6 +81,8 @@ pub struct Page {
     pub csrf: String,
     pub path: String,
     pub state: web::Data<AppState>,
+    /// The message the previous request left for this page (`flash`).
+    pub flash: Option<String>,
 }
 
 impl FromRequest for Page {
@@ -112,6 +115,7 @@ impl Page {
                 .map(|p| p.as_str().to_string())
                 .unwrap_or_else(|| "/".to_string()),
             state,
+            flash: flash::of(req),
         })
     }
 
@@ -132,7 +136,19 @@ impl Page {
             "is_admin",
             &self.identity.user().is_some_and(|u| u.has(Role::Admin)),
         );
+        // An unknown key comes back as itself: nothing to show.
+        let flash = self
+            .flash
+            .as_deref()
+            .map(|k| self.t(k))
+            .filter(|m| !m.starts_with("flash_"));
+        ctx.insert("flash", &flash);
         ctx
+    }
+
+    /// A 303 to `location` whose page says `key` (a `flash_*` message).
+    pub fn see_other_saying(&self, location: &str, key: &'static str) -> HttpResponse {
+        flash::see_other(location, key, self.state.config.base_is_https())
     }
 
     pub fn render(&self, template: &str, ctx: &tera::Context) -> AppResult<HttpResponse> {
@@ -150,9 +166,13 @@ impl Page {
             .templates
             .render(template, ctx)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering {template}: {e:#}")))?;
-        Ok(HttpResponse::build(status)
+        let mut res = HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
-            .body(html))
+            .body(html);
+        if self.flash.is_some() {
+            flash::clear(&mut res);
+        }
+        Ok(res)
     }
 }
 

@@ -490,3 +490,82 @@ async fn managed_distributions_survive_the_curators_edits() {
         .expect("d");
     assert_eq!(after.distributions.len(), 2);
 }
+
+/// Each form's end says what happened, once; withdrawing is named as what
+/// it does and asks for the reason in the same form; a withdrawn dataset's
+/// curator publishes it again from its page while the public gets 410.
+#[actix_web::test]
+async fn a_curator_is_told_what_happened_and_can_publish_a_withdrawn_dataset_again() {
+    let app = TestApp::start().await;
+    let editor = app.person(
+        "kurator@chomutov.test",
+        &[radnice::auth::Role::Curator],
+        &["statutarni-mesto-chomutov"],
+    );
+    let c = app.browser_of(&editor).await;
+    let page = c.page("/datasets/pasport-zelene").await.expect(200);
+    assert!(
+        page.contains("Zrušit zveřejnění…"),
+        "the action says what it does"
+    );
+    assert!(
+        !page.contains(">Stáhnout<span"),
+        "Stáhnout is for downloads only"
+    );
+    assert!(page.contains("name=\"reason\"") && page.contains("Ano, zrušit zveřejnění"));
+
+    let res = c
+        .submit(
+            "/datasets/pasport-zelene/transition",
+            &[
+                ("to", "withdrawn"),
+                ("reason", "Nahrazeno novým pasportem."),
+            ],
+        )
+        .await
+        .expect(303);
+    assert!(
+        res.header("set-cookie")
+            .starts_with("radnice_flash=flash_withdrawn")
+    );
+    // The curator's next page says so, once.
+    let page = c.page("/datasets/pasport-zelene").await.expect(200);
+    assert!(page.contains("Zveřejnění je zrušené."), "{}", page.body);
+    assert!(page.contains("Nahrazeno novým pasportem."));
+    assert!(
+        page.contains("value=\"published\""),
+        "the move back is offered"
+    );
+    let again = c.page("/datasets/pasport-zelene").await.expect(200);
+    assert!(!again.contains("Zveřejnění je zrušené."), "shown once");
+    // The public reads the reason at the same address.
+    let public = app
+        .client()
+        .page("/datasets/pasport-zelene")
+        .await
+        .expect(410);
+    assert!(public.contains("Nahrazeno novým pasportem."));
+
+    c.submit(
+        "/datasets/pasport-zelene/transition",
+        &[("to", "published")],
+    )
+    .await
+    .expect(303);
+    let page = c.page("/datasets/pasport-zelene").await.expect(200);
+    assert!(page.contains("Datová sada je zveřejněná."));
+    app.client()
+        .page("/datasets/pasport-zelene")
+        .await
+        .expect(200);
+    // A forged message cookie names nothing but a message.
+    let res = c
+        .http
+        .get(c.url("/datasets"))
+        .header("Cookie", "radnice_flash=dataset_withdraw_explain")
+        .send()
+        .await
+        .expect("GET");
+    let body = res.text().await.expect("body");
+    assert!(!body.contains("id=\"flash\""));
+}
