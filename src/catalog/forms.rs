@@ -94,6 +94,7 @@ impl DatasetForm {
             conforms_to: some(&self.conforms_to),
             bbox: self.bbox(),
             distributions,
+            ..Default::default()
         }
     }
 
@@ -186,6 +187,7 @@ pub fn distribution_input(d: &Distribution) -> DistributionInput {
         service_endpoint_url: d.service_endpoint_url.clone(),
         service_description_url: d.service_description_url.clone(),
         service_conforms_to: d.service_conforms_to.clone(),
+        managed: d.is_managed(),
     }
 }
 
@@ -276,6 +278,7 @@ impl DistributionForm {
             service_endpoint_url: some(&self.service_endpoint_url),
             service_description_url: some(&self.service_description_url),
             service_conforms_to: some(&self.service_conforms_to),
+            managed: false,
         })
     }
 }

@@ -15,7 +15,7 @@ use super::model::{
 };
 use crate::error::FieldError;
 
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Deserialize, Debug, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetInput {
     pub slug: String,
@@ -51,10 +51,26 @@ pub struct DatasetInput {
     pub bbox: Option<BboxInput>,
     #[serde(default)]
     pub distributions: Vec<DistributionInput>,
+    /// What `GET` adds beside these, which a client may send back as it
+    /// read it: the server's values, ignored.
+    #[serde(default, rename = "id")]
+    pub read_id: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "status")]
+    pub read_status: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "is_example")]
+    pub read_is_example: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "published_at")]
+    pub read_published_at: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "withdrawn_reason")]
+    pub read_withdrawn_reason: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "origin_iri")]
+    pub read_origin_iri: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "harvested")]
+    pub read_harvested: Option<serde::de::IgnoredAny>,
 }
 
 /// Bounding box in WGS 84 degrees.
-#[derive(Deserialize, Debug, Clone, Copy)]
+#[derive(Deserialize, Debug, Clone, Copy, Default)]
 #[serde(deny_unknown_fields)]
 pub struct BboxInput {
     pub west: f64,
@@ -102,6 +118,10 @@ pub struct DistributionInput {
     /// The specification the service implements.
     #[serde(default)]
     pub service_conforms_to: Option<String>,
+    /// `GET` marks a distribution the system manages (an uploaded file, a
+    /// layer): sent back, it is left as it is.
+    #[serde(default)]
+    pub managed: bool,
 }
 
 /// DCAT-AP-CZ terms of use: each a licence IRI or the standard's "none" IRI.

@@ -349,26 +349,124 @@ pub(crate) async fn api_datasets(
 }
 
 pub(crate) async fn api_dataset(
+    identity: Identity,
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let (rec, version) = load_public(&state, slug.into_inner()).await?;
+    let slug = slug.into_inner();
+    // The publisher's curators (by API token) read its drafts and
+    // withdrawn datasets too; everyone else, what is published.
+    let user = identity.user().cloned();
+    let s2 = slug.clone();
+    let own = crate::db::run(&state.pool, move |c| {
+        let Some(user) = user else {
+            return Ok::<_, AppError>(None);
+        };
+        let Some(rec) = store::record_by_slug(c, &s2)? else {
+            return Ok(None);
+        };
+        if rec.dataset.status == DatasetStatus::Published
+            || !Policy::may_act_for(c, &user, &rec.dataset.publisher_id)?
+        {
+            return Ok(None);
+        }
+        let version = store::version(c, &rec.dataset.id)?;
+        Ok(Some((api_view(c, &rec)?, version)))
+    })
+    .await?;
+    let (view, version) = match own {
+        Some(found) => found,
+        None => {
+            let (rec, version) = load_public(&state, slug).await?;
+            let view = crate::db::run(&state.pool, move |c| api_view(c, &rec)).await?;
+            (view, version)
+        }
+    };
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, etag(version)))
-        .json(api_view(&rec)))
+        .json(view))
 }
 
-/// A record as the API shows it: each distribution says whether the system
-/// manages it (`"managed": true`: a PUT keeps it, only its own action
-/// changes it).
-fn api_view(rec: &DatasetRecord) -> serde_json::Value {
-    let mut v = serde_json::to_value(rec).unwrap_or_default();
-    if let Some(list) = v["distributions"].as_array_mut() {
-        for (d, x) in list.iter_mut().zip(&rec.distributions) {
-            d["managed"] = x.is_managed().into();
+/// A record as the API shows it, in the shape `PUT` takes, so that what a
+/// client read it can send back unchanged: `publisher` (its slug),
+/// `frequency` and `spatial` (IRIs), EU `themes` and `eurovoc` apart, the
+/// `bbox` as one object, each distribution's `format`, `licence` and
+/// `terms`; beside them the server's read-only fields (id, status, dates),
+/// which `PUT` ignores. A distribution the system manages says
+/// `"managed": true`: sent back, it is left as it is.
+fn api_view(
+    conn: &mut crate::db::DbConnection,
+    rec: &DatasetRecord,
+) -> Result<serde_json::Value, AppError> {
+    let d = &rec.dataset;
+    let publisher = store::publisher_by_id(conn, &d.publisher_id)?.slug;
+    let (eurovoc, themes): (Vec<&String>, Vec<&String>) = rec
+        .themes
+        .iter()
+        .partition(|t| t.starts_with(super::model::EUROVOC_PREFIX));
+    let bbox = match (d.bbox_west, d.bbox_south, d.bbox_east, d.bbox_north) {
+        (Some(west), Some(south), Some(east), Some(north)) => {
+            serde_json::json!({"west": west, "south": south, "east": east, "north": north})
         }
-    }
-    v
+        _ => serde_json::Value::Null,
+    };
+    let distributions: Vec<serde_json::Value> = rec
+        .distributions
+        .iter()
+        .map(|x| {
+            serde_json::json!({
+                "id": x.id,
+                "title_cs": x.title_cs,
+                "title_en": x.title_en,
+                "download_url": x.download_url,
+                "access_url": x.access_url,
+                "format": x.format_iri,
+                "media_type": x.media_type,
+                "byte_size": x.byte_size,
+                "licence": x.licence_iri,
+                "terms": {
+                    "author_work": x.tou_author_work,
+                    "db_author_work": x.tou_db_author_work,
+                    "db_sui_generis": x.tou_db_sui_generis,
+                    "personal_data": x.tou_personal_data,
+                },
+                "conforms_to": x.conforms_to,
+                "service_endpoint_url": x.service_endpoint_url,
+                "service_description_url": x.service_description_url,
+                "service_conforms_to": x.service_conforms_to,
+                "managed": x.is_managed(),
+            })
+        })
+        .collect();
+    Ok(serde_json::json!({
+        "id": d.id,
+        "slug": d.slug,
+        "status": d.status.as_str(),
+        "is_example": d.is_example,
+        "published_at": d.published_at,
+        "withdrawn_reason": d.withdrawn_reason,
+        "origin_iri": d.origin_iri,
+        "harvested": d.harvest_source_id.is_some(),
+        "publisher": publisher,
+        "title_cs": d.title_cs,
+        "title_en": d.title_en,
+        "description_cs": d.description_cs,
+        "description_en": d.description_en,
+        "themes": themes,
+        "eurovoc": eurovoc,
+        "frequency": d.frequency_iri,
+        "spatial": d.spatial_iri,
+        "keywords_cs": rec.keywords_cs,
+        "keywords_en": rec.keywords_en,
+        "temporal_start": d.temporal_start,
+        "temporal_end": d.temporal_end,
+        "contact_name": d.contact_name,
+        "contact_email": d.contact_email,
+        "documentation_url": d.documentation_url,
+        "conforms_to": d.conforms_to,
+        "bbox": bbox,
+        "distributions": distributions,
+    }))
 }
 
 /// A dataset's version as an entity tag: the audit sequence number of its
@@ -517,7 +615,7 @@ pub(crate) async fn api_save(
     user: &CurrentUser,
     input: DatasetInput,
     mode: Mode,
-) -> AppResult<(DatasetRecord, i64)> {
+) -> AppResult<(String, serde_json::Value, i64)> {
     let user = user.clone();
     let st = state.clone();
     crate::db::run(&state.pool, move |c| {
@@ -526,7 +624,7 @@ pub(crate) async fn api_save(
             other => other?.map_err(AppError::Validation)?,
         };
         let rec = store::record_by_slug(c, &saved.slug)?.ok_or(AppError::NotFound)?;
-        Ok((rec, saved.version))
+        Ok((rec.dataset.slug.clone(), api_view(c, &rec)?, saved.version))
     })
     .await
     .map_err(crate::error::AppError::from)
@@ -537,14 +635,12 @@ pub(crate) async fn api_create_dataset(
     req: CuratorJson<DatasetInput>,
 ) -> AppResult<HttpResponse> {
     let user = api_only(&req.user)?;
-    let (saved, version) = api_save(&state, user, req.body.into_inner(), Mode::Create).await?;
+    let input = without_managed(req.body.into_inner());
+    let (slug, view, version) = api_save(&state, user, input, Mode::Create).await?;
     Ok(HttpResponse::Created()
-        .insert_header((
-            "Location",
-            format!("/api/v1/datasets/{}", saved.dataset.slug),
-        ))
+        .insert_header(("Location", format!("/api/v1/datasets/{slug}")))
         .insert_header((actix_web::http::header::ETAG, etag(version)))
-        .json(api_view(&saved)))
+        .json(view))
 }
 
 pub(crate) async fn api_update_dataset(
@@ -555,7 +651,7 @@ pub(crate) async fn api_update_dataset(
 ) -> AppResult<HttpResponse> {
     let user = api_only(&req.user)?;
     let version = if_match(&http)?;
-    let input = req.body.into_inner();
+    let input = without_managed(req.body.into_inner());
     if input.slug.trim() != slug.as_str() {
         // Public URLs and DCAT identifiers never change once given.
         return Err(AppError::Validation(vec![FieldError::new(
@@ -563,10 +659,17 @@ pub(crate) async fn api_update_dataset(
             "dataset_slug_immutable",
         )]));
     }
-    let (saved, version) = api_save(&state, user, input, Mode::Update { version }).await?;
+    let (_, view, version) = api_save(&state, user, input, Mode::Update { version }).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, etag(version)))
-        .json(api_view(&saved)))
+        .json(view))
+}
+
+/// The distributions a client sent back as `"managed": true` are the
+/// system's: the save keeps the stored ones whatever the body says.
+fn without_managed(mut input: DatasetInput) -> DatasetInput {
+    input.distributions.retain(|d| !d.managed);
+    input
 }
 
 /// `POST /api/v1/datasets/{slug}/transition` with `{"to": …, "reason": …}`:
@@ -633,14 +736,15 @@ pub(crate) async fn move_dataset(
     version: Option<i64>,
 ) -> AppResult<HttpResponse> {
     let st = state.clone();
-    let saved = crate::db::run(&state.pool, move |c| {
-        match service::transition(c, &st.views, &user, &slug, &step, version) {
+    let view = crate::db::run(&state.pool, move |c| {
+        let saved = match service::transition(c, &st.views, &user, &slug, &step, version) {
             Err(AppError::Stale) => Err(AppError::PreconditionFailed),
             other => other,
-        }
+        }?;
+        api_view(c, &saved)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(api_view(&saved)))
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Deletes a draft that was never published; one that was is withdrawn

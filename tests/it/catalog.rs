@@ -141,11 +141,11 @@ async fn the_seed_has_the_example_datasets_the_strategy_names() {
         .await
         .expect("json");
     assert_eq!(
-        d["spatial_iri"],
+        d["spatial"],
         "https://linked.cuzk.cz/resource/ruian/obec/562971"
     );
     assert_eq!(
-        d["frequency_iri"],
+        d["frequency"],
         "http://publications.europa.eu/resource/authority/frequency/HOURLY"
     );
     assert!(
@@ -953,4 +953,73 @@ async fn the_dataset_page_reads_the_same_from_memory_as_from_the_database() {
     assert!(app.state.rdf.fresh_page("kvalita-ovzdusi-pm10").is_some());
     let (_, page) = visitor.get_text("/datasets/kvalita-ovzdusi-pm10").await;
     assert!(page.contains("Statutární město Chomutov (magistrát)"));
+}
+
+/// What `GET /api/v1/datasets/{slug}` answers goes back with `PUT`
+/// unchanged, read-only fields and managed distributions included; a
+/// curator's token reads the publisher's drafts, nobody else's.
+#[actix_web::test]
+async fn the_api_round_trips_and_a_curator_reads_his_drafts() {
+    let app = TestApp::start().await;
+    let api = curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
+    let mut file = distribution(CSV, "text/csv", CC_BY);
+    file.managed_by = Some("file".into());
+    add_distributions(
+        &app,
+        "kvalita-ovzdusi-pm10",
+        vec![distribution(CSV, "text/csv", CC_BY), file],
+    );
+    let read = api
+        .get("/api/v1/datasets/kvalita-ovzdusi-pm10")
+        .await
+        .expect(200);
+    let body = read.json();
+    assert_eq!(body["publisher"], "statutarni-mesto-chomutov");
+    assert!(body.get("publisher_id").is_none() && body.get("frequency_iri").is_none());
+    assert!(
+        body["eurovoc"].as_array().is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
+    assert!(body["bbox"]["west"].is_number(), "{body}");
+    let written = api
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/datasets/kvalita-ovzdusi-pm10",
+        )
+        .header("If-Match", read.header("etag"))
+        .json(&body)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    // Nothing the client could not change moved; the file is still the
+    // system's.
+    let strip = |mut v: serde_json::Value| {
+        v.as_object_mut().expect("object").remove("published_at");
+        v
+    };
+    assert_eq!(strip(written.clone()), strip(body.clone()));
+    assert_eq!(written["distributions"][1]["managed"], true);
+
+    // A draft: its publisher's curator reads it, the public and another
+    // publisher's curator do not.
+    add_draft(&app, "hriste", "novy-koncept");
+    let draft = api
+        .get("/api/v1/datasets/novy-koncept")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(draft["status"], "draft");
+    app.api()
+        .get("/api/v1/datasets/novy-koncept")
+        .await
+        .expect(404);
+    curator(
+        &app,
+        "ts@chomutov.test",
+        &["technicke-sluzby-mesta-chomutova"],
+    )
+    .get("/api/v1/datasets/novy-koncept")
+    .await
+    .expect(404);
 }

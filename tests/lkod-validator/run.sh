@@ -56,16 +56,8 @@ import json, sys, urllib.request
 port, token = sys.argv[1], sys.argv[2]
 url = f"http://127.0.0.1:{port}/api/v1/datasets/kvalita-ovzdusi-pm10"
 d = json.load(urllib.request.urlopen(url))
-keep = ["slug", "title_cs", "title_en", "description_cs", "description_en", "keywords_cs",
-        "keywords_en", "temporal_start", "temporal_end", "contact_name", "contact_email",
-        "documentation_url", "conforms_to"]
-body = {k: d[k] for k in keep}
-body["publisher"] = "statutarni-mesto-chomutov"
-body["themes"] = [t for t in d["themes"] if "/data-theme/" in t]
-body["eurovoc"] = [t for t in d["themes"] if t.startswith("http://eurovoc.europa.eu/")]
-body["frequency"], body["spatial"] = d["frequency_iri"], d["spatial_iri"]
-if d["bbox_west"] is not None:
-    body["bbox"] = {s: d[f"bbox_{s}"] for s in ["west", "south", "east", "north"]}
+# What the API reads it takes back (the read-only fields are ignored).
+body = d
 cc_by = "https://creativecommons.org/licenses/by/4.0/"
 terms = {
     "author_work": cc_by,
