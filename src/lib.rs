@@ -11,6 +11,7 @@ pub mod dcat;
 pub mod error;
 pub mod fetch;
 pub mod home;
+pub mod legal;
 pub mod lifecycle;
 pub mod routes;
 pub mod seed;
@@ -167,6 +168,7 @@ pub fn app(
                         .map_err(actix_web::error::ErrorInternalServerError)?;
                 }
                 web::headers::apply(res.headers_mut(), https);
+                web::headers::open_api_reads(&mut res);
                 Ok(res)
             }
         })

@@ -22,6 +22,8 @@ pub mod paths {
     pub const LANG: &str = "/lang/{code:[a-z]{2}}";
     pub const API_DOCS: &str = "/api";
     pub const COMPONENTS: &str = "/components";
+    pub const ACCESSIBILITY: &str = "/pristupnost";
+    pub const PRIVACY: &str = "/soukromi";
     pub const STATIC: &str = "/static/{path:.*}";
     pub const FAVICON: &str = "/favicon.ico";
 
@@ -57,6 +59,8 @@ pub fn table(cfg: &mut ServiceConfig) {
         .service(resource(LANG).get(home::switch_lang))
         .service(resource(API_DOCS).get(home::api_docs))
         .service(resource(COMPONENTS).get(crate::web::showcase::page))
+        .service(resource(ACCESSIBILITY).get(crate::legal::accessibility))
+        .service(resource(PRIVACY).get(crate::legal::privacy))
         .service(resource(STATIC).get(crate::web::assets::serve))
         .service(resource(FAVICON).get(crate::web::assets::favicon));
 

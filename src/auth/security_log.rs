@@ -66,8 +66,14 @@ pub struct Who<'a> {
     pub ip: &'a str,
 }
 
-/// Records one event. The account is cut to a sane length: a failed login
-/// can name anything.
+/// How long events are kept: addresses and accounts are personal data,
+/// kept as long as an admin may need them to look into an incident (the
+/// privacy notice says so).
+pub const KEPT_DAYS: i64 = 180;
+
+/// Records one event, and forgets those older than `KEPT_DAYS` (the index
+/// on `at` makes that a short range delete). The account is cut to a sane
+/// length: a failed login can name anything.
 pub fn record(
     conn: &mut DbConnection,
     kind: Kind,
@@ -86,6 +92,8 @@ pub fn record(
             security_events::detail.eq(detail.map(|d| cut(d, 200))),
         ))
         .execute(conn)?;
+    let oldest = crate::db::now() - chrono::Duration::days(KEPT_DAYS);
+    diesel::delete(security_events::table.filter(security_events::at.lt(oldest))).execute(conn)?;
     Ok(())
 }
 

@@ -42,3 +42,17 @@ pub fn open(mut res: actix_web::HttpResponse) -> actix_web::HttpResponse {
     h.insert(header::VARY, header::HeaderValue::from_static("Accept"));
     res
 }
+
+/// The JSON API's reads are open to any origin, as the RDF documents are:
+/// a page elsewhere may read the catalog from the browser. Writes are not
+/// (they need a token, which a browser never sends across origins here).
+pub fn open_api_reads(res: &mut actix_web::dev::ServiceResponse) {
+    use actix_web::http::{Method, header};
+    let req = res.request();
+    if req.path().starts_with("/api/v1/") && matches!(*req.method(), Method::GET | Method::HEAD) {
+        res.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            header::HeaderValue::from_static("*"),
+        );
+    }
+}

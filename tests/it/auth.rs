@@ -383,3 +383,45 @@ async fn the_admin_reads_sign_ins_failures_and_token_changes_in_the_security_log
         .expect(403);
     app.client().page("/admin/security").await.expect(303);
 }
+
+/// The security log keeps addresses and accounts for `KEPT_DAYS`, as the
+/// privacy notice says, and no longer.
+#[actix_web::test]
+async fn the_security_log_forgets_events_older_than_it_keeps_them() {
+    use diesel::prelude::*;
+    use radnice::auth::security_log::{self, KEPT_DAYS, Kind, Who};
+    use radnice::db::schema::security_events;
+    let app = TestApp::start().await;
+    let mut conn = app.conn();
+    let old = radnice::db::now() - chrono::Duration::days(KEPT_DAYS + 1);
+    let recent = radnice::db::now() - chrono::Duration::days(KEPT_DAYS - 1);
+    for (id, at) in [("stara", old), ("nedavna", recent)] {
+        diesel::insert_into(security_events::table)
+            .values((
+                security_events::id.eq(id),
+                security_events::at.eq(at),
+                security_events::kind.eq("login_failed"),
+                security_events::account.eq("x@chomutov.test"),
+                security_events::ip.eq("192.0.2.1"),
+            ))
+            .execute(&mut *conn)
+            .expect("insert");
+    }
+    security_log::record(
+        &mut conn,
+        Kind::Logout,
+        Who {
+            user_id: None,
+            account: "y@chomutov.test",
+            ip: "192.0.2.2",
+        },
+        None,
+    )
+    .expect("record");
+    let ids: Vec<String> = security_events::table
+        .select(security_events::id)
+        .load(&mut *conn)
+        .expect("ids");
+    assert!(!ids.contains(&"stara".to_string()), "{ids:?}");
+    assert!(ids.contains(&"nedavna".to_string()), "{ids:?}");
+}

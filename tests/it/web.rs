@@ -351,3 +351,64 @@ async fn the_home_page_shows_recent_datasets_and_themes_with_counts() {
         "{first}"
     );
 }
+
+/// The accessibility statement in its prescribed parts and the privacy
+/// notice, in both languages, linked from every page's footer; the API's
+/// reads are open to other origins.
+#[actix_web::test]
+async fn the_legal_pages_are_there_and_api_reads_are_open_to_any_origin() {
+    let app = TestApp::start().await;
+    let home = app.client().page("/").await.expect(200);
+    assert!(home.contains("href=\"/pristupnost\"") && home.contains("href=\"/soukromi\""));
+    let a11y = app.client().page("/pristupnost").await.expect(200);
+    for part in [
+        "Prohlášení o přístupnosti",
+        "zákonem č. 99/2019 Sb.",
+        "Stav souladu",
+        "Nepřístupný obsah",
+        "Vypracování tohoto prohlášení o přístupnosti",
+        "Zpětná vazba a kontaktní údaje",
+        "Postup pro vymáhání",
+        "Ministerstvu vnitra",
+        "Statutární město Chomutov",
+        "mailto:",
+    ] {
+        assert!(a11y.contains(part), "the statement lacks {part}");
+    }
+    let privacy = app.client().page("/soukromi").await.expect(200);
+    for part in [
+        "radnice_session",
+        "radnice_lang",
+        "Argon2",
+        "180 dní",
+        "uoou.gov.cz",
+    ] {
+        assert!(privacy.contains(part), "the notice lacks {part}");
+    }
+    let en = app.client();
+    en.get("/lang/en?next=/").await;
+    assert!(
+        en.page("/pristupnost")
+            .await
+            .expect(200)
+            .contains("Enforcement procedure")
+    );
+    assert!(
+        en.page("/soukromi")
+            .await
+            .expect(200)
+            .contains("Entries older than 180 days")
+    );
+
+    let read = app.api().get("/api/v1/datasets").await.expect(200);
+    assert_eq!(read.header("access-control-allow-origin"), "*");
+    let read = app.api().get("/api/v1/datasets/hriste").await.expect(200);
+    assert_eq!(read.header("access-control-allow-origin"), "*");
+    // A write is not opened to other origins.
+    let write = app
+        .api()
+        .post("/api/v1/datasets", &serde_json::json!({}))
+        .await;
+    assert_eq!(write.status, 401);
+    assert_eq!(write.header("access-control-allow-origin"), "");
+}
