@@ -17,6 +17,7 @@ pub mod routes;
 pub mod seed;
 pub mod strategy;
 pub mod web;
+pub mod work;
 
 use std::path::PathBuf;
 

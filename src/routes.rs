@@ -24,6 +24,7 @@ pub mod paths {
     pub const COMPONENTS: &str = "/components";
     pub const ACCESSIBILITY: &str = "/pristupnost";
     pub const PRIVACY: &str = "/soukromi";
+    pub const WORK: &str = "/work";
     pub const STATIC: &str = "/static/{path:.*}";
     pub const FAVICON: &str = "/favicon.ico";
 
@@ -61,6 +62,7 @@ pub fn table(cfg: &mut ServiceConfig) {
         .service(resource(COMPONENTS).get(crate::web::showcase::page))
         .service(resource(ACCESSIBILITY).get(crate::legal::accessibility))
         .service(resource(PRIVACY).get(crate::legal::privacy))
+        .service(resource(WORK).get(crate::work::page))
         .service(resource(STATIC).get(crate::web::assets::serve))
         .service(resource(FAVICON).get(crate::web::assets::favicon));
 

@@ -103,8 +103,13 @@ pub(crate) async fn login(
     // A new CSRF token with the new session: one seen before login is not
     // reused after it.
     let fresh_csrf = csrf::cookie(&super::random_secret(), secure);
+    // Without a page to return to, a user starts at their work.
+    let next = match safe_next(form.next.as_deref()) {
+        home if home == "/" => crate::work::START.to_string(),
+        other => other,
+    };
     Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", safe_next(form.next.as_deref())))
+        .insert_header(("Location", next))
         .cookie(cookie)
         .cookie(fresh_csrf)
         .finish())

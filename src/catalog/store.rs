@@ -506,6 +506,74 @@ pub fn published_page(
 }
 
 /// The dataset with this id and its last change, whatever its status.
+/// One line of a curator's own datasets: every state, the newest change
+/// first.
+#[derive(serde::Serialize, Debug, Clone)]
+pub struct OwnDataset {
+    pub slug: String,
+    pub title_cs: String,
+    pub title_en: Option<String>,
+    pub status: DatasetStatus,
+    pub publisher: String,
+    pub changed_at: chrono::NaiveDateTime,
+    pub harvested: bool,
+}
+
+/// The datasets of these publishers (by id), or of all when `None` (an
+/// admin's), in every state, newest change first; and how many there are.
+pub fn datasets_of(
+    conn: &mut DbConnection,
+    publisher_ids: Option<&[String]>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<OwnDataset>, i64)> {
+    let mut q = datasets::table
+        .inner_join(publishers::table)
+        .select((
+            datasets::slug,
+            datasets::title_cs,
+            datasets::title_en,
+            datasets::status,
+            publishers::name_cs,
+            datasets::updated_at,
+            datasets::harvest_source_id.is_not_null(),
+        ))
+        .into_boxed();
+    let mut count = datasets::table.count().into_boxed();
+    if let Some(ids) = publisher_ids {
+        q = q.filter(datasets::publisher_id.eq_any(ids.to_vec()));
+        count = count.filter(datasets::publisher_id.eq_any(ids.to_vec()));
+    }
+    let total: i64 = count.get_result(conn)?;
+    let rows = q
+        .order((datasets::updated_at.desc(), datasets::id))
+        .limit(limit)
+        .offset(offset)
+        .load::<(
+            String,
+            String,
+            Option<String>,
+            DatasetStatus,
+            String,
+            chrono::NaiveDateTime,
+            bool,
+        )>(conn)?
+        .into_iter()
+        .map(
+            |(slug, title_cs, title_en, status, publisher, changed_at, harvested)| OwnDataset {
+                slug,
+                title_cs,
+                title_en,
+                status,
+                publisher,
+                changed_at,
+                harvested,
+            },
+        )
+        .collect();
+    Ok((rows, total))
+}
+
 /// When a dataset last changed (`dct:modified`).
 pub fn modified_of(
     conn: &mut DbConnection,

@@ -569,3 +569,73 @@ async fn a_curator_is_told_what_happened_and_can_publish_a_withdrawn_dataset_aga
     let body = res.text().await.expect("body");
     assert!(!body.contains("id=\"flash\""));
 }
+
+/// A curator starts at "Moje práce": the publisher's datasets in every
+/// state with the next step each has; another publisher's are not there;
+/// the working group reads what it will do here, not "access denied".
+#[actix_web::test]
+async fn my_work_lists_the_curators_own_datasets_in_every_state() {
+    let app = TestApp::start().await;
+    add_draft(&app, "hriste", "koncept-hriste");
+    let editor = app.person(
+        "kurator@chomutov.test",
+        &[radnice::auth::Role::Curator],
+        &["technicke-sluzby-mesta-chomutova"],
+    );
+    let c = app.client();
+    // Signing in without a page to return to leads to the work page.
+    let res = c.try_login(&editor.email, PASSWORD).await.expect(303);
+    assert_eq!(res.location(), "/work");
+    let work = c.page("/work").await.expect(200);
+    assert!(work.contains("Moje datové sady (2)"), "{}", work.body);
+    assert!(work.contains("href=\"/datasets/verejne-osvetleni\""));
+    assert!(
+        !work.contains("koncept-hriste"),
+        "another publisher's draft"
+    );
+
+    let city = app.person(
+        "mesto@chomutov.test",
+        &[radnice::auth::Role::Curator],
+        &["statutarni-mesto-chomutov"],
+    );
+    let c = app.browser_of(&city).await;
+    c.submit(
+        "/datasets/pasport-zelene/transition",
+        &[("to", "withdrawn"), ("reason", "Přepracovává se.")],
+    )
+    .await
+    .expect(303);
+    let work = c.page("/work").await.expect(200);
+    assert!(work.contains("Moje datové sady (9)"), "{}", work.body);
+    let row = |slug: &str| {
+        let at = work
+            .body
+            .find(&format!("<a href=\"/datasets/{slug}\">"))
+            .expect(slug);
+        work.body[at..at + work.body[at..].find("</tr>").expect("row end")].to_string()
+    };
+    assert!(
+        row("pasport-zelene").contains("zveřejnění zrušeno")
+            && row("pasport-zelene").contains("Zveřejnit znovu")
+    );
+    assert!(
+        row("koncept-hriste").contains("koncept")
+            && row("koncept-hriste").contains("Zkontrolovat a zveřejnit")
+    );
+    assert!(
+        row("parkoviste").contains("zveřejněno")
+            && row("parkoviste").contains("/datasets/parkoviste/edit")
+    );
+    // The newest change first.
+    let first = work.body.find("<tbody>").expect("table");
+    assert!(work.body[first..].find("pasport-zelene") < work.body[first..].find("parkoviste"));
+
+    let wg = app
+        .signed_in("ps@chomutov.test", &[radnice::auth::Role::WorkingGroup])
+        .await;
+    let work = wg.page("/work").await.expect(200);
+    assert!(work.contains("Pracovní skupina zde bude každý měsíc zapisovat"));
+    assert!(!work.contains("Moje datové sady"));
+    app.client().page("/work").await.expect(303);
+}

@@ -1,0 +1,100 @@
+//! "Moje práce", where a signed-in user starts: what each of their roles
+//! does here. A curator finds the datasets of their publishers in every
+//! state with the next step each one has; an admin finds the accounts and
+//! logs; the working group and the steering committee read what they will
+//! track here and the strategy as it stands. The app layer asks each domain
+//! for its part; the domains know nothing of this page.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Role;
+use crate::catalog::model::DatasetStatus;
+use crate::catalog::store::{self as catalog_store, OwnDataset};
+use crate::error::{AppError, AppResult};
+use crate::lifecycle::State;
+use crate::web::Page;
+
+const PER_PAGE: i64 = 50;
+
+#[derive(Deserialize)]
+pub struct WorkQuery {
+    page: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct Line {
+    #[serde(flatten)]
+    dataset: OwnDataset,
+    status: &'static str,
+    changed: String,
+    /// The step the dataset waits for: `publish` (a draft), `edit` (it is
+    /// out), `republish` (withdrawn), `source` (kept by a harvest).
+    next: &'static str,
+}
+
+pub async fn page(page: Page, q: web::Query<WorkQuery>) -> AppResult<HttpResponse> {
+    let Some(user) = page.identity.user().cloned() else {
+        return Err(AppError::Unauthenticated);
+    };
+    let page_no = q.page.unwrap_or(1);
+    if page_no < 1 {
+        return Err(AppError::bad_request(
+            "page must be 1 or more",
+            Some("page"),
+        ));
+    }
+    let curates = user.has(Role::Curator) || user.has(Role::Admin);
+    let admin = user.has(Role::Admin);
+    let uid = user.id.clone();
+    let own = if curates {
+        let (rows, total) = crate::db::run(&page.state.pool, move |c| {
+            let ids = if admin {
+                None
+            } else {
+                let slugs = crate::auth::store::publishers_of(c, &uid)?;
+                let mut ids = Vec::new();
+                for s in slugs {
+                    if let Some(p) = catalog_store::publisher_by_slug(c, &s)? {
+                        ids.push(p.id);
+                    }
+                }
+                Some(ids)
+            };
+            catalog_store::datasets_of(c, ids.as_deref(), PER_PAGE, (page_no - 1) * PER_PAGE)
+        })
+        .await?;
+        Some((rows, total))
+    } else {
+        None
+    };
+    let mut ctx = page.context();
+    ctx.insert("curates", &curates);
+    ctx.insert("admin", &admin);
+    ctx.insert("working_group", &user.has(Role::WorkingGroup));
+    ctx.insert("steering_committee", &user.has(Role::SteeringCommittee));
+    if let Some((rows, total)) = own {
+        let lines: Vec<Line> = rows
+            .into_iter()
+            .map(|d| Line {
+                status: d.status.as_str(),
+                changed: crate::web::local_time(&d.changed_at),
+                next: match (d.harvested, d.status) {
+                    (true, _) => "source",
+                    (false, DatasetStatus::Draft) => "publish",
+                    (false, DatasetStatus::Published) => "edit",
+                    (false, DatasetStatus::Withdrawn) => "republish",
+                },
+                dataset: d,
+            })
+            .collect();
+        ctx.insert("datasets", &lines);
+        ctx.insert("total", &total);
+        ctx.insert("page_no", &page_no);
+        ctx.insert("pages", &((total + PER_PAGE - 1) / PER_PAGE).max(1));
+    }
+    page.render("work.html", &ctx)
+}
+
+/// Where a sign-in without a `next` leads.
+pub const START: &str = "/work";
