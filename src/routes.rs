@@ -144,6 +144,7 @@ pub fn table(cfg: &mut ServiceConfig) {
             .service(resource(dataset("/transition")).post(cur::transition))
             .service(resource(dataset("/publish")).post(cur::publish))
             .service(resource(dataset("/withdraw")).post(cur::withdraw))
+            .service(resource(dataset("/unmark-example")).post(cur::unmark_example))
             .service(resource(dataset("/delete")).post(cur::delete_draft));
     }
 
@@ -212,6 +213,7 @@ mod tests {
             dataset("/transition"),
             dataset("/publish"),
             dataset("/withdraw"),
+            dataset("/unmark-example"),
             dataset("/delete"),
             dataset(".{ext:(ttl|jsonld|rdf|nt)}"),
             "/catalog".into(),

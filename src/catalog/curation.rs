@@ -584,6 +584,25 @@ pub(crate) async fn withdraw(
     move_dataset(page, slug.into_inner(), form).await
 }
 
+pub(crate) async fn unmark_example(
+    page: Page,
+    slug: web::Path<String>,
+    form: Form<VersionForm>,
+) -> AppResult<HttpResponse> {
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    let state = page.state.clone();
+    let slug = slug.into_inner();
+    let version = form_version(&form.version);
+    let saved = crate::db::run(&page.state.pool, move |c| {
+        service::unmark_example(c, &state.views, &user, &slug, version)
+    })
+    .await?;
+    Ok(page.see_other_saying(
+        &format!("/datasets/{}", saved.dataset.slug),
+        "flash_unmarked",
+    ))
+}
+
 pub(crate) async fn delete_draft(
     page: Page,
     slug: web::Path<String>,

@@ -209,6 +209,36 @@ pub fn transition(
     Ok(saved)
 }
 
+/// Takes the seed's "example" mark off a dataset that has real data now: a
+/// curator may once it has a distribution (a link or a file), never before,
+/// so the catalog does not claim data it does not hold.
+pub fn unmark_example(
+    conn: &mut DbConnection,
+    views: &Views,
+    user: &CurrentUser,
+    slug: &str,
+    version: Option<i64>,
+) -> Result<DatasetRecord, AppError> {
+    let actor = user.actor();
+    let saved = crate::audit::write_tx(conn, |c| {
+        let (mut rec, _) = editable(c, user, slug)?;
+        check_version(c, &rec, version)?;
+        if !rec.dataset.is_example {
+            return Err(AppError::Conflict("not marked as an example".into()));
+        }
+        if rec.distributions.is_empty() {
+            return Err(AppError::Conflict(
+                "an example without distributions holds no data yet".into(),
+            ));
+        }
+        rec.dataset.is_example = false;
+        store::save_record(c, &actor, &rec, None)?;
+        store::record_by_slug(c, slug)?.ok_or(AppError::NotFound)
+    })?;
+    views.after_commit(conn, &["dataset"]);
+    Ok(saved)
+}
+
 /// Deletes a draft that was never published (there is nothing public to
 /// withdraw), audited with the whole record. A dataset that was ever out is
 /// withdrawn instead: the refusal names the moves it has.

@@ -639,3 +639,57 @@ async fn my_work_lists_the_curators_own_datasets_in_every_state() {
     assert!(!work.contains("Moje datové sady"));
     app.client().page("/work").await.expect(303);
 }
+
+/// The seed's example mark: its "no data yet" notice never stands above a
+/// download button, and a curator takes the mark off once there is data,
+/// not before.
+#[actix_web::test]
+async fn a_curator_takes_the_example_mark_off_once_there_is_data() {
+    let app = TestApp::start().await;
+    let editor = app.person(
+        "kurator@chomutov.test",
+        &[radnice::auth::Role::Curator],
+        &["statutarni-mesto-chomutov"],
+    );
+    let c = app.browser_of(&editor).await;
+    // No data: the notice says so, and the mark cannot go.
+    let page = c.page("/datasets/hriste").await.expect(200);
+    assert!(page.contains("Data k ní zatím nejsou zveřejněna."));
+    assert!(!page.contains("/datasets/hriste/unmark-example"));
+    c.submit("/datasets/hriste/unmark-example", &[])
+        .await
+        .expect(409);
+
+    crate::catalog::add_distributions(
+        &app,
+        "hriste",
+        vec![crate::catalog::distribution(
+            crate::catalog::CSV,
+            "text/csv",
+            crate::catalog::CC_BY,
+        )],
+    );
+    let page = c.page("/datasets/hriste").await.expect(200);
+    assert!(
+        !page.contains("Data k ní zatím nejsou zveřejněna."),
+        "not above a download"
+    );
+    assert!(page.contains("Odebrat označení ukázky"));
+    c.submit("/datasets/hriste/unmark-example", &[])
+        .await
+        .expect(303);
+    let page = c.page("/datasets/hriste").await.expect(200);
+    assert!(page.contains("Označení ukázky je odebrané."));
+    assert!(!page.contains("Ukázková datová sada"));
+    let rec = store::record_by_slug(&mut app.conn(), "hriste")
+        .expect("q")
+        .expect("d");
+    assert!(!rec.dataset.is_example);
+    // The change is in the public history.
+    let hist = app
+        .client()
+        .page(&format!("/history/dataset/{}", rec.dataset.id))
+        .await
+        .expect(200);
+    assert!(hist.contains("<td>Kurátor dat</td>"));
+}

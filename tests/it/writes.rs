@@ -348,6 +348,14 @@ fn rows(o: &Objects) -> Vec<Row> {
             may: May::Curators,
             ok: 303,
         },
+        // Allowed, it has no distributions to hold data: a conflict.
+        Row {
+            route: "POST /datasets/{slug}/unmark-example",
+            path: "/datasets/hriste/unmark-example".into(),
+            send: form(&[]),
+            may: May::Curators,
+            ok: 409,
+        },
         Row {
             route: "POST /datasets/{slug}/delete",
             path: format!("/datasets/koncept-smazat-{n}/delete"),
