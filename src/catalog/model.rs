@@ -165,6 +165,36 @@ impl Slug {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A slug made of a title: Czech letters without their diacritics,
+    /// lower case, words joined by hyphens, at most 80 characters (cut at a
+    /// word). `None` when nothing of it is left (a title of symbols only).
+    pub fn from_title(title: &str) -> Option<Slug> {
+        let mut out = String::new();
+        for c in title.chars().flat_map(fold) {
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_lowercase());
+            } else if !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
+        }
+        let mut out = out.trim_matches('-').to_string();
+        if out.len() > 80 {
+            let cut = out[..80].rfind('-').unwrap_or(80);
+            out.truncate(cut);
+        }
+        Slug::parse(&out)
+    }
+}
+
+/// Czech (and German) letters without their diacritics, for slugs.
+pub fn fold(c: char) -> Vec<char> {
+    const FROM: &str = "áčďéěíňóřšťúůýžÁČĎÉĚÍŇÓŘŠŤÚŮÝŽäöüÄÖÜ";
+    const TO: &str = "acdeeinorstuuyzACDEEINORSTUUYZaouAOU";
+    match FROM.chars().position(|x| x == c) {
+        Some(i) => TO.chars().nth(i).into_iter().collect(),
+        None => vec![c],
+    }
 }
 
 /// A bounding box in WGS 84 degrees: west below east and south below north,
@@ -381,4 +411,25 @@ pub struct Facets {
     pub formats: Vec<FacetValue>,
     pub licences: Vec<FacetValue>,
     pub keywords: Vec<FacetValue>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Slug;
+
+    #[test]
+    fn a_slug_is_made_of_a_czech_title() {
+        let s = |t: &str| Slug::from_title(t).map(|s| s.as_str().to_string());
+        assert_eq!(
+            s("Dětská hřiště a sportoviště").as_deref(),
+            Some("detska-hriste-a-sportoviste")
+        );
+        assert_eq!(
+            s("  Kvalita ovzduší – PM10 (µg/m³)  ").as_deref(),
+            Some("kvalita-ovzdusi-pm10-g-m")
+        );
+        assert_eq!(s("–––"), None);
+        let long = s(&"Pozemky ve vlastnictví města ".repeat(10)).expect("slug");
+        assert!(long.len() <= 80 && !long.ends_with('-'), "{long}");
+    }
 }

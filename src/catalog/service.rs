@@ -6,7 +6,7 @@
 //! writes a dataset.
 
 use super::input::{DatasetInput, validate};
-use super::model::{DATASET_LIFECYCLE, DatasetRecord, DatasetStatus};
+use super::model::{DATASET_LIFECYCLE, DatasetRecord, DatasetStatus, Slug};
 use super::store;
 use crate::audit::follow::Views;
 use crate::auth::{CurrentUser, Role};
@@ -81,6 +81,22 @@ pub fn save(
 ) -> Result<Result<Saved, Vec<FieldError>>, AppError> {
     let actor = user.actor();
     let saved = crate::audit::write_tx(conn, |c| {
+        // A new dataset without a slug takes one made of its title (the form
+        // suggests it as the title is typed; this is the same without script).
+        let derived;
+        let input = match (mode, input.slug.trim().is_empty()) {
+            (Mode::Create, true) => match Slug::from_title(&input.title_cs) {
+                Some(base) => {
+                    derived = DatasetInput {
+                        slug: free_slug(c, base.as_str())?,
+                        ..input.clone()
+                    };
+                    &derived
+                }
+                None => input,
+            },
+            _ => input,
+        };
         let publisher = store::publisher_by_slug(c, input.publisher.trim())?;
         if let Some(p) = &publisher
             && !Policy::may_act_for(c, user, &p.id)?
@@ -139,6 +155,17 @@ pub fn save(
     })?;
     views.after_commit(conn, &["dataset"]);
     Ok(saved)
+}
+
+/// `base`, or `base-2`, `base-3`, … whichever no dataset has yet.
+fn free_slug(conn: &mut DbConnection, base: &str) -> diesel::QueryResult<String> {
+    let mut candidate = base.to_string();
+    let mut n = 1;
+    while store::record_by_slug(conn, &candidate)?.is_some() {
+        n += 1;
+        candidate = format!("{base}-{n}");
+    }
+    Ok(candidate)
 }
 
 fn check_may_edit(

@@ -543,26 +543,9 @@ fn slugify(s: &str) -> String {
         .next()
         .map(|(_, v)| v.into_owned())
         .unwrap_or_else(|| s.to_string());
-    let mut out = String::new();
-    for c in decoded.chars().flat_map(fold) {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let out = out.trim_matches('-').to_string();
-    if out.is_empty() { "sada".into() } else { out }
-}
-
-/// Czech letters without their diacritics, for slugs.
-fn fold(c: char) -> Vec<char> {
-    const FROM: &str = "áčďéěíňóřšťúůýžÁČĎÉĚÍŇÓŘŠŤÚŮÝŽäöüÄÖÜ";
-    const TO: &str = "acdeeinorstuuyzACDEEINORSTUUYZaouAOU";
-    match FROM.chars().position(|x| x == c) {
-        Some(i) => TO.chars().nth(i).into_iter().collect(),
-        None => vec![c],
-    }
+    crate::catalog::model::Slug::from_title(&decoded)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|| "sada".into())
 }
 
 /// Harvests a source read beforehand (so a broken document stops everything

@@ -376,8 +376,15 @@ async fn a_curator_publishes_a_dataset_and_a_citizen_finds_it() {
 
     d.visit(&app.url("/harvest"), "harvest page").await;
     d.visit(&app.url("/datasets/new"), "new dataset form").await;
-    d.fill("#slug", "lavicky").await;
+    // The address is suggested from the title as it is typed.
     d.fill("#title_cs", "Lavičky v parcích").await;
+    let suggested = d
+        .client
+        .execute("return document.getElementById('slug').value", vec![])
+        .await
+        .expect("slug");
+    assert_eq!(suggested.as_str(), Some("lavicky-v-parcich"));
+    d.fill("#slug", "lavicky").await;
     d.fill(
         "#description_cs",
         "Umístění a stav laviček v městských parcích.",

@@ -693,3 +693,43 @@ async fn a_curator_takes_the_example_mark_off_once_there_is_data() {
         .expect(200);
     assert!(hist.contains("<td>Kurátor dat</td>"));
 }
+
+/// A new dataset without an address takes one made of its title; a second
+/// of the same title gets the next free one.
+#[actix_web::test]
+async fn a_dataset_without_a_slug_takes_one_made_of_its_title() {
+    let app = TestApp::start().await;
+    let editor = app.person(
+        "kurator@chomutov.test",
+        &[radnice::auth::Role::Curator],
+        &["statutarni-mesto-chomutov"],
+    );
+    let c = app.browser_of(&editor).await;
+    let fields = [
+        ("publisher", "statutarni-mesto-chomutov"),
+        ("title_cs", "Lavičky v městských parcích"),
+        ("description_cs", "Umístění laviček."),
+        (
+            "themes",
+            "http://publications.europa.eu/resource/authority/data-theme/REGI",
+        ),
+        (
+            "frequency",
+            "http://publications.europa.eu/resource/authority/frequency/ANNUAL",
+        ),
+        (
+            "spatial",
+            "https://linked.cuzk.cz/resource/ruian/obec/562971",
+        ),
+        ("keywords_cs", "lavičky"),
+    ];
+    let res = c.submit("/datasets/new", &fields).await.expect(303);
+    assert_eq!(res.location(), "/datasets/lavicky-v-mestskych-parcich");
+    let res = c.submit("/datasets/new", &fields).await.expect(303);
+    assert_eq!(res.location(), "/datasets/lavicky-v-mestskych-parcich-2");
+    assert!(
+        c.page("/datasets/new")
+            .await
+            .contains("src=\"/static/slug.js\"")
+    );
+}
