@@ -75,6 +75,13 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Write a consistent copy of an SQLite installation to DIR while the
+    /// server runs; DIR is then a data directory that `--data-dir DIR
+    /// serve` runs on. (PostgreSQL: pg_dump, see the README.)
+    Backup {
+        /// A new or empty directory.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -93,6 +100,13 @@ enum UserCommand {
         /// Slug of a publisher a curator acts for (repeatable).
         #[arg(long = "publisher")]
         publishers: Vec<String>,
+    },
+    /// Set a user's password, read from standard input; the user's
+    /// sessions end.
+    Passwd {
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -310,6 +324,52 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("user {} created with id {}", user.email, user.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            command:
+                UserCommand::Passwd {
+                    email,
+                    password_stdin,
+                },
+        } => {
+            if !password_stdin {
+                anyhow::bail!("give the password on standard input with --password-stdin");
+            }
+            let mut pw = String::new();
+            std::io::stdin().read_to_string(&mut pw)?;
+            let pw = pw.trim_end_matches(['\n', '\r']);
+            password::check_strength(pw).map_err(|_| {
+                anyhow::anyhow!(
+                    "the password must have at least {} characters",
+                    password::MIN_LENGTH
+                )
+            })?;
+            let mut conn = open_db(&cli)?;
+            let user = store::find_by_email(&mut conn, &email.trim().to_lowercase())?
+                .ok_or_else(|| anyhow::anyhow!("no user {email:?}"))?;
+            let hash = password::hash(pw)?;
+            store::set_password(
+                &mut conn,
+                &audit::Actor::system("cli"),
+                &user.id,
+                store::PasswordChange {
+                    password_hash: &hash,
+                    keep_session: None,
+                    revoke_tokens: false,
+                },
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("password of {} set; their sessions ended", user.email);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { dir } => {
+            let config = load_config(&cli, None)?;
+            let target =
+                db::DbTarget::from_config(config.database_url.as_deref(), &config.data_dir)
+                    .map_err(|e| anyhow::anyhow!(e))?;
+            let written = db::backup::write(&target, &config.data_dir, dir)?;
+            println!("backup written to {} ({written} bytes)", dir.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Token {

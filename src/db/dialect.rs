@@ -88,3 +88,17 @@ pub fn analyze(conn: &mut DbConnection) -> QueryResult<()> {
         DbConnection::Pg(_) => Ok(()),
     }
 }
+
+/// Writes a consistent copy of an SQLite database to `path` (a new file),
+/// from one snapshot, while other connections go on writing.
+pub fn vacuum_into(conn: &mut DbConnection, path: &str) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query("VACUUM INTO ?")
+            .bind::<Text, _>(path)
+            .execute(c)
+            .map(|_| ()),
+        DbConnection::Pg(_) => Err(diesel::result::Error::QueryBuilderError(
+            "VACUUM INTO is SQLite's".into(),
+        )),
+    }
+}

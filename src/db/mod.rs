@@ -2,6 +2,7 @@
 //! SQLite (embedded default) and PostgreSQL (production), our own pool manager,
 //! embedded migrations for both backends.
 
+pub mod backup;
 pub mod dialect;
 pub mod schema;
 
