@@ -145,6 +145,16 @@ pub fn table(cfg: &mut ServiceConfig) {
             .service(resource(dataset("/publish")).post(cur::publish))
             .service(resource(dataset("/withdraw")).post(cur::withdraw))
             .service(resource(dataset("/unmark-example")).post(cur::unmark_example))
+            .service(
+                resource("/admin/publishers")
+                    .get(catalog::publisher_admin::list)
+                    .post(catalog::publisher_admin::create),
+            )
+            .service(
+                resource(format!("/admin/publishers/{SLUG}"))
+                    .get(catalog::publisher_admin::edit_form)
+                    .post(catalog::publisher_admin::update),
+            )
             .service(resource(dataset("/delete")).post(cur::delete_draft));
     }
 

@@ -57,12 +57,16 @@ pub enum Permission {
     ManageOwnAccount,
     /// Create, edit, publish and withdraw datasets (of the publishers one acts for).
     EditCatalog,
+    /// Create and edit publishers and choose who curates for them.
+    ManagePublishers,
 }
 
 impl Permission {
     fn allowed_roles(self) -> Option<&'static [Role]> {
         match self {
-            Permission::ManageUsers | Permission::ViewAuditLog => Some(&[Role::Admin]),
+            Permission::ManageUsers | Permission::ViewAuditLog | Permission::ManagePublishers => {
+                Some(&[Role::Admin])
+            }
             Permission::EditCatalog => Some(&[Role::Admin, Role::Curator]),
             // Any signed-in user, whatever the role.
             Permission::ManageOwnAccount => None,

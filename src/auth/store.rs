@@ -244,6 +244,67 @@ pub struct UserUpdate<'a> {
     pub active: bool,
 }
 
+/// The ids of the users who act for the publisher.
+pub fn curators_of(conn: &mut DbConnection, publisher_id: &str) -> QueryResult<Vec<String>> {
+    user_publishers::table
+        .filter(user_publishers::publisher_id.eq(publisher_id))
+        .select(user_publishers::user_id)
+        .load(conn)
+}
+
+/// Makes exactly these users (curators) act for the publisher: each user
+/// whose set changes is audited as a change of that user.
+pub fn set_curators_of(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    publisher_id: &str,
+    user_ids: &[String],
+) -> Result<(), UserError> {
+    audit::write_tx(conn, |c| {
+        let now_acting: Vec<String> = user_publishers::table
+            .filter(user_publishers::publisher_id.eq(publisher_id))
+            .select(user_publishers::user_id)
+            .load(c)?;
+        let mut touched: Vec<&String> = now_acting
+            .iter()
+            .filter(|u| !user_ids.contains(u))
+            .chain(user_ids.iter().filter(|u| !now_acting.contains(u)))
+            .collect();
+        touched.sort();
+        touched.dedup();
+        for id in touched {
+            let row = find_by_id(c, id)?.ok_or(UserError::NotFound)?;
+            let before = view(c, &row)?;
+            if user_ids.contains(id) {
+                diesel::insert_into(user_publishers::table)
+                    .values((
+                        user_publishers::user_id.eq(id),
+                        user_publishers::publisher_id.eq(publisher_id),
+                    ))
+                    .execute(c)?;
+            } else {
+                diesel::delete(
+                    user_publishers::table
+                        .filter(user_publishers::user_id.eq(id))
+                        .filter(user_publishers::publisher_id.eq(publisher_id)),
+                )
+                .execute(c)?;
+            }
+            let after = view(c, &row)?;
+            audit::store::record_change(
+                c,
+                actor,
+                "user",
+                id,
+                &after.email,
+                Some(&before),
+                Some(&after),
+            )?;
+        }
+        Ok(())
+    })
+}
+
 pub fn update_user(
     conn: &mut DbConnection,
     actor: &Actor,

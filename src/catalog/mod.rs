@@ -10,6 +10,7 @@ pub mod forms;
 pub mod input;
 pub mod listing;
 pub mod model;
+pub mod publisher_admin;
 pub mod routes;
 pub mod seed;
 pub mod service;

@@ -1023,3 +1023,90 @@ async fn the_api_round_trips_and_a_curator_reads_his_drafts() {
     .await
     .expect(404);
 }
+
+/// The admin creates a publisher, edits it and chooses its curators; the
+/// chosen curator then publishes for it, the public sees it, and a bad IČO
+/// or a non-curator is a field error that stores nothing.
+#[actix_web::test]
+async fn an_admin_creates_a_publisher_and_chooses_its_curators() {
+    let app = TestApp::start().await;
+    let admin = app
+        .signed_in("admin@chomutov.test", &[radnice::auth::Role::Admin])
+        .await;
+    let kurator = app.person("k@chomutov.test", &[radnice::auth::Role::Curator], &[]);
+    let ps = app.person(
+        "ps@chomutov.test",
+        &[radnice::auth::Role::WorkingGroup],
+        &[],
+    );
+    let fields = |ico: &'static str| {
+        [
+            ("slug", "obec-blatno"),
+            ("name_cs", "Obec Blatno"),
+            ("name_en", "Municipality of Blatno"),
+            ("kind", "municipality"),
+            ("ico", ico),
+            ("homepage", "https://www.blatno.cz/"),
+            ("email", "Obec@Blatno.cz"),
+        ]
+    };
+    let page = admin
+        .submit("/admin/publishers", &fields("12345678"))
+        .await
+        .expect(422);
+    assert!(page.contains("IČO má osm číslic a platnou kontrolní číslici."));
+    admin
+        .submit("/admin/publishers", &fields(""))
+        .await
+        .expect(303);
+    admin
+        .submit("/admin/publishers", &fields(""))
+        .await
+        .expect(422);
+    let public = app.client().page("/publishers").await.expect(200);
+    assert!(public.contains("Obec Blatno"));
+
+    // Its curators: a working-group member cannot be one.
+    let edit = |curator: &str| {
+        vec![
+            ("name_cs", "Obec Blatno".to_string()),
+            ("kind", "municipality".to_string()),
+            ("email", "podatelna@blatno.cz".to_string()),
+            ("curators", curator.to_string()),
+        ]
+    };
+    let send = |f: Vec<(&'static str, String)>| {
+        let admin = &admin;
+        async move {
+            let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            admin.submit("/admin/publishers/obec-blatno", &pairs).await
+        }
+    };
+    let page = send(edit(&ps.id)).await.expect(422);
+    assert!(page.contains("Vybrat lze jen uživatele s rolí kurátora."));
+    send(edit(&kurator.id)).await.expect(303);
+    let form = admin
+        .page("/admin/publishers/obec-blatno")
+        .await
+        .expect(200);
+    assert!(form.contains("Změny jsou uložené.") && form.contains("podatelna@blatno.cz"));
+    assert_eq!(
+        radnice::auth::store::publishers_of(&mut app.conn(), &kurator.id).expect("p"),
+        ["obec-blatno"]
+    );
+    // The curator now publishes for it.
+    let mut body = dataset_json("blatno-hriste");
+    body["publisher"] = "obec-blatno".into();
+    app.api_of(&kurator)
+        .post("/api/v1/datasets", &body)
+        .await
+        .expect(201);
+    // Only the admin manages publishers.
+    app.browser_of(&kurator)
+        .await
+        .page("/admin/publishers")
+        .await
+        .expect(403);
+    let report = radnice::audit::verify(&mut app.conn()).expect("verify");
+    assert!(report.ok());
+}

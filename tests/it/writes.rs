@@ -248,6 +248,27 @@ fn rows(o: &Objects) -> Vec<Row> {
             ok: 303,
         },
         Row {
+            route: "POST /admin/publishers",
+            path: "/admin/publishers".into(),
+            send: form(&[
+                ("slug", &format!("novy-poskytovatel-{n}")),
+                ("name_cs", "Nový poskytovatel"),
+                ("kind", "contributory_organisation"),
+            ]),
+            may: May::Admin,
+            ok: 303,
+        },
+        Row {
+            route: "POST /admin/publishers/{slug}",
+            path: "/admin/publishers/chomutovska-knihovna".into(),
+            send: form(&[
+                ("name_cs", &format!("Chomutovská knihovna {n}")),
+                ("kind", "contributory_organisation"),
+            ]),
+            may: May::Admin,
+            ok: 303,
+        },
+        Row {
             route: "POST /api/v1/users",
             path: "/api/v1/users".into(),
             send: Send::Json(
