@@ -57,6 +57,7 @@ pub struct AppState {
 /// Every domain's registrations with the audit log.
 fn audit_registry() -> audit::registry::Registry {
     let mut registry = audit::registry::Registry::default();
+    auth::register_audit(&mut registry);
     catalog::register_audit(&mut registry);
     strategy::register_audit(&mut registry);
     registry

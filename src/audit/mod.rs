@@ -3,6 +3,7 @@
 //! it, so a changed, inserted or deleted row breaks the chain and
 //! `radnice audit verify` finds it.
 
+pub mod diff;
 pub mod follow;
 pub mod registry;
 pub mod routes;

@@ -51,6 +51,14 @@ impl Registry {
         self.kinds.push(kind);
     }
 
+    /// The registered object types' names, sorted (the log's filter offers
+    /// them).
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.kinds.iter().map(|k| k.name).collect();
+        names.sort_unstable();
+        names
+    }
+
     /// Unregistered types are private.
     pub fn publicity(&self, name: &str) -> Publicity {
         self.kinds

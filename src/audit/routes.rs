@@ -33,20 +33,26 @@ fn rows_for_view(rows: &[store::AuditRow]) -> Vec<serde_json::Value> {
                 "object_type": r.object_type,
                 "object_id": r.object_id,
                 "object_label": r.object_label,
-                "before": r.before_json.as_deref().map(pretty),
-                "after": r.after_json.as_deref().map(pretty),
+                "changes": super::diff::fields(r.before_json.as_deref(), r.after_json.as_deref()),
             })
         })
         .collect()
 }
 
-fn pretty(json: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(json)
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .unwrap_or_else(|_| json.to_string())
-}
-
 const PER_PAGE: i64 = 50;
+
+/// The actions the log's filter offers.
+const ACTIONS: [&str; 9] = [
+    "create",
+    "update",
+    "delete",
+    "publish",
+    "withdraw",
+    "republish",
+    "transition",
+    "harvest",
+    "password_change",
+];
 
 pub(crate) async fn audit_page(page: Page, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
     authorize(&page.identity, Permission::ViewAuditLog)?;
@@ -68,6 +74,8 @@ pub(crate) async fn audit_page(page: Page, q: web::Query<AuditQuery>) -> AppResu
     .await?;
     let mut ctx = page.context();
     ctx.insert("rows", &rows_for_view(&rows));
+    ctx.insert("object_types", &page.state.audit.names());
+    ctx.insert("actions", &ACTIONS);
     ctx.insert("q", &q);
     ctx.insert("page_no", &page_no);
     ctx.insert("more", &more);

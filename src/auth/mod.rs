@@ -94,3 +94,14 @@ pub fn sha256_hex(s: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
 }
+
+/// Accounts and tokens in the audit log: the admin's only.
+pub fn register_audit(audit: &mut crate::audit::registry::Registry) {
+    use crate::audit::registry::{ObjectKind, Publicity};
+    for name in ["user", "api_token"] {
+        audit.register(ObjectKind {
+            name,
+            publicity: Publicity::Private,
+        });
+    }
+}

@@ -74,4 +74,9 @@ pub fn register_audit(audit: &mut Registry) {
         name: "dataset",
         publicity: Publicity::From(store::history_public_since),
     });
+    // Where a harvest reads from (a location may hold credentials).
+    audit.register(ObjectKind {
+        name: "harvest_source",
+        publicity: Publicity::Private,
+    });
 }

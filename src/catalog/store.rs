@@ -429,11 +429,18 @@ pub fn save_record(
         Some(moved) => {
             let mut after = serde_json::to_value(&rec).unwrap_or_default();
             after["transition"] = serde_json::to_value(moved).unwrap_or_default();
+            // Each move is its own action in the log.
+            let action = match (moved.from, moved.to) {
+                ("draft", "published") => "publish",
+                ("published", "withdrawn") => "withdraw",
+                ("withdrawn", "published") => "republish",
+                _ => "transition",
+            };
             audit::record(
                 conn,
                 actor,
                 audit::Entry {
-                    action: "transition",
+                    action,
                     object_type: "dataset",
                     object_id: &id,
                     object_label: &rec.dataset.title_cs,
@@ -443,15 +450,29 @@ pub fn save_record(
             )?;
         }
         None => {
-            audit::store::record_change(
-                conn,
-                actor,
-                "dataset",
-                &id,
-                &rec.dataset.title_cs,
-                existing.as_ref(),
-                Some(&rec),
-            )?;
+            let before = existing.as_ref().and_then(|e| serde_json::to_value(e).ok());
+            let after = serde_json::to_value(&rec).ok();
+            if before != after {
+                // A harvest's writes say so; a curator's are a create or a
+                // change.
+                let action = match (rec.dataset.is_harvested(), &before) {
+                    (true, _) => "harvest",
+                    (false, None) => "create",
+                    (false, Some(_)) => "update",
+                };
+                audit::record(
+                    conn,
+                    actor,
+                    audit::Entry {
+                        action,
+                        object_type: "dataset",
+                        object_id: &id,
+                        object_label: &rec.dataset.title_cs,
+                        before,
+                        after,
+                    },
+                )?;
+            }
         }
     }
     Ok(id)

@@ -223,3 +223,40 @@ async fn a_view_outside_the_process_resumes_from_its_stored_position() {
     let (changes, _) = stored::changes_after(&mut conn, upto, 100).expect("changes");
     assert!(changes.rows.is_empty() && !changes.rebuild);
 }
+
+/// The admin filters the log by a chosen object type and by the action a
+/// move was (publish, withdraw), and reads a change as its fields.
+#[actix_web::test]
+async fn the_admin_filters_by_object_type_and_move_and_reads_field_changes() {
+    let app = TestApp::start().await;
+    let admin = app.signed_in("admin@chomutov.test", &[Role::Admin]).await;
+    let api = crate::catalog::curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"]);
+    api.post(
+        "/api/v1/datasets/parkoviste/withdraw",
+        &serde_json::json!({"reason": "Zrušeno."}),
+    )
+    .await
+    .expect(200);
+    let page = admin.page("/admin/audit").await.expect(200);
+    for (value, label) in [
+        ("dataset", "datová sada"),
+        ("user", "uživatel"),
+        ("publisher", "poskytovatel"),
+    ] {
+        assert!(
+            page.contains(&format!("<option value=\"{value}\">{label}</option>")),
+            "{value}"
+        );
+    }
+    let withdrawn = admin
+        .page("/admin/audit?object_type=dataset&action=withdraw")
+        .await
+        .expect(200);
+    assert!(withdrawn.contains("Parkoviště") && withdrawn.contains("<td>zrušení zveřejnění</td>"));
+    assert!(withdrawn.contains("<td><code>status</code></td><td class=\"wrap\">published</td><td class=\"wrap\">withdrawn</td>"), "{}", withdrawn.body);
+    let none = admin
+        .page("/admin/audit?object_type=dataset&action=publish")
+        .await
+        .expect(200);
+    assert!(!none.contains("Parkoviště"));
+}

@@ -555,7 +555,13 @@ async fn a_curator_creates_publishes_and_withdraws_a_dataset_through_the_api() {
     );
     assert!(!hist.contains("vytvoření"), "{hist}");
     assert!(!hist.contains("kurator@chomutov.test"), "{hist}");
-    assert!(hist.contains("změna stavu") && hist.contains("Data přešla do pasportu zeleně."));
+    // Each move is its own action, and a change shows its fields.
+    assert!(hist.contains("<td>zveřejnění</td>") && hist.contains("<td>zrušení zveřejnění</td>"));
+    assert!(hist.contains("Data přešla do pasportu zeleně."));
+    assert!(
+        hist.contains("<td><code>title_cs</code></td><td class=\"wrap\">Stromy ve správě města</td><td class=\"wrap\">Stromy ve správě statutárního města</td>"),
+        "{hist}"
+    );
     let report = radnice::audit::verify(&mut app.conn()).expect("verify");
     assert!(report.ok());
 }
