@@ -64,6 +64,9 @@ impl Interner {
 struct Entry {
     /// Czech collation key of the title (see `sort_key`), then the id.
     key: Box<str>,
+    /// The same of the English title (the Czech one where there is none),
+    /// for the English list's order.
+    key_en: Box<str>,
     id: Box<str>,
     /// Where its values start in the index's arena: every dimension's,
     /// each sorted and without repeats, dimension `d` ending at `ends[d]`.
@@ -104,6 +107,9 @@ struct Index {
     concepts: HashMap<String, (String, String)>,
     /// Each value's entries, made on the first query after a change.
     postings: std::sync::OnceLock<Postings>,
+    /// Entry positions in the English list's order, made on the first
+    /// English query after a change.
+    en_order: std::sync::OnceLock<Vec<u32>>,
 }
 
 /// For every dimension and value, the positions of the entries that have
@@ -181,6 +187,7 @@ pub struct ListPage {
 struct Row {
     id: String,
     title_cs: String,
+    title_en: Option<String>,
     publisher_id: String,
     themes: Vec<String>,
     formats: Vec<String>,
@@ -226,7 +233,7 @@ impl Listing {
                 index.insert(row);
             }
             index.compact();
-            index.postings = Default::default();
+            index.invalidate();
             Ok(())
         })
     }
@@ -242,10 +249,23 @@ impl Listing {
         page: i64,
         per_page: i64,
     ) -> QueryResult<ListPage> {
+        self.page_in(conn, filter, page, per_page, false)
+    }
+
+    /// `page` in the English list's order (by English title) when
+    /// `english`.
+    pub fn page_in(
+        &self,
+        conn: &mut DbConnection,
+        filter: &DatasetFilter,
+        page: i64,
+        per_page: i64,
+        english: bool,
+    ) -> QueryResult<ListPage> {
         self.catch_up(conn)?;
         let (ids, total, facets) = {
             let index = self.index.read().unwrap_or_else(|p| p.into_inner());
-            index.query(filter, page, per_page)
+            index.query(filter, page, per_page, english)
         };
         let items = summaries(conn, &ids, self)?;
         let labels = {
@@ -273,7 +293,7 @@ impl Listing {
     ) -> QueryResult<(i64, Facets)> {
         self.catch_up(conn)?;
         let index = self.index.read().unwrap_or_else(|p| p.into_inner());
-        let (_, total, facets) = index.query(filter, 1, 1);
+        let (_, total, facets) = index.query(filter, 1, 1, false);
         Ok((total, facets))
     }
 
@@ -407,10 +427,18 @@ impl Index {
         }
         Entry {
             key: sort_key(&r.title_cs).into_boxed_str(),
+            key_en: sort_key(r.title_en.as_deref().unwrap_or(&r.title_cs)).into_boxed_str(),
             id: r.id.into_boxed_str(),
             start: begin as u32,
             ends,
         }
+    }
+
+    /// Forgets what is made from the entries on the first query after a
+    /// change (postings, the English order).
+    fn invalidate(&mut self) {
+        self.postings = Default::default();
+        self.en_order = Default::default();
     }
 
     fn position(&self, key: &str, id: &str) -> Result<usize, usize> {
@@ -458,7 +486,20 @@ impl Index {
         filter: &DatasetFilter,
         page: i64,
         per_page: i64,
+        english: bool,
     ) -> (Vec<String>, i64, Facets) {
+        // The English list is ordered by the English titles: the positions
+        // in that order, made once after a change.
+        let en_order = english.then(|| {
+            self.en_order.get_or_init(|| {
+                let mut order: Vec<u32> = (0..self.entries.len() as u32).collect();
+                order.sort_by(|&a, &b| {
+                    let (a, b) = (&self.entries[a as usize], &self.entries[b as usize]);
+                    (&a.key_en, &a.id).cmp(&(&b.key_en, &b.id))
+                });
+                order
+            })
+        });
         // A value nobody has matches nothing (u32::MAX is never an id).
         let wanted = |dim: usize, value: Option<&str>| {
             value.map(|v| self.terms[dim].get(v).unwrap_or(u32::MAX))
@@ -488,8 +529,21 @@ impl Index {
             .filter_map(|(d, w)| w.map(|w| (d, w)))
             .collect();
         if filters.is_empty() {
-            let ids = self.entries.iter().skip(first).take(per_page);
-            let page_ids = ids.map(|e| e.id.to_string()).collect();
+            let page_ids = match en_order {
+                Some(order) => order
+                    .iter()
+                    .skip(first)
+                    .take(per_page)
+                    .map(|&i| self.entries[i as usize].id.to_string())
+                    .collect(),
+                None => self
+                    .entries
+                    .iter()
+                    .skip(first)
+                    .take(per_page)
+                    .map(|e| e.id.to_string())
+                    .collect(),
+            };
             let counts = std::array::from_fn(|d| postings.counts(d));
             return (
                 page_ids,
@@ -518,11 +572,21 @@ impl Index {
             .collect();
         let all = all_but(None);
         let total: usize = all.iter().map(|w| w.count_ones() as usize).sum();
-        let page_ids = ones(&all)
-            .skip(first)
-            .take(per_page)
-            .map(|i| self.entries[i].id.to_string())
-            .collect();
+        let page_ids = match en_order {
+            Some(order) => order
+                .iter()
+                .map(|&i| i as usize)
+                .filter(|&i| all[i / 64] & (1 << (i % 64)) != 0)
+                .skip(first)
+                .take(per_page)
+                .map(|i| self.entries[i].id.to_string())
+                .collect(),
+            None => ones(&all)
+                .skip(first)
+                .take(per_page)
+                .map(|i| self.entries[i].id.to_string())
+                .collect(),
+        };
         self.count_over(&all, &unfiltered, postings, &mut counts);
         // A filtered dimension is counted over what the other filters let
         // through: with one filter, the whole catalog.
@@ -702,7 +766,12 @@ fn rows(conn: &mut DbConnection, of: RowsOf<'_>) -> QueryResult<Vec<Row>> {
     };
     let mut base = datasets::table
         .filter(datasets::status.eq("published"))
-        .select((datasets::id, datasets::title_cs, datasets::publisher_id))
+        .select((
+            datasets::id,
+            datasets::title_cs,
+            datasets::title_en,
+            datasets::publisher_id,
+        ))
         .into_boxed::<Backend>();
     let mut themes = dataset_themes::table
         .select((dataset_themes::dataset_id, dataset_themes::iri))
@@ -731,18 +800,19 @@ fn rows(conn: &mut DbConnection, of: RowsOf<'_>) -> QueryResult<Vec<Row>> {
             dists = dists.filter(distributions::dataset_id.eq_any(ids.to_vec()));
         }
     }
-    let base: Vec<(String, String, String)> = base.load(conn)?;
+    let base: Vec<(String, String, Option<String>, String)> = base.load(conn)?;
     let themes: Vec<(String, String)> = themes.load(conn)?;
     let keywords: Vec<(String, String)> = keywords.load(conn)?;
     let dists: Vec<(String, String, Option<String>)> = dists.load(conn)?;
     let mut by_id: HashMap<String, Row> = base
         .into_iter()
-        .map(|(id, title_cs, publisher_id)| {
+        .map(|(id, title_cs, title_en, publisher_id)| {
             (
                 id.clone(),
                 Row {
                     id,
                     title_cs,
+                    title_en,
                     publisher_id,
                     themes: Vec::new(),
                     formats: Vec::new(),
@@ -869,9 +939,16 @@ mod tests {
                 )
             })
             .collect();
+        // Every third dataset has an English title, ordered otherwise than
+        // its Czech one.
+        let english_title = |id: &str| {
+            let n: usize = id[2..].parse().unwrap_or(0);
+            (n % 3 == 0).then(|| format!("Set {}", 999 - n % 500))
+        };
         let row = |r: &(String, String, [Vec<String>; 4])| Row {
             id: r.0.clone(),
             title_cs: r.1.clone(),
+            title_en: english_title(&r.0),
             publisher_id: "p".into(),
             themes: r.2[0].clone(),
             formats: r.2[1].clone(),
@@ -888,10 +965,15 @@ mod tests {
                 for r in rows.drain(..100) {
                     index.remove(&r.0);
                 }
-                index.postings = Default::default();
+                index.invalidate();
             }
             let mut sorted = rows.clone();
             sorted.sort_by(|a, b| (sort_key(&a.1), &a.0).cmp(&(sort_key(&b.1), &b.0)));
+            let en_key = |r: &(String, String, [Vec<String>; 4])| {
+                sort_key(&english_title(&r.0).unwrap_or_else(|| r.1.clone()))
+            };
+            let mut sorted_en = rows.clone();
+            sorted_en.sort_by(|a, b| (en_key(a), &a.0).cmp(&(en_key(b), &b.0)));
             for _ in 0..80 {
                 let mut want: [Option<String>; 4] = Default::default();
                 for (d, w) in want.iter_mut().enumerate() {
@@ -913,8 +995,9 @@ mod tests {
                     })
                 };
                 let page = rng.random_range(1..4);
-                let (ids, total, facets) = index.query(&filter, page, 20);
-                let matching: Vec<&String> = sorted
+                let english = rng.random_bool(0.5);
+                let (ids, total, facets) = index.query(&filter, page, 20, english);
+                let matching: Vec<&String> = if english { &sorted_en } else { &sorted }
                     .iter()
                     .filter(|r| passes(r, None))
                     .map(|r| &r.0)

@@ -91,8 +91,9 @@ pub(crate) async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppRe
     let page_no = q.page()?;
     let f = filter.clone();
     let state = page.state.clone();
+    let english = page.lang == Lang::En;
     let list = crate::db::run(&page.state.pool, move |c| {
-        state.listing.page(c, &f, page_no, PER_PAGE)
+        state.listing.page_in(c, &f, page_no, PER_PAGE, english)
     })
     .await?;
     let (items, total, facets) = (&list.items, list.total, &list.facets);

@@ -1116,3 +1116,30 @@ async fn an_admin_creates_a_publisher_and_chooses_its_curators() {
     let report = radnice::audit::verify(&mut app.conn()).expect("verify");
     assert!(report.ok());
 }
+
+/// In English the list is ordered by the English titles.
+#[actix_web::test]
+async fn the_english_list_is_ordered_by_english_titles() {
+    let app = TestApp::start().await;
+    let c = app.client();
+    c.get("/lang/en?next=/").await;
+    let page = c.page("/datasets").await.expect(200);
+    let titles: Vec<String> = page
+        .body
+        .split("<article class=\"dataset-item\">")
+        .skip(1)
+        .filter_map(|a| {
+            let start = a.find("\">")? + 2;
+            let end = a[start..].find("</a>")? + start;
+            Some(a[start..end].to_string())
+        })
+        .collect();
+    assert_eq!(titles.len(), 10, "{titles:?}");
+    let mut sorted = titles.clone();
+    sorted.sort_by_key(|t| t.to_lowercase());
+    assert_eq!(titles, sorted);
+    assert!(
+        titles.iter().any(|t| t == "Urban greenery register"),
+        "{titles:?}"
+    );
+}
