@@ -943,7 +943,8 @@ mod tests {
         // its Czech one.
         let english_title = |id: &str| {
             let n: usize = id[2..].parse().unwrap_or(0);
-            (n % 3 == 0).then(|| format!("Set {}", 999 - n % 500))
+            n.is_multiple_of(3)
+                .then(|| format!("Set {}", 999 - n % 500))
         };
         let row = |r: &(String, String, [Vec<String>; 4])| Row {
             id: r.0.clone(),
