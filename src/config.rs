@@ -41,6 +41,13 @@ pub struct Config {
     /// Private address blocks that user-given URLs may still reach (an
     /// intranet catalog); public addresses always may.
     pub fetch_allow: Vec<crate::fetch::Cidr>,
+    /// Where mail goes out (`crate::mail`): `smtp://host:port` (plain, a
+    /// local relay), `smtp+starttls://user:pass@host:587` or
+    /// `smtps://user:pass@host:465`; none: no mail is sent and what would
+    /// be mailed is shown to the admin instead.
+    pub smtp_url: Option<String>,
+    /// The sender of the portal's mail.
+    pub mail_from: String,
 }
 
 /// The keys a config file may hold; all optional.
@@ -65,6 +72,8 @@ struct FileConfig {
     sparql_max_computed: Option<usize>,
     sparql_max_output: Option<usize>,
     fetch_allow: Option<Vec<String>>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
 }
 
 /// What the command line says; `None` leaves the lower layers in force.
@@ -116,6 +125,21 @@ impl Config {
         let database_url = env_nonempty("DATABASE_URL").or(file.database_url);
         let meili_url = env_nonempty("MEILI_URL").or(file.meili_url);
         let meili_key = env_nonempty("MEILI_KEY").or(file.meili_key);
+        let smtp_url = env_nonempty("RADNICE_SMTP_URL").or(file.smtp_url);
+        if let Some(u) = &smtp_url {
+            crate::mail::Relay::parse(u).map_err(|e| format!("RADNICE_SMTP_URL: {e}"))?;
+        }
+        let mail_from = env_nonempty("RADNICE_MAIL_FROM")
+            .or(file.mail_from)
+            .unwrap_or_else(|| {
+                format!(
+                    "Radnice <noreply@{}>",
+                    base_url.host_str().unwrap_or("localhost")
+                )
+            });
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(format!("RADNICE_MAIL_FROM {mail_from:?} is not an address"));
+        }
         let body_limit = match env_nonempty("RADNICE_BODY_LIMIT") {
             Some(v) => v
                 .parse()
@@ -203,6 +227,8 @@ impl Config {
             database_url,
             meili_url,
             meili_key,
+            smtp_url,
+            mail_from,
             body_limit,
             session_hours,
             login_attempts_per_minute,

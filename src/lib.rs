@@ -13,6 +13,7 @@ pub mod fetch;
 pub mod home;
 pub mod legal;
 pub mod lifecycle;
+pub mod mail;
 pub mod routes;
 pub mod seed;
 pub mod strategy;

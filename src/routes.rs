@@ -37,6 +37,10 @@ pub mod paths {
     pub const TOKEN_REVOKE: &str = "/account/tokens/{id:[0-9a-f-]+}/revoke";
     pub const USERS: &str = "/admin/users";
     pub const USER: &str = "/admin/users/{id:[0-9a-f-]+}";
+    pub const USER_PASSWORD: &str = "/admin/users/{id:[0-9a-f-]+}/password";
+    pub const USER_RESET: &str = "/admin/users/{id:[0-9a-f-]+}/reset-link";
+    /// A one-time link to set a new password (anonymous by design).
+    pub const RESET: &str = "/password-reset/{secret:[0-9a-f]{64}}";
     pub const API_ME: &str = "/api/v1/me";
     pub const API_USERS: &str = "/api/v1/users";
 
@@ -77,6 +81,9 @@ pub fn table(cfg: &mut ServiceConfig) {
             .service(resource(TOKEN_REVOKE).post(revoke_token))
             .service(resource(USERS).get(users_page).post(create_user))
             .service(resource(USER).get(user_page).post(update_user))
+            .service(resource(USER_PASSWORD).post(admin_set_password))
+            .service(resource(USER_RESET).post(admin_reset_link))
+            .service(resource(RESET).get(reset_form).post(reset_password))
             .service(resource(SECURITY).get(security_page))
             .service(resource(API_ME).get(api_me))
             .service(resource(API_USERS).get(api_users).post(api_create_user));

@@ -29,13 +29,14 @@ fi
 # the test finds in ../shared/standards/dcat-ap-3.0.1 or $RADNICE_DCAT_AP_SHAPES.
 # jsonschema validates the LKOD documents against the DCAT-AP-CZ schemas in
 # ../shared/standards/dcat-ap-cz-2024-05-28 or $RADNICE_DCAT_AP_CZ.
-if ! command -v pyshacl >/dev/null || ! python3 -c "import jsonschema, referencing" 2>/dev/null; then
-  echo "== installing pyshacl and jsonschema (PyPI)"
+# aiosmtpd is the SMTP sink the mail tests send to (a real SMTP server).
+if ! command -v pyshacl >/dev/null || ! python3 -c "import jsonschema, referencing, aiosmtpd" 2>/dev/null; then
+  echo "== installing pyshacl, jsonschema and aiosmtpd (PyPI)"
   if ! python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-      pyshacl==0.40.1 jsonschema==4.26.0; then
+      pyshacl==0.40.1 jsonschema==4.26.0 aiosmtpd==1.4.6; then
     # Under CI a missing tool fails the run here, not as a skipped test.
-    [ "$ci" = true ] && { echo "!! pyshacl or jsonschema could not be installed"; exit 1; }
-    echo "!! pyshacl or jsonschema could not be installed: their tests will say NOT RUN"
+    [ "$ci" = true ] && { echo "!! pyshacl, jsonschema or aiosmtpd could not be installed"; exit 1; }
+    echo "!! pyshacl, jsonschema or aiosmtpd could not be installed: their tests will say NOT RUN"
   fi
 fi
 if [ ! -f node_modules/axe-core/axe.min.js ]; then

@@ -42,7 +42,7 @@ fn rows_for_view(rows: &[store::AuditRow]) -> Vec<serde_json::Value> {
 const PER_PAGE: i64 = 50;
 
 /// The actions the log's filter offers.
-const ACTIONS: [&str; 9] = [
+const ACTIONS: [&str; 10] = [
     "create",
     "update",
     "delete",
@@ -52,6 +52,7 @@ const ACTIONS: [&str; 9] = [
     "transition",
     "harvest",
     "password_change",
+    "password_reset_link",
 ];
 
 pub(crate) async fn audit_page(page: Page, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {

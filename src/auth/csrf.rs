@@ -32,6 +32,9 @@ use crate::error::AppError;
 
 pub const COOKIE: &str = "radnice_csrf";
 pub const FIELD: &str = "csrf_token";
+/// Reset links' forms are sent by someone not signed in, as the login is;
+/// the double-submit token guards them the same way.
+const RESET_PREFIX: &str = "/password-reset/";
 pub const HEADER: &str = "x-csrf-token";
 /// The one form an anonymous visitor sends.
 const LOGIN: &str = "/login";
@@ -180,9 +183,10 @@ where
             let Some(expected) = expected(&req) else {
                 return service.call(req).await.map(|r| r.map_into_boxed_body());
             };
-            // Every write but the login is a signed-in user's: an anonymous
-            // one is refused before a byte of its body is read.
-            if req.path() != LOGIN {
+            // Every write but the login and a reset link's form is a
+            // signed-in user's: an anonymous one is refused before a byte of
+            // its body is read.
+            if req.path() != LOGIN && !req.path().starts_with(RESET_PREFIX) {
                 let identity =
                     match super::Identity::from_request(req.request(), &mut Payload::None).await {
                         Ok(identity) => identity,

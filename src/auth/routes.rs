@@ -316,6 +316,25 @@ pub(crate) async fn render_user(
     submitted: Option<(&[Role], &[String])>,
     errors: &[FieldError],
 ) -> AppResult<HttpResponse> {
+    render_user_with(page, id, submitted, errors, None).await
+}
+
+/// What the admin is shown once after asking for a reset link that could
+/// not be mailed: the link itself, and why it was not sent.
+#[derive(serde::Serialize)]
+pub(crate) struct ResetShown {
+    link: String,
+    /// `None`: no SMTP relay is configured; else the sending error.
+    failure: Option<String>,
+}
+
+async fn render_user_with(
+    page: &Page,
+    id: String,
+    submitted: Option<(&[Role], &[String])>,
+    errors: &[FieldError],
+    reset: Option<ResetShown>,
+) -> AppResult<HttpResponse> {
     let user = crate::db::run(&page.state.pool, move |c| {
         match store::find_by_id(c, &id)? {
             Some(u) => store::view(c, &u).map(Some),
@@ -330,6 +349,7 @@ pub(crate) async fn render_user(
     ctx.insert("publishers", &publisher_options(page, publishers).await?);
     ctx.insert("subject", &user);
     ctx.insert("errors", &field_map(page, errors));
+    ctx.insert("reset", &reset);
     page.render_status(form_status(errors), "auth/user.html", &ctx)
 }
 
@@ -401,7 +421,13 @@ pub(crate) async fn account_page(
 ) -> AppResult<HttpResponse> {
     let user = authorize(&page.identity, Permission::ManageOwnAccount)?;
     let uid = user.id.clone();
-    let tokens = crate::db::run(&page.state.pool, move |c| store::tokens_of(c, &uid)).await?;
+    let (tokens, changed) = crate::db::run(&page.state.pool, move |c| {
+        Ok::<_, diesel::result::Error>((
+            store::tokens_of(c, &uid)?,
+            store::password_changed_at(c, &uid)?,
+        ))
+    })
+    .await?;
     let tokens: Vec<serde_json::Value> = tokens
         .iter()
         .map(|t| {
@@ -416,6 +442,10 @@ pub(crate) async fn account_page(
         .collect();
     let mut ctx = page.context();
     ctx.insert("tokens", &tokens);
+    ctx.insert(
+        "password_changed",
+        &changed.as_ref().map(crate::web::local_time),
+    );
     ctx.insert("new_token", &new_token);
     ctx.insert("errors", &field_map(page, errors));
     page.render_status(form_status(errors), "auth/account.html", &ctx)
@@ -700,4 +730,158 @@ pub(crate) async fn api_create_user(
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/users/{}", created.id)))
         .json(created))
+}
+
+// --- passwords an admin sets or a link resets -----------------------------
+
+#[derive(Deserialize)]
+pub struct NewPasswordForm {
+    #[serde(default)]
+    new_password: String,
+}
+
+/// The admin sets a user's password (a user who forgot theirs and cannot
+/// get mail); the user's sessions end.
+pub(crate) async fn admin_set_password(
+    page: Page,
+    id: web::Path<String>,
+    form: Form<NewPasswordForm>,
+) -> AppResult<HttpResponse> {
+    let admin = authorize(&page.identity, Permission::ManageUsers)?.clone();
+    let id = id.into_inner();
+    if let Err(key) = password::check_strength(&form.new_password) {
+        let errors = [FieldError::new("new_password", key)];
+        return render_user(&page, id, None, &errors).await;
+    }
+    let hash = password::hash_off_executor(&form.new_password).await?;
+    let uid = id.clone();
+    crate::db::run(&page.state.pool, move |c| {
+        store::set_password(
+            c,
+            &admin.actor(),
+            &uid,
+            store::PasswordChange {
+                password_hash: &hash,
+                keep_session: None,
+                revoke_tokens: false,
+            },
+        )
+        .map_err(user_error)
+    })
+    .await?;
+    Ok(page.see_other_saying(&format!("/admin/users/{id}"), "flash_password_set"))
+}
+
+/// The admin sends the user a one-time link to set a new password: by mail
+/// when a relay is configured, else shown to the admin once to pass on.
+pub(crate) async fn admin_reset_link(page: Page, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let admin = authorize(&page.identity, Permission::ManageUsers)?.clone();
+    let id = id.into_inner();
+    let uid = id.clone();
+    let (secret, email) = crate::db::run(&page.state.pool, move |c| {
+        let user = store::find_by_id(c, &uid)?.ok_or(AppError::NotFound)?;
+        let secret = store::create_reset(c, &admin.actor(), &uid).map_err(user_error)?;
+        Ok::<_, AppError>((secret, user.email))
+    })
+    .await?;
+    let link = format!("{}/password-reset/{secret}", page.state.config.base());
+    let mail = crate::mail::Mail {
+        to: email,
+        subject: page.t("reset_mail_subject").to_string(),
+        body: page
+            .t("reset_mail_body")
+            .replace("{link}", &link)
+            .replace("{hours}", &store::RESET_HOURS.to_string()),
+    };
+    let config = page.state.config.clone();
+    let sent = web::block(move || crate::mail::send(&config, &mail)).await?;
+    match sent {
+        Ok(true) => Ok(page.see_other_saying(&format!("/admin/users/{id}"), "flash_reset_sent")),
+        Ok(false) => {
+            let shown = ResetShown {
+                link,
+                failure: None,
+            };
+            render_user_with(&page, id, None, &[], Some(shown)).await
+        }
+        Err(e) => {
+            log::warn!("a reset link could not be mailed: {e:#}");
+            let shown = ResetShown {
+                link,
+                failure: Some(format!("{e:#}")),
+            };
+            render_user_with(&page, id, None, &[], Some(shown)).await
+        }
+    }
+}
+
+fn user_error(e: store::UserError) -> AppError {
+    match e {
+        store::UserError::NotFound => AppError::NotFound,
+        other => AppError::Internal(anyhow::anyhow!("{other}")),
+    }
+}
+
+/// The page a reset link opens: a form for the new password, or why the
+/// link does not work (410: spent, expired or never given).
+pub(crate) async fn reset_form(page: Page, secret: web::Path<String>) -> AppResult<HttpResponse> {
+    let secret = secret.into_inner();
+    let s = secret.clone();
+    let user = crate::db::run(&page.state.pool, move |c| store::reset_user(c, &s)).await?;
+    render_reset(&page, &secret, user.is_some(), &[])
+}
+
+fn render_reset(
+    page: &Page,
+    secret: &str,
+    works: bool,
+    errors: &[FieldError],
+) -> AppResult<HttpResponse> {
+    let mut ctx = page.context();
+    ctx.insert("secret", secret);
+    ctx.insert("works", &works);
+    ctx.insert("errors", &field_map(page, errors));
+    let status = if !works {
+        actix_web::http::StatusCode::GONE
+    } else {
+        form_status(errors)
+    };
+    page.render_status(status, "auth/reset.html", &ctx)
+}
+
+pub(crate) async fn reset_password(
+    req: HttpRequest,
+    page: Page,
+    secret: web::Path<String>,
+    form: Form<NewPasswordForm>,
+) -> AppResult<HttpResponse> {
+    let secret = secret.into_inner();
+    if let Err(key) = password::check_strength(&form.new_password) {
+        let errors = [FieldError::new("new_password", key)];
+        return render_reset(&page, &secret, true, &errors);
+    }
+    let hash = password::hash_off_executor(&form.new_password).await?;
+    let s = secret.clone();
+    let ip = crate::web::request_ip(&req);
+    let done = crate::db::run(&page.state.pool, move |c| {
+        let user = store::use_reset(c, &s, &hash).map_err(user_error)?;
+        if let Some(u) = &user {
+            security_log::record(
+                c,
+                Kind::PasswordChanged,
+                security_log::Who {
+                    user_id: Some(&u.id),
+                    account: &u.email,
+                    ip: &ip,
+                },
+                Some("reset link"),
+            )?;
+        }
+        Ok::<_, AppError>(user.is_some())
+    })
+    .await?;
+    if !done {
+        return render_reset(&page, &secret, false, &[]);
+    }
+    Ok(page.see_other_saying("/login", "flash_password_reset_done"))
 }

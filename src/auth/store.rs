@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use super::Role;
 use crate::audit::{self, Actor};
-use crate::db::schema::{api_tokens, publishers, sessions, user_publishers, user_roles, users};
+use crate::db::schema::{
+    api_tokens, password_resets, publishers, sessions, user_publishers, user_roles, users,
+};
 use crate::db::{DbConnection, new_id, now};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -399,6 +401,115 @@ pub fn set_password(
         )?;
         Ok(())
     })
+}
+
+// --- password resets ------------------------------------------------------
+
+/// How long a reset link works.
+pub const RESET_HOURS: i64 = 24;
+
+/// A one-time link for the user to set a new password: answers the secret
+/// (which goes into the link, once) and stores only its hash. Earlier links
+/// of the user stop working. Audited on the user, without the secret.
+pub fn create_reset(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user_id: &str,
+) -> Result<String, UserError> {
+    audit::write_tx(conn, |c| {
+        let row = find_by_id(c, user_id)?.ok_or(UserError::NotFound)?;
+        diesel::update(
+            password_resets::table
+                .filter(password_resets::user_id.eq(user_id))
+                .filter(password_resets::used_at.is_null()),
+        )
+        .set(password_resets::used_at.eq(Some(now())))
+        .execute(c)?;
+        let secret = super::random_secret();
+        diesel::insert_into(password_resets::table)
+            .values((
+                password_resets::id.eq(super::sha256_hex(&secret)),
+                password_resets::user_id.eq(user_id),
+                password_resets::created_at.eq(now()),
+                password_resets::expires_at.eq(now() + chrono::Duration::hours(RESET_HOURS)),
+            ))
+            .execute(c)?;
+        audit::record(
+            c,
+            actor,
+            audit::Entry {
+                action: "password_reset_link",
+                object_type: "user",
+                object_id: user_id,
+                object_label: &row.email,
+                before: None,
+                after: None,
+            },
+        )?;
+        Ok(secret)
+    })
+}
+
+/// The active user a reset link (still unused and unexpired) is for.
+pub fn reset_user(conn: &mut DbConnection, secret: &str) -> QueryResult<Option<UserRow>> {
+    let found: Option<String> = password_resets::table
+        .filter(password_resets::id.eq(super::sha256_hex(secret)))
+        .filter(password_resets::used_at.is_null())
+        .filter(password_resets::expires_at.gt(now()))
+        .select(password_resets::user_id)
+        .first(conn)
+        .optional()?;
+    Ok(match found {
+        Some(id) => find_by_id(conn, &id)?.filter(|u| u.active),
+        None => None,
+    })
+}
+
+/// Spends the link and sets the password (every session of the user ends);
+/// `Ok(None)` when the link does not work (any more).
+pub fn use_reset(
+    conn: &mut DbConnection,
+    secret: &str,
+    password_hash: &str,
+) -> Result<Option<UserRow>, UserError> {
+    audit::write_tx(conn, |c| {
+        let Some(user) = reset_user(c, secret)? else {
+            return Ok(None);
+        };
+        diesel::update(password_resets::table.find(super::sha256_hex(secret)))
+            .set(password_resets::used_at.eq(Some(now())))
+            .execute(c)?;
+        set_password(
+            c,
+            &Actor {
+                id: Some(user.id.clone()),
+                label: user.email.clone(),
+            },
+            &user.id,
+            PasswordChange {
+                password_hash,
+                keep_session: None,
+                revoke_tokens: false,
+            },
+        )?;
+        Ok(Some(user))
+    })
+}
+
+/// When the user's password last changed (by themselves, an admin or a
+/// reset link), from the audit log; `None` if never since the account was
+/// made.
+pub fn password_changed_at(
+    conn: &mut DbConnection,
+    user_id: &str,
+) -> QueryResult<Option<chrono::NaiveDateTime>> {
+    use crate::db::schema::audit_log;
+    audit_log::table
+        .filter(audit_log::object_type.eq("user"))
+        .filter(audit_log::object_id.eq(user_id))
+        .filter(audit_log::action.eq("password_change"))
+        .select(diesel::dsl::max(audit_log::at))
+        .first(conn)
 }
 
 // --- sessions -------------------------------------------------------------

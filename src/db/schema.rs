@@ -19,6 +19,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (id) {
+        id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Text,
         user_id -> Text,
@@ -251,6 +261,7 @@ diesel::table! {
 
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(goals -> strategies (strategy_id));
 diesel::joinable!(measures -> goals (goal_id));
@@ -285,6 +296,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_roles,
     sessions,
+    password_resets,
     api_tokens,
     audit_log,
     audit_head,

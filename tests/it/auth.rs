@@ -425,3 +425,122 @@ async fn the_security_log_forgets_events_older_than_it_keeps_them() {
     assert!(!ids.contains(&"stara".to_string()), "{ids:?}");
     assert!(ids.contains(&"nedavna".to_string()), "{ids:?}");
 }
+
+/// An admin sends a user who forgot the password a one-time link by mail
+/// (to a real SMTP server); the link sets a new password once, ends the
+/// user's sessions, and then no longer works; the account page says when
+/// the password changed.
+#[actix_web::test]
+async fn a_reset_link_by_mail_sets_a_new_password_once() {
+    let Some(sink) = crate::support::smtp::Sink::start() else {
+        return;
+    };
+    let url = sink.url();
+    let app = TestApp::start_with(|c| c.smtp_url = Some(url)).await;
+    let admin = app.signed_in(ADMIN, &[Role::Admin]).await;
+    let user = app.person("zapomnel@chomutov.test", &[Role::Curator], &[]);
+    let old_session = app.browser_of(&user).await;
+    admin
+        .submit(&format!("/admin/users/{}/reset-link", user.id), &[])
+        .await
+        .expect(303);
+    let page = admin.page(&format!("/admin/users/{}", user.id)).await;
+    assert!(page.contains("Odkaz pro obnovení hesla je odeslaný e-mailem."));
+    assert!(
+        !page.contains("/password-reset/"),
+        "a mailed link is not shown"
+    );
+
+    let mut mail = Vec::new();
+    for _ in 0..50 {
+        mail = sink.messages();
+        if !mail.is_empty() {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(mail.len(), 1, "one message");
+    let message = mail[0].replace("=\r\n", "").replace("=\n", "");
+    assert!(message.contains("To: zapomnel@chomutov.test"), "{message}");
+    let at = message.find("/password-reset/").expect("the link") + "/password-reset/".len();
+    let secret: String = message[at..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(secret.len(), 64, "{message}");
+    let path = format!("/password-reset/{secret}");
+
+    // The person who got it, not signed in.
+    let visitor = app.client();
+    visitor.page(&path).await.expect(200);
+    visitor
+        .submit_with(
+            &path,
+            &[("new_password", "nove-heslo-po-resetu")],
+            Csrf::None,
+        )
+        .await
+        .expect(403);
+    visitor
+        .submit(&path, &[("new_password", "kratke")])
+        .await
+        .expect(422);
+    let done = visitor
+        .submit(&path, &[("new_password", "nove-heslo-po-resetu")])
+        .await
+        .expect(303);
+    assert_eq!(done.location(), "/login");
+    visitor.login(&user.email, "nove-heslo-po-resetu").await;
+    app.client()
+        .try_login(&user.email, PASSWORD)
+        .await
+        .expect(401);
+    old_session.page("/account").await.expect(303);
+    // Spent.
+    app.client().page(&path).await.expect(410);
+    let account = visitor.page("/account").await.expect(200);
+    assert!(
+        account.contains("Heslo naposledy změněno: <time>"),
+        "{}",
+        account.body
+    );
+}
+
+/// Without a mail relay the admin is shown the link once; an expired link
+/// does not work; the admin can also set a password directly.
+#[actix_web::test]
+async fn without_mail_the_admin_passes_the_link_on_and_links_expire() {
+    let app = TestApp::start().await;
+    let admin = app.signed_in(ADMIN, &[Role::Admin]).await;
+    let user = app.person("u@chomutov.test", &[Role::Curator], &[]);
+    let page = admin
+        .submit(&format!("/admin/users/{}/reset-link", user.id), &[])
+        .await
+        .expect(200);
+    assert!(page.contains("Odesílání pošty není nastavené"));
+    let at = page.body.find("/password-reset/").expect("the link shown") + "/password-reset/".len();
+    let secret: String = page.body[at..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    {
+        use diesel::prelude::*;
+        use radnice::db::schema::password_resets;
+        diesel::update(password_resets::table)
+            .set(password_resets::expires_at.eq(radnice::db::now() - chrono::Duration::minutes(1)))
+            .execute(&mut *app.conn())
+            .expect("expire");
+    }
+    app.client()
+        .page(&format!("/password-reset/{secret}"))
+        .await
+        .expect(410);
+    admin
+        .submit(
+            &format!("/admin/users/{}/password", user.id),
+            &[("new_password", "heslo-od-spravce-1")],
+        )
+        .await
+        .expect(303);
+    app.client().login(&user.email, "heslo-od-spravce-1").await;
+}

@@ -197,8 +197,9 @@ impl Objects {
     }
 }
 
-/// Every unsafe route but the login (anonymous by design, CSRF-checked in
-/// its own tests) and the SPARQL endpoint (a query sent by POST).
+/// Every unsafe route but the login and a reset link's form (anonymous by
+/// design, CSRF-checked in their own tests) and the SPARQL endpoint (a query
+/// sent by POST).
 fn rows(o: &Objects) -> Vec<Row> {
     let n = o.n;
     let dataset_form = |title: String, slug: Option<String>| {
@@ -267,6 +268,21 @@ fn rows(o: &Objects) -> Vec<Row> {
             ]),
             may: May::Admin,
             ok: 303,
+        },
+        Row {
+            route: "POST /admin/users/{id}/password",
+            path: format!("/admin/users/{}/password", o.target),
+            send: form(&[("new_password", "nove-dlouhe-heslo-1")]),
+            may: May::Admin,
+            ok: 303,
+        },
+        // No mail relay in the tests: the link is shown to the admin.
+        Row {
+            route: "POST /admin/users/{id}/reset-link",
+            path: format!("/admin/users/{}/reset-link", o.target),
+            send: form(&[]),
+            may: May::Admin,
+            ok: 200,
         },
         Row {
             route: "POST /api/v1/users",
@@ -589,10 +605,11 @@ async fn every_unsafe_route_by_sender_and_csrf_state() {
     let writes = table.matches(".post(").count()
         + table.matches(".put(").count()
         + table.matches(".delete(").count();
-    // The login and the SPARQL endpoint are the two that are not writes.
+    // The login, a reset link's form and the SPARQL endpoint are the three
+    // that are not a signed-in user's writes.
     assert_eq!(
         covered.len(),
-        writes - 2,
+        writes - 3,
         "the route table has {writes} unsafe routes; this table covers {covered:?}"
     );
     assert!(

@@ -5,6 +5,7 @@
 
 pub mod attack;
 pub mod client;
+pub mod smtp;
 
 pub use client::{Api, Csrf, Person, Reply};
 
