@@ -48,6 +48,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of the portal's mail.
     pub mail_from: String,
+    /// How often web harvest sources are harvested again, in hours (0: only
+    /// when a curator asks).
+    pub harvest_every_hours: u64,
 }
 
 /// The keys a config file may hold; all optional.
@@ -74,6 +77,7 @@ struct FileConfig {
     fetch_allow: Option<Vec<String>>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    harvest_every_hours: Option<u64>,
 }
 
 /// What the command line says; `None` leaves the lower layers in force.
@@ -140,6 +144,12 @@ impl Config {
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(format!("RADNICE_MAIL_FROM {mail_from:?} is not an address"));
         }
+        let harvest_every_hours = match env_nonempty("RADNICE_HARVEST_EVERY_HOURS") {
+            Some(v) => v.parse().map_err(|_| {
+                format!("RADNICE_HARVEST_EVERY_HOURS must be a number of hours, got {v:?}")
+            })?,
+            None => file.harvest_every_hours.unwrap_or(24),
+        };
         let body_limit = match env_nonempty("RADNICE_BODY_LIMIT") {
             Some(v) => v
                 .parse()
@@ -229,6 +239,7 @@ impl Config {
             meili_key,
             smtp_url,
             mail_from,
+            harvest_every_hours,
             body_limit,
             session_hours,
             login_attempts_per_minute,

@@ -177,10 +177,28 @@ pub fn app(
         })
 }
 
+/// Harvests the web sources that are due, checking every ten minutes
+/// (the first check a minute after the start).
+fn schedule_harvests(state: aw::Data<AppState>) {
+    if state.config.harvest_every_hours == 0 {
+        return;
+    }
+    actix_web::rt::spawn(async move {
+        actix_web::rt::time::sleep(std::time::Duration::from_secs(60)).await;
+        loop {
+            if let Err(e) = dcat::harvesting::run_due(&state).await {
+                log::warn!("scheduled harvests: {e}");
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_secs(600)).await;
+        }
+    });
+}
+
 /// Runs the HTTP server until it is stopped.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let bind = state.config.bind.clone();
     let state = aw::Data::new(state);
+    schedule_harvests(state.clone());
     log::info!("listening on http://{bind}");
     actix_web::HttpServer::new(move || app(state.clone()))
         // A client that closes its connection has gone: its request's work

@@ -207,6 +207,8 @@ diesel::table! {
         created_at -> Timestamp,
         last_harvested_at -> Nullable<Timestamp>,
         last_report -> Nullable<Text>,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
     }
 }
 

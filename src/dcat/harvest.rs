@@ -650,6 +650,8 @@ pub fn apply(
             .set((
                 harvest_sources::last_harvested_at.eq(crate::db::now()),
                 harvest_sources::last_report.eq(serde_json::to_string(&report).unwrap_or_default()),
+                harvest_sources::last_attempt_at.eq(Some(crate::db::now())),
+                harvest_sources::last_error.eq(None::<String>),
             ))
             .execute(c)?;
         audit::record(
@@ -723,6 +725,40 @@ pub struct SourceRow {
     pub created_at: chrono::NaiveDateTime,
     pub last_harvested_at: Option<chrono::NaiveDateTime>,
     pub last_report: Option<String>,
+    /// The last try, scheduled or not, and why it failed (`None`: it
+    /// worked).
+    pub last_attempt_at: Option<chrono::NaiveDateTime>,
+    pub last_error: Option<String>,
+}
+
+/// The web sources (not uploaded files) not tried for `every_hours`: the
+/// scheduled harvest's work.
+pub fn due(conn: &mut DbConnection, every_hours: u64) -> QueryResult<Vec<SourceRow>> {
+    let since = crate::db::now() - chrono::Duration::hours(every_hours as i64);
+    harvest_sources::table
+        .filter(
+            harvest_sources::location
+                .like("http://%")
+                .or(harvest_sources::location.like("https://%")),
+        )
+        .filter(
+            harvest_sources::last_attempt_at
+                .is_null()
+                .or(harvest_sources::last_attempt_at.lt(since)),
+        )
+        .order(harvest_sources::last_attempt_at.asc())
+        .load(conn)
+}
+
+/// Notes a try of the source: when, and why it failed, if it did.
+pub fn note_attempt(conn: &mut DbConnection, id: &str, error: Option<&str>) -> QueryResult<()> {
+    diesel::update(harvest_sources::table.find(id))
+        .set((
+            harvest_sources::last_attempt_at.eq(Some(crate::db::now())),
+            harvest_sources::last_error.eq(error.map(|e| e.chars().take(2000).collect::<String>())),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// The sources of these publishers.

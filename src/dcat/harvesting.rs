@@ -61,6 +61,9 @@ pub(crate) async fn render(
                 "location": s.location,
                 "publisher": publisher,
                 "last": s.last_harvested_at.as_ref().map(crate::web::local_time),
+                "attempt": s.last_attempt_at.as_ref().map(crate::web::local_time),
+                "error": s.last_error,
+                "scheduled": s.location.starts_with("http"),
                 "report": report,
             })
         })
@@ -68,6 +71,7 @@ pub(crate) async fn render(
     let mut ctx = page.context();
     ctx.insert("publishers", &publishers);
     ctx.insert("sources", &sources);
+    ctx.insert("every_hours", &page.state.config.harvest_every_hours);
     ctx.insert("uploads", &uploads);
     if let Some(r) = report {
         ctx.insert("report", r);
@@ -213,4 +217,55 @@ pub(crate) async fn page_post(page: Page, body: Multipart) -> AppResult<HttpResp
         Err(HarvestError::Db(e)) => Err(e.into()),
         Err(e) => bad(format!("{}: {e}", t("harvest_failed"))).await,
     }
+}
+
+/// Harvests every web source that is due again (see
+/// `Config::harvest_every_hours`), one after another: the fetch and the
+/// parsing off the request threads and without a database connection, the
+/// apply in one transaction; a failure is noted on the source (the harvest
+/// page shows it) and the others go on. Answers how many were tried.
+pub async fn run_due(state: &web::Data<crate::AppState>) -> Result<usize, AppError> {
+    let every = state.config.harvest_every_hours;
+    if every == 0 {
+        return Ok(0);
+    }
+    let due = crate::db::run(&state.pool, move |c| harvest::due(c, every)).await?;
+    let actor = crate::audit::Actor::system("harvest-schedule");
+    for source in &due {
+        let loc = source.location.clone();
+        let opts = Options::from_config(&state.config);
+        let gathered = web::block(move || {
+            let doc = harvest::read(&loc, &opts)?;
+            harvest::gather(doc, &opts)
+        })
+        .await?;
+        let (id, location, publisher_id) = (
+            source.id.clone(),
+            source.location.clone(),
+            source.publisher_id.clone(),
+        );
+        let a = actor.clone();
+        let st = state.clone();
+        let outcome = crate::db::run(&state.pool, move |c| {
+            let failure = match gathered {
+                Err(e) => Some(e.to_string()),
+                Ok((triples, documents)) => {
+                    let publisher = catalog_store::publisher_by_id(c, &publisher_id)?;
+                    match harvest::apply(c, &a, &location, &publisher, &triples, documents) {
+                        Ok(_) => None,
+                        Err(e) => Some(e.to_string()),
+                    }
+                }
+            };
+            harvest::note_attempt(c, &id, failure.as_deref())?;
+            st.views.after_commit(c, &["dataset", "harvest_source"]);
+            Ok::<_, AppError>(failure)
+        })
+        .await?;
+        match outcome {
+            None => log::info!("scheduled harvest of {} done", source.location),
+            Some(e) => log::warn!("scheduled harvest of {} failed: {e}", source.location),
+        }
+    }
+    Ok(due.len())
 }

@@ -435,3 +435,125 @@ async fn a_curator_harvests_an_uploaded_file_from_the_page() {
         "{html}"
     );
 }
+
+/// Serves whatever `body` holds as Turtle (status 200), or 500 when it is
+/// empty, to any number of requests.
+fn catalog_server(body: std::sync::Arc<std::sync::Mutex<String>>) -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in l.incoming().flatten() {
+            use std::io::{Read, Write};
+            let mut stream = stream;
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let text = body.lock().map(|b| b.clone()).unwrap_or_default();
+            let _ = if text.is_empty() {
+                write!(
+                    stream,
+                    "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+            } else {
+                write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/turtle\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                    text.len()
+                )
+            };
+        }
+    });
+    port
+}
+
+/// A web source is harvested again on its schedule: what the municipality
+/// added arrives under its publisher; a failure is noted on the source and
+/// shown on the harvest page, and nothing stored is lost.
+#[actix_web::test]
+async fn web_sources_are_harvested_again_on_schedule_and_failures_are_shown() {
+    let body = std::sync::Arc::new(std::sync::Mutex::new(source(&[("lesy", "Lesní cesty")])));
+    let port = catalog_server(body.clone());
+    let app = TestApp::start_with(|c| {
+        c.fetch_allow = vec![radnice::fetch::Cidr::parse("127.0.0.0/8").expect("cidr")];
+    })
+    .await;
+    let url = format!("http://127.0.0.1:{port}/lkod.ttl");
+    let opts = Options::from_config(&app.state.config);
+    let mut conn = app.conn();
+    let u = url.clone();
+    let report = actix_web::rt::task::spawn_blocking(move || {
+        harvest::run(&mut conn, &Actor::system("test"), &u, PUBLISHER, &opts)
+    })
+    .await
+    .expect("join")
+    .expect("first harvest");
+    assert_eq!(report.created.len(), 1);
+    // Not due yet: tried just now.
+    assert_eq!(
+        radnice::dcat::harvesting::run_due(&app.state)
+            .await
+            .expect("run"),
+        0
+    );
+
+    // A day and more later, the source lists a second dataset.
+    *body.lock().expect("lock") = source(&[("lesy", "Lesní cesty"), ("studanky", "Studánky")]);
+    let age = |app: &TestApp| {
+        use radnice::db::schema::harvest_sources;
+        diesel::update(harvest_sources::table)
+            .set(
+                harvest_sources::last_attempt_at
+                    .eq(Some(radnice::db::now() - chrono::Duration::hours(25))),
+            )
+            .execute(&mut *app.conn())
+            .expect("age");
+    };
+    age(&app);
+    assert_eq!(
+        radnice::dcat::harvesting::run_due(&app.state)
+            .await
+            .expect("run"),
+        1
+    );
+    let rec = store::record_by_slug(&mut app.conn(), "mestske-lesy-chomutov-studanky")
+        .expect("q")
+        .expect("harvested on schedule");
+    let forests = store::publisher_by_slug(&mut app.conn(), PUBLISHER)
+        .expect("q")
+        .expect("p");
+    assert_eq!(
+        rec.dataset.publisher_id, forests.id,
+        "under the source's publisher"
+    );
+
+    // The source breaks: the failure is noted, the datasets stay.
+    body.lock().expect("lock").clear();
+    age(&app);
+    assert_eq!(
+        radnice::dcat::harvesting::run_due(&app.state)
+            .await
+            .expect("run"),
+        1
+    );
+    assert!(
+        store::record_by_slug(&mut app.conn(), "mestske-lesy-chomutov-lesy")
+            .expect("q")
+            .is_some()
+    );
+    let curator = app.person(
+        "lesy@chomutov.test",
+        &[radnice::auth::Role::Curator],
+        &[PUBLISHER],
+    );
+    let page = app
+        .browser_of(&curator)
+        .await
+        .page("/harvest")
+        .await
+        .expect(200);
+    assert!(page.contains("každých 24 hodin"), "{}", page.body);
+    assert!(
+        page.contains(">selhal</span>") && page.contains("500"),
+        "{}",
+        page.body
+    );
+}
