@@ -676,3 +676,77 @@ async fn every_page_fits_a_phone_and_the_components_carry_the_design_style() {
     );
     d.client.clone().close().await.expect("close");
 }
+
+/// The pages of signed-in work fit a phone and a desktop too, axe-core
+/// clean: an admin's work page, publishers, users, the audit and security
+/// logs, the forms of a dataset and a distribution, the harvest page, the
+/// unpublish form opened, a withdrawn dataset as its curator sees it.
+#[actix_web::test]
+async fn the_pages_of_signed_in_work_fit_a_phone_and_a_desktop() {
+    let Some(d) = driver().await else { return };
+    let app = TestApp::start().await;
+    let admin = app.person(
+        "spravce@chomutov.test",
+        &[Role::Admin, Role::Curator],
+        &["statutarni-mesto-chomutov"],
+    );
+    // Something in the logs, and a withdrawn dataset.
+    crate::catalog::curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"])
+        .post(
+            "/api/v1/datasets/parkoviste/withdraw",
+            &serde_json::json!({"reason": "Přepracovává se s novými daty o kapacitě parkovišť v centru města."}),
+        )
+        .await
+        .expect(200);
+    d.visit(&app.url("/login"), "login").await;
+    d.fill("#email", &admin.email).await;
+    d.fill("#password", PASSWORD).await;
+    d.client
+        .find(Locator::Css("main button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    d.wait_for_text("Moje práce").await;
+    let pages = [
+        "/work",
+        "/account",
+        "/admin/users",
+        &format!("/admin/users/{}", admin.id),
+        "/admin/publishers",
+        "/admin/publishers/statutarni-mesto-chomutov",
+        "/admin/audit",
+        "/admin/security",
+        "/datasets/new",
+        "/datasets/pasport-zelene/edit",
+        "/datasets/pasport-zelene/distributions/new",
+        "/datasets/parkoviste",
+        "/harvest",
+    ];
+    for width in [1280, 390] {
+        d.set_width(width).await;
+        for path in pages {
+            let what = format!("{path} at {width} px");
+            d.visit(&app.url(path), &what).await;
+            d.assert_fits(&what).await;
+        }
+        // The unpublish form, opened.
+        d.client
+            .goto(&app.url("/datasets/pasport-zelene"))
+            .await
+            .expect("goto");
+        d.client
+            .find(Locator::Css("details.withdraw > summary"))
+            .await
+            .expect("the unpublish action")
+            .click()
+            .await
+            .expect("open");
+        let what = format!("the unpublish form at {width} px");
+        d.assert_accessible(&what).await;
+        d.assert_fits(&what).await;
+        assert!(d.body_text().await.contains("Ano, zrušit zveřejnění"));
+    }
+    d.client.clone().close().await.expect("close");
+}
