@@ -15,7 +15,9 @@ use std::sync::RwLock;
 
 use diesel::prelude::*;
 
-use super::model::{Concept, Dataset, DatasetFilter, DatasetSummary, FacetValue, Facets};
+use super::model::{
+    Concept, Dataset, DatasetFilter, DatasetSummary, EUROVOC_PREFIX, FacetValue, Facets,
+};
 use crate::audit::follow::{Changes, Cursor};
 use crate::db::DbConnection;
 use crate::db::schema::{dataset_keywords, dataset_themes, datasets, distributions};
@@ -523,11 +525,16 @@ impl Index {
             std::array::from_fn(|d| vec![0; self.terms[d].values.len()]);
         let first = ((page.max(1) - 1) * per_page) as usize;
         let per_page = per_page.max(0) as usize;
-        let filters: Vec<(usize, u32)> = want
+        let mut filters: Vec<(usize, u32)> = want
             .iter()
             .enumerate()
             .filter_map(|(d, w)| w.map(|w| (d, w)))
             .collect();
+        // A EuroVoc concept is a theme too: a second filter on the theme
+        // dimension, counted apart (see below).
+        if let Some(e) = wanted(THEME, filter.eurovoc.as_deref()) {
+            filters.push((THEME, e));
+        }
         if filters.is_empty() {
             let page_ids = match en_order {
                 Some(order) => order
@@ -589,13 +596,38 @@ impl Index {
         };
         self.count_over(&all, &unfiltered, postings, &mut counts);
         // A filtered dimension is counted over what the other filters let
-        // through: with one filter, the whole catalog.
-        for (i, &(d, _)) in filters.iter().enumerate() {
-            if filters.len() == 1 {
-                counts[d] = postings.counts(d);
+        // through: with one filter, the whole catalog. The theme dimension
+        // holds two facets (EU themes, EuroVoc): each family's values are
+        // counted over what the filters of the other family (and the other
+        // dimensions) let through.
+        let eurovoc = |v: usize| self.terms[THEME].values[v].starts_with(EUROVOC_PREFIX);
+        let theme_filtered = filters.iter().any(|(d, _)| *d == THEME);
+        if theme_filtered {
+            self.count_over(&all, &[THEME], postings, &mut counts);
+        }
+        let mut theme_counts = counts[THEME].clone();
+        for (i, &(d, w)) in filters.iter().enumerate() {
+            let over = if filters.len() == 1 {
+                postings.counts(d)
             } else {
-                self.count_over(&all_but(Some(i)), &[d], postings, &mut counts);
+                let mut c: [Vec<u32>; DIMS] = std::array::from_fn(|_| Vec::new());
+                c[d] = vec![0; self.terms[d].values.len()];
+                self.count_over(&all_but(Some(i)), &[d], postings, &mut c);
+                std::mem::take(&mut c[d])
+            };
+            if d == THEME {
+                let family = eurovoc(w as usize);
+                for (v, n) in over.into_iter().enumerate() {
+                    if eurovoc(v) == family {
+                        theme_counts[v] = n;
+                    }
+                }
+            } else {
+                counts[d] = over;
             }
+        }
+        if theme_filtered {
+            counts[THEME] = theme_counts;
         }
         let facets = self.facets(&counts, filter);
         (page_ids, total as i64, facets)
@@ -698,9 +730,13 @@ impl Index {
             })
             .collect();
         sort_facet(&mut publishers);
+        let (eurovoc, themes): (Vec<FacetValue>, Vec<FacetValue>) = labelled(THEME, None)
+            .into_iter()
+            .partition(|v| v.value.starts_with(EUROVOC_PREFIX));
         Facets {
             publishers,
-            themes: labelled(THEME, None),
+            themes,
+            eurovoc,
             formats: labelled(FORMAT, None),
             licences: labelled(LICENCE, None),
             // The chosen keyword stays offered even when it is not among
@@ -896,8 +932,11 @@ mod tests {
     use super::{DatasetFilter, Index, Row};
     use rand::{Rng, SeedableRng};
 
+    const EV: &str = "http://eurovoc.europa.eu/E";
+
     /// The query's page, total and facet counts against counting by hand,
-    /// for filters on none to four dimensions, after inserts and removals.
+    /// for filters on none to four dimensions and EuroVoc (a second filter
+    /// on the themes), after inserts and removals.
     #[test]
     fn query_counts_like_a_brute_force_count() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(3);
@@ -922,6 +961,8 @@ mod tests {
                             if rng.random_bool(0.8) {
                                 v.push("T0".into());
                             }
+                            // EuroVoc concepts share the theme dimension.
+                            v.extend(pick(&mut rng, EV, 5, 2));
                             v.sort();
                             v.dedup();
                             v
@@ -983,17 +1024,21 @@ mod tests {
                         *w = Some(format!("{p}{}", rng.random_range(0..n)));
                     }
                 }
+                let want_ev =
+                    rng.random_bool(0.4).then(|| format!("{EV}{}", rng.random_range(0..5)));
                 let filter = DatasetFilter {
                     publisher: None,
+                    eurovoc: want_ev.clone(),
                     theme: want[0].clone(),
                     format: want[1].clone(),
                     licence: want[2].clone(),
                     keyword: want[3].clone(),
                 };
+                // `skip` 4 is the EuroVoc filter.
                 let passes = |r: &(String, String, [Vec<String>; 4]), skip: Option<usize>| {
                     (0..4).all(|d| {
                         Some(d) == skip || want[d].as_ref().is_none_or(|w| r.2[d].contains(w))
-                    })
+                    }) && (skip == Some(4) || want_ev.as_ref().is_none_or(|w| r.2[0].contains(w)))
                 };
                 let page = rng.random_range(1..4);
                 let english = rng.random_bool(0.5);
@@ -1017,16 +1062,25 @@ mod tests {
                     &facets.licences,
                     &facets.keywords,
                 ];
-                for d in 0..4 {
+                for d in 0..5 {
+                    // The themes' two facets: EU themes (0) and EuroVoc (4).
+                    let (dim, family) = match d {
+                        0 => (0, Some(false)),
+                        4 => (0, Some(true)),
+                        d => (d, None),
+                    };
                     let mut counts = std::collections::BTreeMap::new();
                     for r in rows.iter().filter(|r| passes(r, Some(d))) {
-                        for v in &r.2[d] {
-                            *counts.entry(v.clone()).or_insert(0i64) += 1;
+                        for v in &r.2[dim] {
+                            if family.is_none_or(|ev| v.starts_with(EV) == ev) {
+                                *counts.entry(v.clone()).or_insert(0i64) += 1;
+                            }
                         }
                     }
+                    let facet = if d == 4 { &facets.eurovoc } else { got[d] };
                     let got: std::collections::BTreeMap<String, i64> =
-                        got[d].iter().map(|f| (f.value.clone(), f.count)).collect();
-                    assert_eq!(got, counts, "dimension {d}, filter {want:?}");
+                        facet.iter().map(|f| (f.value.clone(), f.count)).collect();
+                    assert_eq!(got, counts, "facet {d}, filter {want:?} {want_ev:?}");
                 }
             }
         }

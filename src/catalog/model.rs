@@ -374,7 +374,11 @@ impl DatasetRecord {
 #[derive(Serialize, Deserialize, Debug, Clone, Default)]
 pub struct DatasetFilter {
     pub publisher: Option<String>,
+    /// An EU data theme.
     pub theme: Option<String>,
+    /// A EuroVoc concept (themes too, in their own facet).
+    #[serde(default)]
+    pub eurovoc: Option<String>,
     pub format: Option<String>,
     pub keyword: Option<String>,
     pub licence: Option<String>,
@@ -407,7 +411,10 @@ pub struct FacetValue {
 #[derive(Serialize, Debug, Clone, Default)]
 pub struct Facets {
     pub publishers: Vec<FacetValue>,
+    /// The EU data themes.
     pub themes: Vec<FacetValue>,
+    /// The EuroVoc concepts.
+    pub eurovoc: Vec<FacetValue>,
     pub formats: Vec<FacetValue>,
     pub licences: Vec<FacetValue>,
     pub keywords: Vec<FacetValue>,

@@ -21,6 +21,7 @@ const PER_PAGE: i64 = 20;
 pub struct ListQuery {
     publisher: Option<String>,
     theme: Option<String>,
+    eurovoc: Option<String>,
     format: Option<String>,
     keyword: Option<String>,
     licence: Option<String>,
@@ -51,6 +52,14 @@ impl ListQuery {
         DatasetFilter {
             publisher: clean(&self.publisher),
             theme: code(clean(&self.theme), "data-theme"),
+            // A EuroVoc concept by its number, or its IRI.
+            eurovoc: clean(&self.eurovoc).map(|e| {
+                if e.contains(':') {
+                    e
+                } else {
+                    format!("{}{e}", super::model::EUROVOC_PREFIX)
+                }
+            }),
             format: code(clean(&self.format), "file-type"),
             keyword: clean(&self.keyword),
             licence: clean(&self.licence),
@@ -76,6 +85,7 @@ fn query_string(f: &DatasetFilter) -> String {
             [
                 ("publisher", &f.publisher),
                 ("theme", &f.theme),
+                ("eurovoc", &f.eurovoc),
                 ("format", &f.format),
                 ("keyword", &f.keyword),
                 ("licence", &f.licence),
@@ -119,6 +129,7 @@ pub(crate) async fn datasets_page(page: Page, q: web::Query<ListQuery>) -> AppRe
     let filter_count = [
         &filter.publisher,
         &filter.theme,
+        &filter.eurovoc,
         &filter.format,
         &filter.keyword,
         &filter.licence,

@@ -1143,3 +1143,52 @@ async fn the_english_list_is_ordered_by_english_titles() {
         "{titles:?}"
     );
 }
+
+/// EU data themes and EuroVoc concepts are separate facets, each counted
+/// within the other's choice, and both filters combine.
+#[actix_web::test]
+async fn eu_themes_and_eurovoc_are_separate_facets() {
+    let app = TestApp::start().await;
+    let page = app.client().page("/datasets").await.expect(200);
+    let select = |html: &str, id: &str| -> String {
+        let start = html
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("{id}"));
+        html[start..start + html[start..].find("</select>").expect("end")].to_string()
+    };
+    let themes = select(&page.body, "f-theme");
+    let eurovoc = select(&page.body, "f-eurovoc");
+    assert!(themes.contains("data-theme/ENVI") && !themes.contains("eurovoc.europa.eu"));
+    assert!(eurovoc.contains("eurovoc.europa.eu") && !eurovoc.contains("data-theme/"));
+    // Number of datasets with EuroVoc concept 2825 and theme ENVI, both ways.
+    let api = app.api();
+    let both = api
+        .get("/api/v1/datasets?eurovoc=2825&theme=ENVI")
+        .await
+        .expect(200)
+        .json()["total"]
+        .as_i64()
+        .expect("total");
+    let envi = api
+        .get("/api/v1/datasets?theme=ENVI")
+        .await
+        .expect(200)
+        .json()["total"]
+        .as_i64()
+        .expect("total");
+    assert!(both >= 1 && both <= envi, "{both} of {envi}");
+    // With a EuroVoc concept chosen, the theme facet counts within it, and
+    // the EuroVoc facet still offers the others.
+    let page = app
+        .client()
+        .page("/datasets?eurovoc=2825")
+        .await
+        .expect(200);
+    let themes = select(&page.body, "f-theme");
+    assert!(
+        themes.contains(&format!("Životní prostředí ({both})")),
+        "{themes}"
+    );
+    let eurovoc = select(&page.body, "f-eurovoc");
+    assert!(eurovoc.matches("<option").count() > 2, "{eurovoc}");
+}
