@@ -1024,8 +1024,9 @@ mod tests {
                         *w = Some(format!("{p}{}", rng.random_range(0..n)));
                     }
                 }
-                let want_ev =
-                    rng.random_bool(0.4).then(|| format!("{EV}{}", rng.random_range(0..5)));
+                let want_ev = rng
+                    .random_bool(0.4)
+                    .then(|| format!("{EV}{}", rng.random_range(0..5)));
                 let filter = DatasetFilter {
                     publisher: None,
                     eurovoc: want_ev.clone(),
