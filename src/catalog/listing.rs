@@ -602,7 +602,19 @@ impl Index {
         // dimensions) let through.
         let eurovoc = |v: usize| self.terms[THEME].values[v].starts_with(EUROVOC_PREFIX);
         let theme_filtered = filters.iter().any(|(d, _)| *d == THEME);
-        if theme_filtered {
+        // A family without its own filter is counted over everything the
+        // filters let through: a pass over those entries, skipped when the
+        // catalog has no value of that family.
+        let unfiltered_family = |ev: bool| {
+            !filters
+                .iter()
+                .any(|&(d, w)| d == THEME && eurovoc(w as usize) == ev)
+                && self.terms[THEME]
+                    .values
+                    .iter()
+                    .any(|v| v.starts_with(EUROVOC_PREFIX) == ev)
+        };
+        if theme_filtered && (unfiltered_family(true) || unfiltered_family(false)) {
             self.count_over(&all, &[THEME], postings, &mut counts);
         }
         let mut theme_counts = counts[THEME].clone();
