@@ -905,3 +905,40 @@ async fn every_redirect_hop_is_checked_again() {
         "nothing reached the redirect's target"
     );
 }
+
+/// Made-up reset links are refused with a lookup, never a password hash:
+/// otherwise anyone could make the server spend tens of milliseconds and
+/// 19 MiB per request.
+#[actix_web::test]
+async fn made_up_reset_links_cost_no_password_hash() {
+    let app = TestApp::start().await;
+    let c = app.client();
+    let token = c.csrf("/login").await;
+    radnice::auth::password::watch("heslo-jen-pro-tento-test");
+    let attempts = (0..40).map(|i| {
+        let c = &c;
+        let token = token.clone();
+        async move {
+            c.post_form(
+                &format!(
+                    "/password-reset/{}",
+                    radnice::auth::sha256_hex(&format!("x{i}"))
+                ),
+                &[
+                    ("csrf_token", &token),
+                    ("new_password", "heslo-jen-pro-tento-test"),
+                ],
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    assert!(statuses.iter().all(|s| *s == 410), "{statuses:?}");
+    assert_eq!(
+        radnice::auth::password::watched_hashes(),
+        0,
+        "a made-up link made the server hash a password"
+    );
+}
