@@ -37,13 +37,7 @@ pub async fn page(page: Page, q: web::Query<WorkQuery>) -> AppResult<HttpRespons
     let Some(user) = page.identity.user().cloned() else {
         return Err(AppError::Unauthenticated);
     };
-    let page_no = q.page.unwrap_or(1);
-    if page_no < 1 {
-        return Err(AppError::bad_request(
-            "page must be 1 or more",
-            Some("page"),
-        ));
-    }
+    let page_no = crate::web::page_number(q.page)?;
     let curates = user.has(Role::Curator) || user.has(Role::Admin);
     let admin = user.has(Role::Admin);
     let uid = user.id.clone();

@@ -67,7 +67,7 @@ pub(crate) async fn audit_page(page: Page, q: web::Query<AuditQuery>) -> AppResu
         // "to" is inclusive for people: up to the end of that day.
         to: crate::web::day(&q.to, "to")?.map(|d| d + chrono::Duration::days(1)),
     };
-    let page_no = q.page.unwrap_or(1).max(1);
+    let page_no = crate::web::page_number(q.page)?;
     let f = filter.clone();
     let (rows, more) = crate::db::run(&page.state.pool, move |c| {
         store::list(c, &f, page_no, PER_PAGE)

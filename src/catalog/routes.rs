@@ -67,14 +67,7 @@ impl ListQuery {
     }
 
     fn page(&self) -> AppResult<i64> {
-        match self.page {
-            None => Ok(1),
-            Some(p) if p >= 1 => Ok(p),
-            Some(_) => Err(AppError::bad_request(
-                "page must be 1 or more",
-                Some("page"),
-            )),
-        }
+        crate::web::page_number(self.page)
     }
 }
 

@@ -176,6 +176,20 @@ impl Page {
     }
 }
 
+/// The page of a paged list a query asks for: 1 when it says none; a
+/// number below 1 or past any list's end (a million pages) is a clear 400,
+/// and the offsets computed from it cannot overflow.
+pub fn page_number(page: Option<i64>) -> AppResult<i64> {
+    match page {
+        None => Ok(1),
+        Some(p) if (1..=1_000_000).contains(&p) => Ok(p),
+        Some(_) => Err(AppError::bad_request(
+            "page must be between 1 and 1000000",
+            Some("page"),
+        )),
+    }
+}
+
 /// 200 for a form page, 422 for a form shown again with its field errors.
 pub fn form_status(errors: &[crate::error::FieldError]) -> actix_web::http::StatusCode {
     if errors.is_empty() {
