@@ -150,6 +150,21 @@ fn load_config(cli: &Cli, bind: Option<String>) -> anyhow::Result<Config> {
     .map_err(|e| anyhow::anyhow!("configuration: {e}"))
 }
 
+/// A password given on standard input (its line end taken off), strong
+/// enough to be set.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut pw = String::new();
+    std::io::stdin().read_to_string(&mut pw)?;
+    let pw = pw.trim_end_matches(['\n', '\r']).to_string();
+    password::check_strength(&pw).map_err(|_| {
+        anyhow::anyhow!(
+            "the password must have at least {} characters",
+            password::MIN_LENGTH
+        )
+    })?;
+    Ok(pw)
+}
+
 /// The one database connection a command-line task works on (migrated).
 fn open_db(cli: &Cli) -> anyhow::Result<db::DbConnection> {
     let config = load_config(cli, None)?;
@@ -294,15 +309,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !store::valid_email(email) {
                 anyhow::bail!("{email:?} is not an e-mail address");
             }
-            let mut pw = String::new();
-            std::io::stdin().read_to_string(&mut pw)?;
-            let pw = pw.trim_end_matches(['\n', '\r']);
-            password::check_strength(pw).map_err(|_| {
-                anyhow::anyhow!(
-                    "the password must have at least {} characters",
-                    password::MIN_LENGTH
-                )
-            })?;
+            let pw = password_from_stdin()?;
+            let pw = pw.as_str();
             let mut conn = open_db(&cli)?;
             for slug in publishers {
                 if radnice::catalog::store::publisher_by_slug(&mut conn, slug)?.is_none() {
@@ -336,15 +344,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !password_stdin {
                 anyhow::bail!("give the password on standard input with --password-stdin");
             }
-            let mut pw = String::new();
-            std::io::stdin().read_to_string(&mut pw)?;
-            let pw = pw.trim_end_matches(['\n', '\r']);
-            password::check_strength(pw).map_err(|_| {
-                anyhow::anyhow!(
-                    "the password must have at least {} characters",
-                    password::MIN_LENGTH
-                )
-            })?;
+            let pw = password_from_stdin()?;
+            let pw = pw.as_str();
             let mut conn = open_db(&cli)?;
             let user = store::find_by_email(&mut conn, &email.trim().to_lowercase())?
                 .ok_or_else(|| anyhow::anyhow!("no user {email:?}"))?;
