@@ -425,56 +425,40 @@ pub fn save_record(
             ))
             .execute(conn)?;
     }
-    match moved {
+    let before = existing.as_ref().and_then(|e| serde_json::to_value(e).ok());
+    let mut after = serde_json::to_value(&rec).ok();
+    // Each move is its own action in the log, with its reason; a harvest's
+    // writes say so; a curator's are a create or a change, logged only when
+    // something changed.
+    let action = match moved {
         Some(moved) => {
-            let mut after = serde_json::to_value(&rec).unwrap_or_default();
-            after["transition"] = serde_json::to_value(moved).unwrap_or_default();
-            // Each move is its own action in the log.
-            let action = match (moved.from, moved.to) {
+            if let Some(a) = after.as_mut() {
+                a["transition"] = serde_json::to_value(moved).unwrap_or_default();
+            }
+            match (moved.from, moved.to) {
                 ("draft", "published") => "publish",
                 ("published", "withdrawn") => "withdraw",
                 ("withdrawn", "published") => "republish",
                 _ => "transition",
-            };
-            audit::record(
-                conn,
-                actor,
-                audit::Entry {
-                    action,
-                    object_type: "dataset",
-                    object_id: &id,
-                    object_label: &rec.dataset.title_cs,
-                    before: existing.as_ref().and_then(|e| serde_json::to_value(e).ok()),
-                    after: Some(after),
-                },
-            )?;
-        }
-        None => {
-            let before = existing.as_ref().and_then(|e| serde_json::to_value(e).ok());
-            let after = serde_json::to_value(&rec).ok();
-            if before != after {
-                // A harvest's writes say so; a curator's are a create or a
-                // change.
-                let action = match (rec.dataset.is_harvested(), &before) {
-                    (true, _) => "harvest",
-                    (false, None) => "create",
-                    (false, Some(_)) => "update",
-                };
-                audit::record(
-                    conn,
-                    actor,
-                    audit::Entry {
-                        action,
-                        object_type: "dataset",
-                        object_id: &id,
-                        object_label: &rec.dataset.title_cs,
-                        before,
-                        after,
-                    },
-                )?;
             }
         }
-    }
+        None if before == after => return Ok(id),
+        None if rec.dataset.is_harvested() => "harvest",
+        None if before.is_none() => "create",
+        None => "update",
+    };
+    audit::record(
+        conn,
+        actor,
+        audit::Entry {
+            action,
+            object_type: "dataset",
+            object_id: &id,
+            object_label: &rec.dataset.title_cs,
+            before,
+            after,
+        },
+    )?;
     Ok(id)
 }
 
