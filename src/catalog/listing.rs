@@ -1,6 +1,6 @@
 //! The public list of datasets, answered from an in-memory index of the
 //! published catalog: what each dataset can be filtered by (publisher,
-//! themes, formats, licences, Czech keywords) as small interned numbers, in
+//! themes, formats, licences, keywords) as small interned numbers, in
 //! the list's order. One pass over it filters, pages and counts the facets,
 //! about a millisecond at 100,000 datasets, where SQL needed two filtered
 //! scans (count and page) of 50 ms each and a GROUP BY per facet after every
@@ -24,6 +24,8 @@ use crate::db::schema::{dataset_keywords, dataset_themes, datasets, distribution
 
 /// Keyword values offered in the filter: the most used ones.
 const KEYWORD_FACET: usize = 30;
+const CZECH: u8 = 1;
+const ENGLISH: u8 = 2;
 
 /// The five things the list filters by, in this order everywhere below.
 const DIMS: usize = 5;
@@ -104,6 +106,13 @@ struct Index {
     garbage: usize,
     /// Dataset id -> its sort key, to find an entry when it changes.
     keys: HashMap<Box<str>, Box<str>>,
+    /// Per keyword value, the languages whose facet offers it (`CZECH`,
+    /// `ENGLISH`). A filter matches a keyword in either language, so a
+    /// shared link works in both; the facet shows a dataset's English
+    /// keywords in English and its Czech ones where it has none, as Czech
+    /// and English keywords are separate lists, not translations of each
+    /// other.
+    keyword_langs: Vec<u8>,
     /// By the publisher's interned id.
     publishers: HashMap<u32, PublisherLabel>,
     concepts: HashMap<String, (String, String)>,
@@ -195,6 +204,7 @@ struct Row {
     formats: Vec<String>,
     licences: Vec<String>,
     keywords: Vec<String>,
+    keywords_en: Vec<String>,
 }
 
 impl Listing {
@@ -407,12 +417,28 @@ impl Index {
         let values = &mut self.arena;
         let begin = values.len();
         let mut ends = [0u16; DIMS];
+        for (words, lang) in [
+            (
+                &r.keywords,
+                CZECH | if r.keywords_en.is_empty() { ENGLISH } else { 0 },
+            ),
+            (&r.keywords_en, ENGLISH),
+        ] {
+            for w in words {
+                let id = self.terms[KEYWORD].id(w) as usize;
+                if self.keyword_langs.len() <= id {
+                    self.keyword_langs.resize(id + 1, 0);
+                }
+                self.keyword_langs[id] |= lang;
+            }
+        }
+        let keywords: Vec<String> = r.keywords.iter().chain(&r.keywords_en).cloned().collect();
         for (dim, strings) in [
             std::slice::from_ref(&r.publisher_id),
             &r.themes,
             &r.formats,
             &r.licences,
-            &r.keywords,
+            &keywords,
         ]
         .into_iter()
         .enumerate()
@@ -555,7 +581,7 @@ impl Index {
             return (
                 page_ids,
                 self.entries.len() as i64,
-                self.facets(&counts, filter),
+                self.facets(&counts, filter, english),
             );
         }
         // The entries matching every filter but the `skip`th.
@@ -641,7 +667,7 @@ impl Index {
         if theme_filtered {
             counts[THEME] = theme_counts;
         }
-        let facets = self.facets(&counts, filter);
+        let facets = self.facets(&counts, filter, english);
         (page_ids, total as i64, facets)
     }
 
@@ -683,15 +709,19 @@ impl Index {
         }
     }
 
-    fn facets(&self, counts: &[Vec<u32>; DIMS], filter: &DatasetFilter) -> Facets {
+    fn facets(&self, counts: &[Vec<u32>; DIMS], filter: &DatasetFilter, english: bool) -> Facets {
         // The values to offer: every one counted, or only the `limit` most
         // counted (and the chosen one), picked before any string is made.
         let labelled = |dim: usize, limit: Option<(usize, Option<&str>)>| -> Vec<FacetValue> {
+            let lang = if english { ENGLISH } else { CZECH };
             let mut ids: Vec<(usize, u32)> = counts[dim]
                 .iter()
                 .copied()
                 .enumerate()
                 .filter(|(_, n)| *n > 0)
+                .filter(|(id, _)| {
+                    dim != KEYWORD || self.keyword_langs.get(*id).is_some_and(|l| l & lang != 0)
+                })
                 .collect();
             if let Some((limit, chosen)) = limit
                 && ids.len() > limit
@@ -825,8 +855,12 @@ fn rows(conn: &mut DbConnection, of: RowsOf<'_>) -> QueryResult<Vec<Row>> {
         .select((dataset_themes::dataset_id, dataset_themes::iri))
         .into_boxed::<Backend>();
     let mut keywords = dataset_keywords::table
-        .filter(dataset_keywords::lang.eq("cs"))
-        .select((dataset_keywords::dataset_id, dataset_keywords::keyword))
+        .filter(dataset_keywords::lang.eq_any(["cs", "en"]))
+        .select((
+            dataset_keywords::dataset_id,
+            dataset_keywords::lang,
+            dataset_keywords::keyword,
+        ))
         .into_boxed::<Backend>();
     let mut dists = distributions::table
         .select((
@@ -850,7 +884,7 @@ fn rows(conn: &mut DbConnection, of: RowsOf<'_>) -> QueryResult<Vec<Row>> {
     }
     let base: Vec<(String, String, Option<String>, String)> = base.load(conn)?;
     let themes: Vec<(String, String)> = themes.load(conn)?;
-    let keywords: Vec<(String, String)> = keywords.load(conn)?;
+    let keywords: Vec<(String, String, String)> = keywords.load(conn)?;
     let dists: Vec<(String, String, Option<String>)> = dists.load(conn)?;
     let mut by_id: HashMap<String, Row> = base
         .into_iter()
@@ -866,6 +900,7 @@ fn rows(conn: &mut DbConnection, of: RowsOf<'_>) -> QueryResult<Vec<Row>> {
                     formats: Vec::new(),
                     licences: Vec::new(),
                     keywords: Vec::new(),
+                    keywords_en: Vec::new(),
                 },
             )
         })
@@ -875,9 +910,13 @@ fn rows(conn: &mut DbConnection, of: RowsOf<'_>) -> QueryResult<Vec<Row>> {
             r.themes.push(iri);
         }
     }
-    for (id, k) in keywords {
+    for (id, lang, k) in keywords {
         if let Some(r) = by_id.get_mut(&id) {
-            r.keywords.push(k);
+            if lang == "en" {
+                r.keywords_en.push(k);
+            } else {
+                r.keywords.push(k);
+            }
         }
     }
     for (id, format, licence) in dists {
@@ -999,6 +1038,16 @@ mod tests {
             n.is_multiple_of(3)
                 .then(|| format!("Set {}", 999 - n % 500))
         };
+        // Every fourth has English keywords, some of them also Czech ones.
+        let english_keywords = |id: &str| -> Vec<String> {
+            let n: usize = id[2..].parse().unwrap_or(0);
+            match n % 8 {
+                0 => vec![format!("e{}", n % 3), "k1".into()],
+                4 => vec![format!("e{}", n % 3)],
+                _ => Vec::new(),
+            }
+        };
+        let all_rows = rows.clone();
         let row = |r: &(String, String, [Vec<String>; 4])| Row {
             id: r.0.clone(),
             title_cs: r.1.clone(),
@@ -1008,6 +1057,18 @@ mod tests {
             formats: r.2[1].clone(),
             licences: r.2[2].clone(),
             keywords: r.2[3].clone(),
+            keywords_en: english_keywords(&r.0),
+        };
+        // A keyword's facet languages, over every dataset ever indexed.
+        let offered = |v: &str, english: bool| {
+            all_rows.iter().any(|r| {
+                let en = english_keywords(&r.0);
+                if english {
+                    en.iter().any(|k| k == v) || (en.is_empty() && r.2[3].iter().any(|k| k == v))
+                } else {
+                    r.2[3].iter().any(|k| k == v)
+                }
+            })
         };
         let mut index = Index::default();
         for r in &rows {
@@ -1033,6 +1094,11 @@ mod tests {
                 for (d, w) in want.iter_mut().enumerate() {
                     if rng.random_bool(0.4) {
                         let (p, n) = [("T", 6), ("F", 4), ("L", 3), ("k", 12)][d];
+                        let (p, n) = if d == 3 && rng.random_bool(0.3) {
+                            ("e", 3)
+                        } else {
+                            (p, n)
+                        };
                         *w = Some(format!("{p}{}", rng.random_range(0..n)));
                     }
                 }
@@ -1050,7 +1116,10 @@ mod tests {
                 // `skip` 4 is the EuroVoc filter.
                 let passes = |r: &(String, String, [Vec<String>; 4]), skip: Option<usize>| {
                     (0..4).all(|d| {
-                        Some(d) == skip || want[d].as_ref().is_none_or(|w| r.2[d].contains(w))
+                        Some(d) == skip
+                            || want[d].as_ref().is_none_or(|w| {
+                                r.2[d].contains(w) || (d == 3 && english_keywords(&r.0).contains(w))
+                            })
                     }) && (skip == Some(4) || want_ev.as_ref().is_none_or(|w| r.2[0].contains(w)))
                 };
                 let page = rng.random_range(1..4);
@@ -1084,8 +1153,16 @@ mod tests {
                     };
                     let mut counts = std::collections::BTreeMap::new();
                     for r in rows.iter().filter(|r| passes(r, Some(d))) {
-                        for v in &r.2[dim] {
-                            if family.is_none_or(|ev| v.starts_with(EV) == ev) {
+                        let mut values = r.2[dim].clone();
+                        if d == 3 {
+                            values.extend(english_keywords(&r.0));
+                            values.sort();
+                            values.dedup();
+                        }
+                        for v in &values {
+                            if family.is_none_or(|ev| v.starts_with(EV) == ev)
+                                && (d != 3 || offered(v, english))
+                            {
                                 *counts.entry(v.clone()).or_insert(0i64) += 1;
                             }
                         }

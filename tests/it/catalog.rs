@@ -1192,3 +1192,35 @@ async fn eu_themes_and_eurovoc_are_separate_facets() {
     let eurovoc = select(&page.body, "f-eurovoc");
     assert!(eurovoc.matches("<option").count() > 2, "{eurovoc}");
 }
+
+/// In English the keyword facet offers the datasets' English keywords, in
+/// Czech their Czech ones, and a keyword filter finds a dataset by either,
+/// so a link shared from one language works in the other.
+#[actix_web::test]
+async fn the_keyword_facet_speaks_the_pages_language() {
+    let app = TestApp::start().await;
+    let keywords = |html: &str| -> String {
+        let start = html.find("id=\"f-keyword\"").expect("keyword facet");
+        html[start..start + html[start..].find("</select>").expect("end")].to_string()
+    };
+    let cs = app.client();
+    let czech = keywords(&cs.page("/datasets").await.expect(200).body);
+    assert!(czech.contains(">senzory (4)<"), "{czech}");
+    assert!(!czech.contains(">sensors"), "{czech}");
+    let en = app.client();
+    en.get("/lang/en?next=/").await;
+    let english = keywords(&en.page("/datasets").await.expect(200).body);
+    assert!(english.contains(">sensors (4)<"), "{english}");
+    assert!(!english.contains(">senzory"), "{english}");
+    for (client, word) in [(&cs, "sensors"), (&en, "senzory")] {
+        let page = client
+            .page(&format!("/datasets?keyword={word}"))
+            .await
+            .expect(200);
+        assert!(
+            page.contains("Nalezené datové sady: 4") || page.contains("Datasets found: 4"),
+            "{word}: {}",
+            page.body
+        );
+    }
+}
