@@ -75,25 +75,22 @@ pub(crate) async fn audit_page(page: Page, q: web::Query<AuditQuery>) -> AppResu
     .await?;
     let mut ctx = page.context();
     ctx.insert("rows", &rows_for_view(&rows));
-    ctx.insert("object_types", &page.state.audit.names());
-    ctx.insert("actions", &ACTIONS);
-    ctx.insert("q", &q);
+    ctx.insert(
+        "object_types",
+        &page.options(page.state.audit.names(), "audit_type_"),
+    );
+    ctx.insert("actions", &page.options(ACTIONS, "audit_action_"));
     ctx.insert("page_no", &page_no);
     ctx.insert("more", &more);
-    let base_query: String = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(
-            [
-                ("object_type", &q.object_type),
-                ("object_id", &q.object_id),
-                ("actor", &q.actor),
-                ("action", &q.action),
-                ("from", &q.from),
-                ("to", &q.to),
-            ]
-            .iter()
-            .filter_map(|(k, v)| crate::web::filled(v).map(|v| (*k, v))),
-        )
-        .finish();
+    let (form, base_query) = crate::web::filter_fields(&[
+        ("object_type", &q.object_type),
+        ("object_id", &q.object_id),
+        ("actor", &q.actor),
+        ("action", &q.action),
+        ("from", &q.from),
+        ("to", &q.to),
+    ]);
+    ctx.insert("form", &form);
     ctx.insert("base_query", &base_query);
     page.render("audit/log.html", &ctx)
 }

@@ -621,7 +621,7 @@ pub(crate) async fn security_page(
         // "to" is inclusive for people: up to the end of that day.
         to: crate::web::day(&q.to, "to")?.map(|d| d + chrono::Duration::days(1)),
     };
-    let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
+    let page_no = crate::web::page_number(q.page)?;
     let (rows, more) = crate::db::run(&page.state.pool, move |c| {
         security_log::list(c, &filter, page_no, 50)
     })
@@ -638,25 +638,19 @@ pub(crate) async fn security_page(
             })
         })
         .collect();
-    let base_query: String = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(
-            [
-                ("kind", &q.kind),
-                ("account", &q.account),
-                ("ip", &q.ip),
-                ("from", &q.from),
-                ("to", &q.to),
-            ]
-            .iter()
-            .filter_map(|(k, v)| crate::web::filled(v).map(|v| (*k, v))),
-        )
-        .finish();
+    let (form, base_query) = crate::web::filter_fields(&[
+        ("kind", &q.kind),
+        ("account", &q.account),
+        ("ip", &q.ip),
+        ("from", &q.from),
+        ("to", &q.to),
+    ]);
     let mut ctx = page.context();
     ctx.insert("rows", &rows);
-    ctx.insert("q", &q);
+    ctx.insert("form", &form);
     ctx.insert(
         "kinds",
-        &Kind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+        &page.options(Kind::ALL.iter().map(|k| k.as_str()), "security_kind_"),
     );
     ctx.insert("page_no", &page_no);
     ctx.insert("more", &more);

@@ -123,6 +123,25 @@ impl Page {
         self.state.i18n.text(self.lang, key)
     }
 
+    /// The options of a `ui.select` whose values are codes labelled in the
+    /// i18n catalogue under `prefix` + code (a code without a label shows
+    /// itself).
+    pub fn options<'a>(
+        &self,
+        codes: impl IntoIterator<Item = &'a str>,
+        prefix: &str,
+    ) -> Vec<serde_json::Value> {
+        codes
+            .into_iter()
+            .map(|code| {
+                let key = format!("{prefix}{code}");
+                let label = self.state.i18n.text(self.lang, &key);
+                let label = if label == key { code } else { label };
+                serde_json::json!({ "value": code, "label": label })
+            })
+            .collect()
+    }
+
     /// The layout's variables; a handler adds its own.
     pub fn context(&self) -> tera::Context {
         let mut ctx = tera::Context::new();
@@ -239,6 +258,21 @@ fn same_origin_path(next: &str) -> Option<String> {
 
 /// A filter field of a query string: trimmed, at most 254 characters, and
 /// absent when empty.
+/// A filter form's filled fields: as the form's values (for the `ui`
+/// components) and as the query string its pager links keep.
+pub fn filter_fields(
+    fields: &[(&'static str, &Option<String>)],
+) -> (std::collections::BTreeMap<&'static str, String>, String) {
+    let form: std::collections::BTreeMap<&'static str, String> = fields
+        .iter()
+        .filter_map(|(k, v)| filled(v).map(|v| (*k, v)))
+        .collect();
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&form)
+        .finish();
+    (form, query)
+}
+
 pub fn filled(v: &Option<String>) -> Option<String> {
     v.as_ref()
         .map(|s| s.trim().chars().take(254).collect::<String>())

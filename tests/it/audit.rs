@@ -253,6 +253,13 @@ async fn the_admin_filters_by_object_type_and_move_and_reads_field_changes() {
         .await
         .expect(200);
     assert!(withdrawn.contains("Parkoviště") && withdrawn.contains("<td>zrušení zveřejnění</td>"));
+    // The filter form shows what is applied.
+    assert!(
+        withdrawn.contains("<option value=\"withdraw\" selected>"),
+        "{}",
+        withdrawn.body
+    );
+    assert!(withdrawn.contains("<option value=\"dataset\" selected>"));
     assert!(withdrawn.contains("<td><code>status</code></td><td class=\"wrap\">published</td><td class=\"wrap\">withdrawn</td>"), "{}", withdrawn.body);
     let none = admin
         .page("/admin/audit?object_type=dataset&action=publish")
