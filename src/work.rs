@@ -42,23 +42,25 @@ pub async fn page(page: Page, q: web::Query<WorkQuery>) -> AppResult<HttpRespons
     let admin = user.has(Role::Admin);
     let uid = user.id.clone();
     let own = if curates {
-        let (rows, total) = crate::db::run(&page.state.pool, move |c| {
+        let (rows, total, publishers) = crate::db::run(&page.state.pool, move |c| {
+            let mut publishers = Vec::new();
             let ids = if admin {
                 None
             } else {
                 let slugs = crate::auth::store::publishers_of(c, &uid)?;
-                let mut ids = Vec::new();
                 for s in slugs {
                     if let Some(p) = catalog_store::publisher_by_slug(c, &s)? {
-                        ids.push(p.id);
+                        publishers.push(p);
                     }
                 }
-                Some(ids)
+                Some(publishers.iter().map(|p| p.id.clone()).collect::<Vec<_>>())
             };
-            catalog_store::datasets_of(c, ids.as_deref(), PER_PAGE, (page_no - 1) * PER_PAGE)
+            let (rows, total) =
+                catalog_store::datasets_of(c, ids.as_deref(), PER_PAGE, (page_no - 1) * PER_PAGE)?;
+            Ok::<_, AppError>((rows, total, publishers))
         })
         .await?;
-        Some((rows, total))
+        Some((rows, total, publishers))
     } else {
         None
     };
@@ -67,7 +69,10 @@ pub async fn page(page: Page, q: web::Query<WorkQuery>) -> AppResult<HttpRespons
     ctx.insert("admin", &admin);
     ctx.insert("working_group", &user.has(Role::WorkingGroup));
     ctx.insert("steering_committee", &user.has(Role::SteeringCommittee));
-    if let Some((rows, total)) = own {
+    if let Some((rows, total, publishers)) = own {
+        // Whom a curator acts for: a new curator with no datasets yet sees
+        // his publishers, or that he has none and whom to ask.
+        ctx.insert("my_publishers", &publishers);
         let lines: Vec<Line> = rows
             .into_iter()
             .map(|d| Line {

@@ -750,3 +750,244 @@ async fn the_pages_of_signed_in_work_fit_a_phone_and_a_desktop() {
     }
     d.client.clone().close().await.expect("close");
 }
+
+impl Driver {
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("no {css}"))
+            .click()
+            .await
+            .unwrap_or_else(|_| panic!("click {css}"));
+    }
+
+    /// axe-core clean and no wider than the viewport; with
+    /// `RADNICE_SCREENSHOTS=DIR` the page is also saved there as a PNG to
+    /// look at.
+    async fn check(&self, what: &str) {
+        self.assert_accessible(what).await;
+        self.assert_fits(what).await;
+        if let Ok(dir) = std::env::var("RADNICE_SCREENSHOTS") {
+            let png = self.client.screenshot().await.expect("screenshot");
+            let name: String = what
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png)
+                .expect("write screenshot");
+        }
+    }
+
+    async fn log_in(&self, app: &TestApp, email: &str, password: &str) {
+        self.client.goto(&app.url("/login")).await.expect("goto");
+        self.fill("#email", email).await;
+        self.fill("#password", password).await;
+        self.click("main button[type=submit]").await;
+        self.wait_for_text("Odhlásit se").await;
+    }
+
+    async fn log_out(&self) {
+        self.click(".site-tools button[type=submit]").await;
+        self.wait_for_text("Přihlásit se").await;
+    }
+}
+
+/// The daily work of the issue that built it, walked in the browser at a
+/// desktop's and a phone's width, each page axe-core clean and no wider
+/// than the screen: an admin makes a publisher and gives it a curator,
+/// sends that curator a reset link (no SMTP here: the link is shown once),
+/// the curator sets a password with it and signs in, adds real data to an
+/// example dataset and removes the example mark, withdraws it with a
+/// reason and publishes it again from "Moje práce"; a working group member
+/// is told what the portal will give him; a citizen asking for a page past
+/// the list's end is sent to its last page; a mistyped SPARQL query says
+/// where it went wrong.
+#[actix_web::test]
+async fn the_daily_work_walked_at_a_desktop_and_a_phone() {
+    let Some(d) = driver().await else { return };
+    for width in [1280, 390] {
+        let app = TestApp::start().await;
+        d.set_width(width).await;
+        let at = |what: &str| format!("{what} at {width} px");
+        let admin = app.person("spravce@chomutov.test", &[Role::Admin], &[]);
+        let curator = app.person("kurator@chomutov.test", &[Role::Curator], &[]);
+        app.person("skupina@chomutov.test", &[Role::WorkingGroup], &[]);
+
+        // The admin: a publisher with its curator.
+        d.log_in(&app, &admin.email, PASSWORD).await;
+        d.wait_for_text("Moje práce").await;
+        d.check(&at("admin's work")).await;
+        d.visit(&app.url("/admin/publishers"), &at("publishers"))
+            .await;
+        d.fill("#name_cs", "Obec Málkov").await;
+        d.fill("#slug", "obec-malkov").await;
+        d.fill("#email", "podatelna@malkov.test").await;
+        d.click("form[action='/admin/publishers'] button[type=submit]")
+            .await;
+        d.wait_for_text("Změny jsou uložené.").await;
+        d.click(&format!("input[name=curators][value='{}']", curator.id))
+            .await;
+        d.click("form[action='/admin/publishers/obec-malkov'] button[type=submit]")
+            .await;
+        d.wait_for_text("Změny jsou uložené.").await;
+        d.check(&at("a publisher with its curator")).await;
+        let chosen = d
+            .client
+            .execute(
+                &format!(
+                    "return document.querySelector(\"input[name=curators][value='{}']\").checked",
+                    curator.id
+                ),
+                vec![],
+            )
+            .await
+            .expect("checked");
+        assert_eq!(chosen.as_bool(), Some(true), "the curator was kept");
+
+        // The admin sends the curator a reset link.
+        d.visit(
+            &app.url(&format!("/admin/users/{}", curator.id)),
+            &at("a user"),
+        )
+        .await;
+        d.click(&format!(
+            "form[action='/admin/users/{}/reset-link'] button",
+            curator.id
+        ))
+        .await;
+        d.wait_for_text("Odkaz").await;
+        d.check(&at("the reset link shown once")).await;
+        // Shown where the admin looks after the click: in the first screen.
+        let seen = d
+            .client
+            .execute(
+                "return document.getElementById('reset-link').getBoundingClientRect().bottom <= window.innerHeight",
+                vec![],
+            )
+            .await
+            .expect("where");
+        assert_eq!(
+            seen.as_bool(),
+            Some(true),
+            "the reset link is below the fold"
+        );
+        let link = d
+            .client
+            .execute("return document.getElementById('reset-link').value", vec![])
+            .await
+            .expect("link");
+        let link = link.as_str().expect("a link").to_string();
+        assert!(link.contains("/password-reset/"), "{link}");
+        d.log_out().await;
+
+        // The curator sets a password with it and signs in.
+        let path = &link[link.find("/password-reset/").expect("path")..];
+        d.visit(&app.url(path), &at("the reset form")).await;
+        d.fill("#new_password", "nove-dlouhe-heslo-2026").await;
+        d.click("main form button[type=submit]").await;
+        d.wait_for_text("Heslo je změněné. Přihlaste se novým heslem.")
+            .await;
+        d.check(&at("login after a reset")).await;
+        d.log_in(&app, &curator.email, "nove-dlouhe-heslo-2026")
+            .await;
+        d.wait_for_text("Moje datové sady").await;
+        assert!(
+            d.body_text().await.contains("Obec Málkov"),
+            "the curator's publisher on his work page"
+        );
+
+        // Real data for an example dataset of the city; the example mark goes.
+        app.person(
+            "mesto@chomutov.test",
+            &[Role::Curator],
+            &["statutarni-mesto-chomutov"],
+        );
+        d.log_out().await;
+        d.log_in(&app, "mesto@chomutov.test", PASSWORD).await;
+        d.check(&at("a curator's work")).await;
+        d.visit(
+            &app.url("/datasets/parkoviste/distributions/new"),
+            &at("a distribution form"),
+        )
+        .await;
+        d.fill("#title_cs", "Parkoviště (CSV)").await;
+        d.fill("#download_url", "https://data.example.cz/parkoviste.csv")
+            .await;
+        d.click("#format option[value$='/file-type/CSV']").await;
+        d.click("main form button[type=submit]").await;
+        d.wait_for_text("Distribuce je uložená.").await;
+        d.check(&at("an example with data")).await;
+        d.click("form[action='/datasets/parkoviste/unmark-example'] button")
+            .await;
+        let page = d.wait_for_text("Označení ukázky je odebrané.").await;
+        assert!(!page.contains("Ukázková"), "{page}");
+        d.check(&at("the example mark removed")).await;
+
+        // Withdrawn with a reason, then published again from the work page.
+        d.click("details.withdraw > summary").await;
+        d.fill(
+            "#withdraw-reason",
+            "Kapacity parkovišť se přepočítávají po rekonstrukci centra.",
+        )
+        .await;
+        d.click("details.withdraw form button[type=submit]").await;
+        let page = d.wait_for_text("Zveřejnění je zrušené.").await;
+        assert!(page.contains("po rekonstrukci centra"), "{page}");
+        d.check(&at("a withdrawn dataset")).await;
+        d.visit(&app.url("/work"), &at("work with a withdrawn dataset"))
+            .await;
+        d.assert_fits(&at("work with a withdrawn dataset")).await;
+        d.client
+            .find(Locator::LinkText("Zveřejnit znovu"))
+            .await
+            .expect("the next step")
+            .click()
+            .await
+            .expect("open");
+        d.wait_for_text("Veřejnost vidí jen důvod").await;
+        d.click("form[action='/datasets/parkoviste/transition'] button")
+            .await;
+        d.wait_for_text("Datová sada je zveřejněná.").await;
+        d.check(&at("published again")).await;
+        d.log_out().await;
+
+        // The working group is told what it will find here.
+        d.log_in(&app, "skupina@chomutov.test", PASSWORD).await;
+        d.wait_for_text("Pracovní skupina zde bude").await;
+        d.check(&at("the working group's start")).await;
+        d.log_out().await;
+
+        // A citizen past the list's end, and a mistyped query.
+        d.visit(&app.url("/datasets?page=99"), &at("past the end"))
+            .await;
+        d.wait_for_text("Tato strana seznamu neexistuje.").await;
+        d.assert_fits(&at("past the end")).await;
+        d.click("main .gov-message a[href='/datasets?page=1']")
+            .await;
+        d.wait_until_gone("Tato strana seznamu neexistuje.").await;
+        d.check(&at("the last page")).await;
+        d.visit(
+            &app.url("/sparql?query=SELEKT%20*"),
+            &at("a mistyped query"),
+        )
+        .await;
+        let page = d.wait_for_text("Řádek 1, sloupec 1").await;
+        assert!(page.contains("SELEKT"), "{page}");
+        let seen = d
+            .client
+            .execute(
+                "return document.getElementById('query-error').getBoundingClientRect().bottom <= window.innerHeight",
+                vec![],
+            )
+            .await
+            .expect("where");
+        assert_eq!(
+            seen.as_bool(),
+            Some(true),
+            "the query's error is below the fold"
+        );
+        d.check(&at("a mistyped query")).await;
+    }
+    d.client.clone().close().await.expect("close");
+}
