@@ -600,7 +600,7 @@ impl Index {
             }
             bits
         };
-        let unfiltered: Vec<usize> = (0..DIMS)
+        let mut unfiltered: Vec<usize> = (0..DIMS)
             .filter(|d| !filters.iter().any(|(fd, _)| fd == d))
             .collect();
         let all = all_but(None);
@@ -620,17 +620,11 @@ impl Index {
                 .map(|i| self.entries[i].id.to_string())
                 .collect(),
         };
-        self.count_over(&all, &unfiltered, postings, &mut counts);
-        // A filtered dimension is counted over what the other filters let
-        // through: with one filter, the whole catalog. The theme dimension
-        // holds two facets (EU themes, EuroVoc): each family's values are
-        // counted over what the filters of the other family (and the other
-        // dimensions) let through.
-        let eurovoc = |v: usize| self.terms[THEME].values[v].starts_with(EUROVOC_PREFIX);
         let theme_filtered = filters.iter().any(|(d, _)| *d == THEME);
+        let eurovoc = |v: usize| self.terms[THEME].values[v].starts_with(EUROVOC_PREFIX);
         // A family without its own filter is counted over everything the
-        // filters let through: a pass over those entries, skipped when the
-        // catalog has no value of that family.
+        // filters let through, in the same pass as the unfiltered
+        // dimensions; skipped when the catalog has no value of that family.
         let unfiltered_family = |ev: bool| {
             !filters
                 .iter()
@@ -641,8 +635,14 @@ impl Index {
                     .any(|v| v.starts_with(EUROVOC_PREFIX) == ev)
         };
         if theme_filtered && (unfiltered_family(true) || unfiltered_family(false)) {
-            self.count_over(&all, &[THEME], postings, &mut counts);
+            unfiltered.push(THEME);
         }
+        self.count_over(&all, &unfiltered, postings, &mut counts);
+        // A filtered dimension is counted over what the other filters let
+        // through: with one filter, the whole catalog. The theme dimension
+        // holds two facets (EU themes, EuroVoc): each family's values are
+        // counted over what the filters of the other family (and the other
+        // dimensions) let through.
         let mut theme_counts = counts[THEME].clone();
         for (i, &(d, w)) in filters.iter().enumerate() {
             let over = if filters.len() == 1 {
