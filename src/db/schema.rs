@@ -131,6 +131,9 @@ diesel::table! {
         publisher_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        on_track_band -> Double,
+        at_risk_band -> Double,
+        grace_days -> Integer,
     }
 }
 
@@ -294,6 +297,155 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    projects (id) {
+        id -> Text,
+        strategy_id -> Text,
+        code -> Text,
+        title_cs -> Text,
+        title_en -> Nullable<Text>,
+        description_cs -> Text,
+        guarantor -> Text,
+        funding -> Text,
+        budget_czk -> Nullable<BigInt>,
+        planned_start -> Nullable<Text>,
+        planned_end -> Nullable<Text>,
+        actual_start -> Nullable<Text>,
+        actual_end -> Nullable<Text>,
+        weight -> Double,
+        state -> Text,
+        suspended_from -> Nullable<Text>,
+        progress -> Integer,
+        health -> Nullable<Text>,
+        spent_czk -> Nullable<BigInt>,
+        reported_at -> Nullable<Timestamp>,
+        is_example -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_measures (project_id, measure_id) {
+        project_id -> Text,
+        measure_id -> Text,
+    }
+}
+
+diesel::table! {
+    project_members (project_id, user_id) {
+        project_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    kpis (id) {
+        id -> Text,
+        code -> Text,
+        goal_id -> Nullable<Text>,
+        project_id -> Nullable<Text>,
+        name_cs -> Text,
+        name_en -> Nullable<Text>,
+        unit -> Text,
+        direction -> Text,
+        method -> Text,
+        frequency -> Text,
+        baseline_value -> Double,
+        baseline_year -> Integer,
+        method_note_cs -> Text,
+        source -> Text,
+        is_example -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kpi_targets (kpi_id, year) {
+        kpi_id -> Text,
+        year -> Integer,
+        value -> Double,
+    }
+}
+
+diesel::table! {
+    kpi_members (kpi_id, user_id) {
+        kpi_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    measurements (id) {
+        id -> Text,
+        kpi_id -> Text,
+        period_start -> Text,
+        period_end -> Text,
+        value -> Double,
+        state -> Text,
+        supersedes -> Nullable<Text>,
+        superseded_by -> Nullable<Text>,
+        source -> Text,
+        note -> Nullable<Text>,
+        recorded_by -> Nullable<Text>,
+        recorded_at -> Timestamp,
+        submitted_by -> Nullable<Text>,
+        verified_by -> Nullable<Text>,
+        is_example -> Bool,
+    }
+}
+
+diesel::table! {
+    reporting_periods (id) {
+        id -> Text,
+        strategy_id -> Text,
+        period_start -> Text,
+        period_end -> Text,
+        due -> Text,
+    }
+}
+
+diesel::table! {
+    status_reports (id) {
+        id -> Text,
+        project_id -> Text,
+        period_id -> Text,
+        version -> Integer,
+        state -> Text,
+        project_state -> Text,
+        progress -> Integer,
+        health -> Text,
+        health_reason -> Nullable<Text>,
+        actual_start -> Nullable<Text>,
+        actual_end -> Nullable<Text>,
+        spent_czk -> Nullable<BigInt>,
+        risks -> Nullable<Text>,
+        next_steps -> Nullable<Text>,
+        asks -> Nullable<Text>,
+        author_id -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        is_example -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(projects -> strategies (strategy_id));
+diesel::joinable!(project_measures -> projects (project_id));
+diesel::joinable!(project_measures -> measures (measure_id));
+diesel::joinable!(project_members -> projects (project_id));
+diesel::joinable!(project_members -> users (user_id));
+diesel::joinable!(kpis -> goals (goal_id));
+diesel::joinable!(kpis -> projects (project_id));
+diesel::joinable!(kpi_targets -> kpis (kpi_id));
+diesel::joinable!(kpi_members -> kpis (kpi_id));
+diesel::joinable!(kpi_members -> users (user_id));
+diesel::joinable!(measurements -> kpis (kpi_id));
+diesel::joinable!(reporting_periods -> strategies (strategy_id));
+diesel::joinable!(status_reports -> projects (project_id));
+diesel::joinable!(status_reports -> reporting_periods (period_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_roles,
@@ -316,4 +468,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     harvest_sources,
     security_events,
     view_positions,
+    projects,
+    project_measures,
+    project_members,
+    kpis,
+    kpi_targets,
+    kpi_members,
+    measurements,
+    reporting_periods,
+    status_reports,
 );

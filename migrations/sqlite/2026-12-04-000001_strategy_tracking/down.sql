@@ -1,0 +1,12 @@
+DROP TABLE status_reports;
+DROP TABLE reporting_periods;
+DROP TABLE measurements;
+DROP TABLE kpi_members;
+DROP TABLE kpi_targets;
+DROP TABLE kpis;
+DROP TABLE project_members;
+DROP TABLE project_measures;
+DROP TABLE projects;
+ALTER TABLE strategies DROP COLUMN grace_days;
+ALTER TABLE strategies DROP COLUMN at_risk_band;
+ALTER TABLE strategies DROP COLUMN on_track_band;
