@@ -24,7 +24,16 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 /// Which way is better.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Direction {
     Higher,
     Lower,
@@ -33,7 +42,16 @@ crate::text_state!(Direction { Higher => "higher", Lower => "lower" });
 
 /// How progress is judged: along a straight line (counts, shares,
 /// deliverables) or by compound annual growth (rates).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Method {
     Linear,
     Cagr,
@@ -41,7 +59,16 @@ pub enum Method {
 crate::text_state!(Method { Linear => "linear", Cagr => "cagr" });
 
 /// How often a KPI is measured: the length of its periods.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Frequency {
     Monthly,
     Quarterly,
@@ -379,6 +406,7 @@ pub fn results(attainments: &[Option<f64>]) -> Option<f64> {
 }
 
 #[cfg(test)]
+#[expect(clippy::expect_used, reason = "a test stops where its input is wrong")]
 mod tests {
     use super::*;
 

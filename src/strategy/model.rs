@@ -1,7 +1,9 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::Role;
 use crate::db::schema::{goals, measures, strategies};
+use crate::lifecycle::{Lifecycle, Step};
 
 #[derive(
     Serialize, Deserialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset,
@@ -105,5 +107,357 @@ impl GoalDetail {
             goal,
             measures,
         }
+    }
+}
+
+/// Where an implementation project is, after chapter 4.1 of the strategy:
+/// defined, its intent drafted and approved by the steering committee, the
+/// budget allocated, procured, realised, in operation, evaluated, closed;
+/// or suspended (it resumes to the state it left, kept in
+/// `suspended_from`) or cancelled. Progress and health are reported apart
+/// from the state.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum ProjectState {
+    Defined,
+    IntentDrafted,
+    IntentApproved,
+    BudgetAllocated,
+    Procurement,
+    InRealisation,
+    InOperation,
+    Evaluated,
+    Closed,
+    Suspended,
+    Cancelled,
+}
+crate::text_state!(ProjectState {
+    Defined => "defined",
+    IntentDrafted => "intent_drafted",
+    IntentApproved => "intent_approved",
+    BudgetAllocated => "budget_allocated",
+    Procurement => "procurement",
+    InRealisation => "in_realisation",
+    InOperation => "in_operation",
+    Evaluated => "evaluated",
+    Closed => "closed",
+    Suspended => "suspended",
+    Cancelled => "cancelled",
+});
+
+impl ProjectState {
+    /// A project still being worked on: it can be suspended or cancelled.
+    pub fn is_active(self) -> bool {
+        !matches!(
+            self,
+            ProjectState::Closed | ProjectState::Suspended | ProjectState::Cancelled
+        )
+    }
+}
+
+const WG: &[Role] = &[Role::WorkingGroup];
+const SC: &[Role] = &[Role::SteeringCommittee];
+
+const fn step(
+    from: ProjectState,
+    to: ProjectState,
+    roles: &'static [Role],
+    needs_reason: bool,
+) -> Step<ProjectState> {
+    Step {
+        from,
+        to,
+        roles,
+        needs_reason,
+    }
+}
+
+use ProjectState as P;
+
+/// The project's moves. The responsible working-group member takes the
+/// delivery steps, in order (the domain's policy checks that he is
+/// responsible for this project); the steering committee approves intents
+/// (until the yearly cycle's intents land, by moving the project itself),
+/// suspends, resumes and cancels, each with its reason. A suspended project
+/// may only resume to the state it left: the table allows every active
+/// state and the service narrows it to `suspended_from`.
+pub const PROJECT_LIFECYCLE: Lifecycle<ProjectState> = Lifecycle {
+    steps: &[
+        step(P::Defined, P::IntentDrafted, WG, false),
+        step(P::IntentDrafted, P::IntentApproved, SC, false),
+        step(P::IntentDrafted, P::Defined, SC, true),
+        step(P::IntentApproved, P::BudgetAllocated, WG, false),
+        step(P::BudgetAllocated, P::Procurement, WG, false),
+        step(P::Procurement, P::InRealisation, WG, false),
+        step(P::InRealisation, P::InOperation, WG, false),
+        step(P::InOperation, P::Evaluated, WG, false),
+        step(P::Evaluated, P::Closed, WG, false),
+        step(P::Defined, P::Suspended, SC, true),
+        step(P::IntentDrafted, P::Suspended, SC, true),
+        step(P::IntentApproved, P::Suspended, SC, true),
+        step(P::BudgetAllocated, P::Suspended, SC, true),
+        step(P::Procurement, P::Suspended, SC, true),
+        step(P::InRealisation, P::Suspended, SC, true),
+        step(P::InOperation, P::Suspended, SC, true),
+        step(P::Evaluated, P::Suspended, SC, true),
+        step(P::Suspended, P::Defined, SC, true),
+        step(P::Suspended, P::IntentDrafted, SC, true),
+        step(P::Suspended, P::IntentApproved, SC, true),
+        step(P::Suspended, P::BudgetAllocated, SC, true),
+        step(P::Suspended, P::Procurement, SC, true),
+        step(P::Suspended, P::InRealisation, SC, true),
+        step(P::Suspended, P::InOperation, SC, true),
+        step(P::Suspended, P::Evaluated, SC, true),
+        step(P::Defined, P::Cancelled, SC, true),
+        step(P::IntentDrafted, P::Cancelled, SC, true),
+        step(P::IntentApproved, P::Cancelled, SC, true),
+        step(P::BudgetAllocated, P::Cancelled, SC, true),
+        step(P::Procurement, P::Cancelled, SC, true),
+        step(P::InRealisation, P::Cancelled, SC, true),
+        step(P::InOperation, P::Cancelled, SC, true),
+        step(P::Evaluated, P::Cancelled, SC, true),
+        step(P::Suspended, P::Cancelled, SC, true),
+    ],
+};
+
+/// A KPI value's way to the public: recorded as provisional by the KPI's
+/// responsible member, submitted by him, verified by an admin or a
+/// steering-committee member who is not the one who submitted it (four
+/// eyes, checked by the service), or returned with a reason. Only verified
+/// values are public. A correction is a new measurement that supersedes the
+/// old one (`superseded_by`); both are kept.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum MeasurementState {
+    Provisional,
+    Submitted,
+    Verified,
+}
+crate::text_state!(MeasurementState {
+    Provisional => "provisional",
+    Submitted => "submitted",
+    Verified => "verified",
+});
+
+const VERIFIERS: &[Role] = &[Role::Admin, Role::SteeringCommittee];
+
+pub const MEASUREMENT_LIFECYCLE: Lifecycle<MeasurementState> = Lifecycle {
+    steps: &[
+        Step {
+            from: MeasurementState::Provisional,
+            to: MeasurementState::Submitted,
+            roles: WG,
+            needs_reason: false,
+        },
+        Step {
+            from: MeasurementState::Submitted,
+            to: MeasurementState::Verified,
+            roles: VERIFIERS,
+            needs_reason: false,
+        },
+        Step {
+            from: MeasurementState::Submitted,
+            to: MeasurementState::Provisional,
+            roles: VERIFIERS,
+            needs_reason: true,
+        },
+    ],
+};
+
+/// A monthly status report: a draft its author edits, then submitted,
+/// public and immutable; a correction is its next version.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum ReportState {
+    Draft,
+    Submitted,
+}
+crate::text_state!(ReportState {
+    Draft => "draft",
+    Submitted => "submitted",
+});
+
+pub const REPORT_LIFECYCLE: Lifecycle<ReportState> = Lifecycle {
+    steps: &[Step {
+        from: ReportState::Draft,
+        to: ReportState::Submitted,
+        roles: WG,
+        needs_reason: false,
+    }],
+};
+
+/// A project's health as its report gives it: on track (green), at risk
+/// (amber) or off track (red), the last two with a reason.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum Health {
+    OnTrack,
+    AtRisk,
+    OffTrack,
+}
+crate::text_state!(Health {
+    OnTrack => "on_track",
+    AtRisk => "at_risk",
+    OffTrack => "off_track",
+});
+
+/// Where a project's money comes from.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum Funding {
+    CityBudget,
+    Irop,
+    Npo,
+    OtherGrant,
+}
+crate::text_state!(Funding {
+    CityBudget => "city_budget",
+    Irop => "irop",
+    Npo => "npo",
+    OtherGrant => "other_grant",
+});
+
+#[cfg(test)]
+#[expect(clippy::expect_used, reason = "a test stops where its input is wrong")]
+mod tests {
+    use super::*;
+    use crate::lifecycle::State;
+
+    /// Delivery goes in order and by the working group; the committee
+    /// approves intents, suspends, resumes and cancels, with a reason.
+    #[test]
+    fn a_project_moves_in_order_and_by_the_right_role() {
+        let l = &PROJECT_LIFECYCLE;
+        let wg = [Role::WorkingGroup];
+        let sc = [Role::SteeringCommittee];
+        assert_eq!(l.next(P::Defined, &wg), vec![P::IntentDrafted]);
+        assert!(
+            l.check_roles(&wg, P::Defined, "in_realisation", None)
+                .is_err()
+        );
+        assert!(
+            l.check_roles(&wg, P::IntentDrafted, "intent_approved", None)
+                .is_err()
+        );
+        assert!(
+            l.check_roles(&sc, P::IntentDrafted, "intent_approved", None)
+                .is_ok()
+        );
+        assert!(
+            l.check_roles(&sc, P::InRealisation, "suspended", None)
+                .is_err()
+        );
+        assert!(
+            l.check_roles(
+                &sc,
+                P::InRealisation,
+                "suspended",
+                Some("Čeká se na dotaci.")
+            )
+            .is_ok()
+        );
+        assert!(
+            l.check_roles(&wg, P::InRealisation, "cancelled", Some("x"))
+                .is_err()
+        );
+        assert!(
+            l.check_roles(&sc, P::Closed, "cancelled", Some("x"))
+                .is_err()
+        );
+        // Every active state can be suspended and resumed to, and cancelled.
+        for s in ProjectState::ALL.iter().copied().filter(|s| s.is_active()) {
+            let from_s = l.next(s, &sc);
+            assert!(
+                from_s.contains(&P::Suspended) && from_s.contains(&P::Cancelled),
+                "{s:?}"
+            );
+            assert!(l.next(P::Suspended, &sc).contains(&s), "{s:?}");
+        }
+        // The delivery path reaches the end in order.
+        let mut at = P::IntentApproved;
+        for to in [
+            "budget_allocated",
+            "procurement",
+            "in_realisation",
+            "in_operation",
+            "evaluated",
+            "closed",
+        ] {
+            at = l.check_roles(&wg, at, to, None).expect(to).0;
+        }
+        assert_eq!(at, P::Closed);
+        assert!(l.next(P::Closed, &sc).is_empty() && l.next(P::Closed, &wg).is_empty());
+    }
+
+    #[test]
+    fn a_measurement_is_verified_by_the_committee_or_an_admin() {
+        let l = &MEASUREMENT_LIFECYCLE;
+        let wg = [Role::WorkingGroup];
+        assert!(
+            l.check_roles(&wg, MeasurementState::Submitted, "verified", None)
+                .is_err()
+        );
+        assert!(
+            l.check_roles(
+                &[Role::Admin],
+                MeasurementState::Submitted,
+                "verified",
+                None
+            )
+            .is_ok()
+        );
+        assert!(
+            l.check_roles(
+                &[Role::SteeringCommittee],
+                MeasurementState::Submitted,
+                "provisional",
+                None
+            )
+            .is_err()
+        );
+        assert!(
+            l.check_roles(&wg, MeasurementState::Provisional, "verified", None)
+                .is_err()
+        );
     }
 }
