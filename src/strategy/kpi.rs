@@ -602,3 +602,70 @@ mod tests {
         assert_eq!(results(&[Some(0.5), None, Some(1.0)]), Some(0.75));
     }
 }
+
+/// The first and last day of a period written as people write it: a year
+/// (`2025`), a quarter (`2025-Q3`) or a month (`2025-07`).
+pub fn period_of_label(label: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let label = label.trim();
+    let (year, rest) = match label.split_once('-') {
+        Some((y, r)) => (y, Some(r)),
+        None => (label, None),
+    };
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let year: i32 = year.parse().ok()?;
+    let (first, months) = match rest {
+        None => (1, 12),
+        Some(q) if q.len() == 2 && (q.starts_with('Q') || q.starts_with('q')) => {
+            let n: u32 = q[1..].parse().ok()?;
+            if !(1..=4).contains(&n) {
+                return None;
+            }
+            (3 * n - 2, 3)
+        }
+        Some(m) if m.len() == 2 => {
+            let n: u32 = m.parse().ok()?;
+            if !(1..=12).contains(&n) {
+                return None;
+            }
+            (n, 1)
+        }
+        Some(_) => return None,
+    };
+    let index = year * 12 + first as i32 - 1;
+    let start = first_of(index);
+    let end = first_of(index + months).pred_opt()?;
+    Some((start, end))
+}
+
+#[cfg(test)]
+#[test]
+fn period_labels() {
+    let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+    assert_eq!(period_of_label("2025"), d(2025, 1, 1).zip(d(2025, 12, 31)));
+    assert_eq!(
+        period_of_label("2024-Q1"),
+        d(2024, 1, 1).zip(d(2024, 3, 31))
+    );
+    assert_eq!(
+        period_of_label("2024-02"),
+        d(2024, 2, 1).zip(d(2024, 2, 29))
+    );
+    assert_eq!(
+        period_of_label("2024-12"),
+        d(2024, 12, 1).zip(d(2024, 12, 31))
+    );
+    for bad in [
+        "",
+        "24",
+        "2024-13",
+        "2024-Q5",
+        "2024-1",
+        "2024-00",
+        "abcd",
+        "2024-07-01",
+    ] {
+        assert_eq!(period_of_label(bad), None, "{bad}");
+    }
+}

@@ -1,8 +1,12 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::kpi::{Direction, Frequency, Method};
 use crate::auth::Role;
-use crate::db::schema::{goals, measures, strategies};
+use crate::db::schema::{
+    goals, kpi_targets, kpis, measurements, measures, projects, reporting_periods, status_reports,
+    strategies,
+};
 use crate::lifecycle::{Lifecycle, Step};
 
 #[derive(
@@ -356,6 +360,126 @@ crate::text_state!(Funding {
     Npo => "npo",
     OtherGrant => "other_grant",
 });
+
+/// An implementation project: what the city does to fulfil measures.
+/// `code` is given at creation and never changes (`P-SC7-02`).
+#[derive(Serialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = projects, treat_none_as_null = true)]
+pub struct Project {
+    pub id: String,
+    pub strategy_id: String,
+    pub code: String,
+    pub title_cs: String,
+    pub title_en: Option<String>,
+    pub description_cs: String,
+    /// The guarantor department (gestor).
+    pub guarantor: String,
+    pub funding: Funding,
+    pub budget_czk: Option<i64>,
+    pub planned_start: Option<String>,
+    pub planned_end: Option<String>,
+    pub actual_start: Option<String>,
+    pub actual_end: Option<String>,
+    /// Its share in its goals' implementation bar.
+    pub weight: f64,
+    pub state: ProjectState,
+    pub suspended_from: Option<ProjectState>,
+    /// 0–100, from the latest submitted status report.
+    pub progress: i32,
+    pub health: Option<Health>,
+    pub spent_czk: Option<i64>,
+    pub reported_at: Option<chrono::NaiveDateTime>,
+    pub is_example: bool,
+}
+
+/// A key performance indicator of a goal or a project. `code` never
+/// changes (`KPI-SC1-01`).
+#[derive(Serialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = kpis, treat_none_as_null = true)]
+pub struct Kpi {
+    pub id: String,
+    pub code: String,
+    pub goal_id: Option<String>,
+    pub project_id: Option<String>,
+    pub name_cs: String,
+    pub name_en: Option<String>,
+    pub unit: String,
+    pub direction: Direction,
+    pub method: Method,
+    pub frequency: Frequency,
+    pub baseline_value: f64,
+    pub baseline_year: i32,
+    /// How the value is measured, in words.
+    pub method_note_cs: String,
+    /// "manual", or `catalog:…` for a value the portal computes itself.
+    pub source: String,
+    pub is_example: bool,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = kpi_targets)]
+pub struct KpiTarget {
+    pub kpi_id: String,
+    pub year: i32,
+    pub value: f64,
+}
+
+/// One value of a KPI for one period. Never changed once submitted: a
+/// correction is a new row that supersedes it.
+#[derive(Serialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = measurements, treat_none_as_null = true)]
+pub struct Measurement {
+    pub id: String,
+    pub kpi_id: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub value: f64,
+    pub state: MeasurementState,
+    pub supersedes: Option<String>,
+    pub superseded_by: Option<String>,
+    pub source: String,
+    pub note: Option<String>,
+    pub recorded_by: Option<String>,
+    pub recorded_at: chrono::NaiveDateTime,
+    pub submitted_by: Option<String>,
+    pub verified_by: Option<String>,
+    pub is_example: bool,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reporting_periods)]
+pub struct ReportingPeriod {
+    pub id: String,
+    pub strategy_id: String,
+    pub period_start: String,
+    pub period_end: String,
+    /// The day the reports of the period are due.
+    pub due: String,
+}
+
+/// A project's monthly status report.
+#[derive(Serialize, Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = status_reports, treat_none_as_null = true)]
+pub struct StatusReport {
+    pub id: String,
+    pub project_id: String,
+    pub period_id: String,
+    pub version: i32,
+    pub state: ReportState,
+    pub project_state: ProjectState,
+    pub progress: i32,
+    pub health: Health,
+    pub health_reason: Option<String>,
+    pub actual_start: Option<String>,
+    pub actual_end: Option<String>,
+    pub spent_czk: Option<i64>,
+    pub risks: Option<String>,
+    pub next_steps: Option<String>,
+    pub asks: Option<String>,
+    pub author_id: Option<String>,
+    pub submitted_at: Option<chrono::NaiveDateTime>,
+    pub is_example: bool,
+}
 
 #[cfg(test)]
 #[expect(clippy::expect_used, reason = "a test stops where its input is wrong")]

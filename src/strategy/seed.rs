@@ -19,6 +19,10 @@ use crate::seed::{SeedError, SeedFile};
 struct StrategyFile {
     strategy: StrategyEntry,
     goal: Vec<GoalEntry>,
+    #[serde(default)]
+    project: Vec<super::tracking_seed::ProjectEntry>,
+    #[serde(default)]
+    kpi: Vec<super::tracking_seed::KpiEntry>,
 }
 
 #[derive(Deserialize)]
@@ -58,6 +62,8 @@ pub struct StrategySeed {
     pub strategy: Strategy,
     pub publisher_slug: Option<String>,
     pub goals: Vec<(Goal, Vec<MeasureText>)>,
+    pub projects: Vec<super::tracking_seed::ProjectSeed>,
+    pub kpis: Vec<super::tracking_seed::KpiSeed>,
 }
 
 pub fn load(dir: &Path, catalog: &CatalogSeed) -> Result<Vec<StrategySeed>, SeedError> {
@@ -214,7 +220,16 @@ fn check(
             texts,
         ));
     }
+    let measure_counts: std::collections::HashMap<String, usize> = goals
+        .iter()
+        .map(|(g, m): &(Goal, Vec<MeasureText>)| (g.chapter.clone(), m.len()))
+        .collect();
+    let projects =
+        super::tracking_seed::check_projects(file, parsed.project, &chapters, &measure_counts)?;
+    let kpis = super::tracking_seed::check_kpis(file, parsed.kpi, &chapters)?;
     Ok(StrategySeed {
+        projects,
+        kpis,
         strategy: Strategy {
             id: crate::db::new_id(),
             slug: s.slug.into_inner(),
@@ -254,5 +269,5 @@ pub fn apply(
         let goal_id = super::store::upsert_goal(conn, actor, &g)?;
         super::store::sync_measures(conn, actor, &goal_id, measures)?;
     }
-    Ok(())
+    super::tracking_seed::apply(conn, actor, &strategy_id, &seed.projects, &seed.kpis)
 }

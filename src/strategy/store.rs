@@ -238,3 +238,362 @@ pub fn sync_measures(
     }
     Ok(())
 }
+
+// --- Tracking: projects, KPIs, periods, reports, measurements -------------
+
+use super::model::{Kpi, KpiTarget, Measurement, Project, ReportingPeriod, StatusReport};
+use crate::db::schema::{
+    kpi_targets, kpis, measurements, project_measures, projects, reporting_periods, status_reports,
+};
+
+/// What the audit log keeps of a project: the row and the measures it
+/// fulfils.
+#[derive(serde::Serialize, PartialEq)]
+struct ProjectRecord<'a> {
+    #[serde(flatten)]
+    project: &'a Project,
+    measures: &'a [String],
+}
+
+/// What the audit log keeps of a KPI: the row and its yearly targets.
+#[derive(serde::Serialize, PartialEq)]
+struct KpiRecord<'a> {
+    #[serde(flatten)]
+    kpi: &'a Kpi,
+    targets: &'a [(i32, f64)],
+}
+
+pub fn project_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Project>> {
+    projects::table
+        .filter(projects::code.eq(code))
+        .select(Project::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn measures_of_project(conn: &mut DbConnection, project_id: &str) -> QueryResult<Vec<String>> {
+    project_measures::table
+        .filter(project_measures::project_id.eq(project_id))
+        .select(project_measures::measure_id)
+        .order(project_measures::measure_id.asc())
+        .load(conn)
+}
+
+/// Upserts a project by its code with the measures it fulfils (sorted
+/// ids); one audit row when anything changed. Returns its id.
+pub fn upsert_project(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    p: &Project,
+    measures: &[String],
+) -> QueryResult<String> {
+    let existing = project_by_code(conn, &p.code)?;
+    let id = existing
+        .as_ref()
+        .map_or_else(|| p.id.clone(), |e| e.id.clone());
+    let old_measures = match &existing {
+        Some(e) => measures_of_project(conn, &e.id)?,
+        None => Vec::new(),
+    };
+    let wanted = Project {
+        id: id.clone(),
+        // The time of the latest report is the store's, not the seed's.
+        reported_at: existing.as_ref().and_then(|e| e.reported_at),
+        ..p.clone()
+    };
+    let before = existing.as_ref().map(|e| ProjectRecord {
+        project: e,
+        measures: &old_measures,
+    });
+    let after = ProjectRecord {
+        project: &wanted,
+        measures,
+    };
+    let ts = now();
+    let label = format!("{} {}", wanted.code, wanted.title_cs);
+    audit::store::save(
+        conn,
+        actor,
+        Object {
+            kind: "project",
+            id: &id,
+            label: &label,
+        },
+        before.as_ref(),
+        &after,
+        |c, exists| {
+            if exists {
+                diesel::update(projects::table.find(&id))
+                    .set((&wanted, projects::updated_at.eq(ts)))
+                    .execute(c)?;
+            } else {
+                diesel::insert_into(projects::table)
+                    .values((
+                        &wanted,
+                        projects::created_at.eq(ts),
+                        projects::updated_at.eq(ts),
+                    ))
+                    .execute(c)?;
+            }
+            diesel::delete(project_measures::table.filter(project_measures::project_id.eq(&id)))
+                .execute(c)?;
+            // One statement per row: the multi-backend connection has no
+            // batch insert.
+            let mut n = 0;
+            for m in measures {
+                n += diesel::insert_into(project_measures::table)
+                    .values((
+                        project_measures::project_id.eq(&id),
+                        project_measures::measure_id.eq(m),
+                    ))
+                    .execute(c)?;
+            }
+            Ok(n)
+        },
+    )?;
+    Ok(id)
+}
+
+/// The reporting period starting on `range.0`, made (and audited) when the
+/// strategy has none yet; its reports are due 15 days after it ends.
+pub fn ensure_period(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    strategy_id: &str,
+    range: (chrono::NaiveDate, chrono::NaiveDate),
+) -> QueryResult<String> {
+    let start = range.0.to_string();
+    if let Some(id) = reporting_periods::table
+        .filter(reporting_periods::strategy_id.eq(strategy_id))
+        .filter(reporting_periods::period_start.eq(&start))
+        .select(reporting_periods::id)
+        .first::<String>(conn)
+        .optional()?
+    {
+        return Ok(id);
+    }
+    let period = ReportingPeriod {
+        id: crate::db::new_id(),
+        strategy_id: strategy_id.to_string(),
+        period_start: start,
+        period_end: range.1.to_string(),
+        due: (range.1 + chrono::Duration::days(15)).to_string(),
+    };
+    diesel::insert_into(reporting_periods::table)
+        .values(&period)
+        .execute(conn)?;
+    let label = format!("{} – {}", period.period_start, period.period_end);
+    audit::store::record_change(
+        conn,
+        actor,
+        "reporting_period",
+        &period.id,
+        &label,
+        None,
+        Some(&period),
+    )?;
+    Ok(period.id)
+}
+
+/// A seeded report, written once: a project's report for a period that
+/// already has one is left as it is (reports are corrected by versions,
+/// not by the seed).
+pub fn add_seed_report(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    r: &StatusReport,
+    project_code: &str,
+) -> QueryResult<()> {
+    let exists: i64 = status_reports::table
+        .filter(status_reports::project_id.eq(&r.project_id))
+        .filter(status_reports::period_id.eq(&r.period_id))
+        .count()
+        .get_result(conn)?;
+    if exists > 0 {
+        return Ok(());
+    }
+    let ts = now();
+    let report = StatusReport {
+        submitted_at: Some(ts),
+        ..r.clone()
+    };
+    diesel::insert_into(status_reports::table)
+        .values((
+            &report,
+            status_reports::created_at.eq(ts),
+            status_reports::updated_at.eq(ts),
+        ))
+        .execute(conn)?;
+    diesel::update(projects::table.find(&r.project_id))
+        .set(projects::reported_at.eq(ts))
+        .execute(conn)?;
+    audit::store::record_change(
+        conn,
+        actor,
+        "status_report",
+        &report.id,
+        project_code,
+        None,
+        Some(&report),
+    )?;
+    Ok(())
+}
+
+pub fn kpi_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Kpi>> {
+    kpis::table
+        .filter(kpis::code.eq(code))
+        .select(Kpi::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn targets_of(conn: &mut DbConnection, kpi_id: &str) -> QueryResult<Vec<(i32, f64)>> {
+    kpi_targets::table
+        .filter(kpi_targets::kpi_id.eq(kpi_id))
+        .order(kpi_targets::year.asc())
+        .select((kpi_targets::year, kpi_targets::value))
+        .load(conn)
+}
+
+/// Upserts a KPI by its code with its targets; one audit row when anything
+/// changed. Returns its id.
+pub fn upsert_kpi(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    k: &Kpi,
+    targets: &[(i32, f64)],
+) -> QueryResult<String> {
+    let existing = kpi_by_code(conn, &k.code)?;
+    let id = existing
+        .as_ref()
+        .map_or_else(|| k.id.clone(), |e| e.id.clone());
+    let old_targets = match &existing {
+        Some(e) => targets_of(conn, &e.id)?,
+        None => Vec::new(),
+    };
+    let mut targets = targets.to_vec();
+    targets.sort_by_key(|(y, _)| *y);
+    let wanted = Kpi {
+        id: id.clone(),
+        ..k.clone()
+    };
+    let before = existing.as_ref().map(|e| KpiRecord {
+        kpi: e,
+        targets: &old_targets,
+    });
+    let after = KpiRecord {
+        kpi: &wanted,
+        targets: &targets,
+    };
+    let ts = now();
+    let label = format!("{} {}", wanted.code, wanted.name_cs);
+    audit::store::save(
+        conn,
+        actor,
+        Object {
+            kind: "kpi",
+            id: &id,
+            label: &label,
+        },
+        before.as_ref(),
+        &after,
+        |c, exists| {
+            if exists {
+                diesel::update(kpis::table.find(&id))
+                    .set((&wanted, kpis::updated_at.eq(ts)))
+                    .execute(c)?;
+            } else {
+                diesel::insert_into(kpis::table)
+                    .values((&wanted, kpis::created_at.eq(ts), kpis::updated_at.eq(ts)))
+                    .execute(c)?;
+            }
+            diesel::delete(kpi_targets::table.filter(kpi_targets::kpi_id.eq(&id))).execute(c)?;
+            let mut n = 0;
+            for (year, value) in &targets {
+                n += diesel::insert_into(kpi_targets::table)
+                    .values(KpiTarget {
+                        kpi_id: id.clone(),
+                        year: *year,
+                        value: *value,
+                    })
+                    .execute(c)?;
+            }
+            Ok(n)
+        },
+    )?;
+    Ok(id)
+}
+
+/// A seeded value, written once per KPI and period.
+pub fn add_seed_measurement(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    m: &Measurement,
+    kpi_code: &str,
+) -> QueryResult<()> {
+    let exists: i64 = measurements::table
+        .filter(measurements::kpi_id.eq(&m.kpi_id))
+        .filter(measurements::period_start.eq(&m.period_start))
+        .filter(measurements::period_end.eq(&m.period_end))
+        .count()
+        .get_result(conn)?;
+    if exists > 0 {
+        return Ok(());
+    }
+    diesel::insert_into(measurements::table)
+        .values(m)
+        .execute(conn)?;
+    let label = format!("{kpi_code} {} – {}", m.period_start, m.period_end);
+    audit::store::record_change(conn, actor, "measurement", &m.id, &label, None, Some(m))?;
+    Ok(())
+}
+
+/// A KPI's measurements, oldest period first (every state; the caller
+/// picks what its reader may see).
+pub fn measurements_of(conn: &mut DbConnection, kpi_id: &str) -> QueryResult<Vec<Measurement>> {
+    measurements::table
+        .filter(measurements::kpi_id.eq(kpi_id))
+        .order((
+            measurements::period_end.asc(),
+            measurements::recorded_at.asc(),
+        ))
+        .select(Measurement::as_select())
+        .load(conn)
+}
+
+/// A measurement's history is public once it is verified: it is never
+/// edited before (a correction is a new measurement), so its history is its
+/// value's.
+pub fn measurement_public_since(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<crate::audit::registry::Visible> {
+    use crate::audit::registry::Visible;
+    let state: Option<super::model::MeasurementState> = measurements::table
+        .find(id)
+        .select(measurements::state)
+        .first(conn)
+        .optional()?;
+    Ok(match state {
+        Some(super::model::MeasurementState::Verified) => Visible::Whole,
+        _ => Visible::No,
+    })
+}
+
+/// A status report is public from its submission: its draft's edits stay
+/// with its author.
+pub fn report_public_since(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<crate::audit::registry::Visible> {
+    use crate::audit::registry::Visible;
+    let at: Option<Option<chrono::NaiveDateTime>> = status_reports::table
+        .find(id)
+        .select(status_reports::submitted_at)
+        .first(conn)
+        .optional()?;
+    Ok(match at.flatten() {
+        Some(t) => Visible::From(t),
+        None => Visible::No,
+    })
+}

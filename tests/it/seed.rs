@@ -73,7 +73,7 @@ async fn an_edited_seed_file_updates_only_what_changed() {
 async fn a_broken_seed_file_is_named_with_line_and_field_and_nothing_is_loaded() {
     let app = TestApp::start().await;
     let before = audit_count(&app);
-    let cases: [(&str, &str, &str, usize, &str); 4] = [
+    let cases: [(&str, &str, &str, usize, &str); 8] = [
         // file, find, replace, expected line, expected field
         (
             "publishers.toml",
@@ -102,6 +102,37 @@ async fn a_broken_seed_file_is_named_with_line_and_field_and_nothing_is_loaded()
             "planned_end = 2031\nmeasures = [\n  \"Identifikace",
             0,
             "planned_end",
+        ),
+        // The tracking part: a measure the goal does not have, a report
+        // off track without its reason, a value in the baseline year, a
+        // KPI of a goal that does not exist.
+        (
+            "strategies/chomutov-ict-2020-2024.toml",
+            "measures = [\"3.1.1/1\", \"3.1.1/2\"]",
+            "measures = [\"3.1.1/1\", \"3.1.1/12\"]",
+            0,
+            "measures",
+        ),
+        (
+            "strategies/chomutov-ict-2020-2024.toml",
+            "health_reason = \"Termín září 2026",
+            "next_steps = \"Termín září 2026",
+            0,
+            "health_reason",
+        ),
+        (
+            "strategies/chomutov-ict-2020-2024.toml",
+            "{ period = \"2020\", value = 5.0 }",
+            "{ period = \"2019\", value = 5.0 }",
+            0,
+            "period",
+        ),
+        (
+            "strategies/chomutov-ict-2020-2024.toml",
+            "goal = \"3.1.10\"",
+            "goal = \"3.1.13\"",
+            0,
+            "goal",
         ),
     ];
     for (file, find, replace, line, field) in cases {
@@ -202,4 +233,56 @@ async fn the_home_page_follows_a_seed_run_by_another_process() {
         html.contains("opatření: <strong>72</strong>"),
         "the home page is not stale"
     );
+}
+
+/// The seeded strategy tracks projects and KPIs: each project fulfils the
+/// measures it names and carries its latest report; each KPI has its
+/// targets and values; every invented one is marked as an example.
+#[actix_web::test]
+async fn the_strategy_seed_tracks_projects_and_kpis() {
+    use radnice::db::schema::{kpis, measurements, project_measures, projects, status_reports};
+    let app = TestApp::start().await;
+    let mut c = app.conn();
+    let project_rows: Vec<(String, String, i32, Option<String>, bool)> = projects::table
+        .select((
+            projects::code,
+            projects::state,
+            projects::progress,
+            projects::health,
+            projects::is_example,
+        ))
+        .order(projects::code.asc())
+        .load(&mut *c)
+        .expect("projects");
+    assert_eq!(project_rows.len(), 7);
+    assert!(
+        project_rows.iter().all(|p| p.4),
+        "invented projects are examples"
+    );
+    let sc1 = project_rows
+        .iter()
+        .find(|p| p.0 == "P-SC1-01")
+        .expect("P-SC1-01");
+    assert_eq!(
+        (sc1.1.as_str(), sc1.2, sc1.3.as_deref()),
+        ("in_realisation", 62, Some("at_risk"))
+    );
+    let links: i64 = project_measures::table
+        .count()
+        .get_result(&mut *c)
+        .expect("links");
+    assert_eq!(links, 16);
+    let reports: i64 = status_reports::table
+        .count()
+        .get_result(&mut *c)
+        .expect("reports");
+    assert_eq!(reports, 7);
+    let kpi_count: i64 = kpis::table.count().get_result(&mut *c).expect("kpis");
+    assert_eq!(kpi_count, 7);
+    let values: Vec<String> = measurements::table
+        .select(measurements::state)
+        .load(&mut *c)
+        .expect("values");
+    assert_eq!(values.len(), 21);
+    assert_eq!(values.iter().filter(|s| *s == "submitted").count(), 1);
 }
