@@ -15,6 +15,8 @@ pub mod paths {
     pub const SLUG: &str = "{slug:(?:new[a-z0-9-]+|ne[a-vx-z0-9-][a-z0-9-]*|n[a-df-z0-9-][a-z0-9-]*|ne|n|[a-mo-z0-9-][a-z0-9-]*)}";
     /// Ids are UUIDs: hexadecimal and hyphens, never a word like `new`.
     pub const ID: &str = "{id:[0-9a-f-]+}";
+    /// A project's or KPI's code: capitals, digits and hyphens.
+    pub const CODE: &str = "{code:[A-Z0-9-]{2,40}}";
 
     // The application.
     pub const HEALTH: &str = "/healthz";
@@ -192,7 +194,9 @@ pub fn table(cfg: &mut ServiceConfig) {
         cfg.service(resource("/strategies").get(list_page))
             .service(resource(format!("/strategies/{SLUG}")).get(detail_page))
             .service(resource("/api/v1/strategies").get(api_list))
-            .service(resource(format!("/api/v1/strategies/{SLUG}")).get(api_detail));
+            .service(resource(format!("/api/v1/strategies/{SLUG}")).get(api_detail))
+            .service(resource(format!("/api/v1/strategies/{SLUG}/dashboard")).get(api_dashboard))
+            .service(resource(format!("/api/v1/kpis/{CODE}")).get(api_kpi));
     }
 }
 
@@ -241,6 +245,9 @@ mod tests {
             "/api/v1/datasets".into(),
             paths::USERS.into(),
             paths::USER.into(),
+            format!("/api/v1/strategies/{}", paths::SLUG),
+            format!("/api/v1/strategies/{}/dashboard", paths::SLUG),
+            format!("/api/v1/kpis/{}", paths::CODE),
         ]
     }
 
@@ -271,6 +278,9 @@ mod tests {
             "/catalog/dump.nt.gz".into(),
             "/api/v1/datasets/stromy/transition".into(),
             format!("/admin/users/{id}"),
+            "/api/v1/strategies/chomutov-ict-2020-2024".into(),
+            "/api/v1/strategies/chomutov-ict-2020-2024/dashboard".into(),
+            "/api/v1/kpis/KPI-SC1-01".into(),
         ] {
             let hits: Vec<&str> = defs
                 .iter()
@@ -287,6 +297,8 @@ mod tests {
             // `new` is no dataset's slug (the validator refuses it).
             "/api/v1/datasets/new",
             "/datasets/new.ttl",
+            "/api/v1/kpis/kpi-sc1-01",
+            "/api/v1/kpis/K",
         ] {
             assert!(!defs.iter().any(|d| d.is_match(path)), "{path}");
         }

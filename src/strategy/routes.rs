@@ -39,3 +39,56 @@ pub(crate) async fn api_detail(
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(detail))
 }
+
+/// `GET /api/v1/strategies/{slug}/dashboard`: every goal's two bars,
+/// status and trend, as of today (or `?as_of=YYYY-MM-DD`).
+pub(crate) async fn api_dashboard(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    q: web::Query<AsOf>,
+) -> AppResult<HttpResponse> {
+    let slug = slug.into_inner();
+    let as_of = q.day()?;
+    let board = crate::db::run(&state.pool, move |c| {
+        super::dashboard::dashboard(c, &slug, as_of)
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok().json(board))
+}
+
+/// `GET /api/v1/kpis/{code}`: a KPI with its verified values and its
+/// assessment with every input.
+pub(crate) async fn api_kpi(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    q: web::Query<AsOf>,
+) -> AppResult<HttpResponse> {
+    let code = code.into_inner();
+    let as_of = q.day()?;
+    let report = crate::db::run(&state.pool, move |c| {
+        super::dashboard::kpi_report(c, &code, as_of, true)
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// The day an assessment is made as of: today in Prague unless asked.
+#[derive(serde::Deserialize)]
+pub(crate) struct AsOf {
+    as_of: Option<String>,
+}
+
+impl AsOf {
+    fn day(&self) -> AppResult<chrono::NaiveDate> {
+        match crate::web::day(&self.as_of, "as_of")? {
+            None => Ok(super::dashboard::today()),
+            Some(t) if (1990..=2100).contains(&chrono::Datelike::year(&t)) => Ok(t.date()),
+            Some(_) => Err(AppError::bad_request(
+                "as_of: a day between 1990 and 2100".to_string(),
+                Some("as_of"),
+            )),
+        }
+    }
+}

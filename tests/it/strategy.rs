@@ -106,3 +106,141 @@ async fn the_public_strategy_page_shows_every_goal_with_its_measures() {
     assert!(html.contains("Vybudování a rozvoj OpenData portálu"));
     assert_eq!(html.matches("<section class=\"goal\"").count(), 12);
 }
+
+/// A KPI as the API gives it: baseline, targets, the public (verified)
+/// values only, and the assessment with its inputs.
+#[actix_web::test]
+async fn a_kpi_answers_its_values_and_how_it_is_doing() {
+    let app = TestApp::start().await;
+    let api = app.api();
+    let staff = api
+        .get("/api/v1/kpis/KPI-SC1-02?as_of=2026-12-04")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(staff["code"], "KPI-SC1-02");
+    assert_eq!(staff["goal"], "3.1.1");
+    assert_eq!(staff["direction"], "higher");
+    assert_eq!(staff["method"], "linear");
+    assert_eq!(
+        staff["baseline"],
+        serde_json::json!({"value": 6.0, "year": 2019})
+    );
+    assert_eq!(
+        staff["targets"],
+        serde_json::json!([{"year": 2024, "value": 12.0}])
+    );
+    assert_eq!(staff["latest"], 12.0);
+    assert_eq!(staff["attainment"], 1.0);
+    assert_eq!(staff["status"], "achieved");
+    assert_eq!(staff["measurements"].as_array().map(Vec::len), Some(3));
+
+    // 70 % of the backbone in 2025, where 100 % was due in 2024.
+    let backbone = api
+        .get("/api/v1/kpis/KPI-SC1-01?as_of=2026-12-04")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(backbone["latest"], 70.0);
+    assert_eq!(backbone["attainment"], 0.7);
+    assert_eq!(backbone["expected"], 100.0);
+    assert_eq!(backbone["status"], "off_track");
+    // A year earlier, 2024's 60 against the 100 due then: off track too,
+    // and the trend is measured against the month before.
+    let earlier = api
+        .get("/api/v1/kpis/KPI-SC1-01?as_of=2025-06-30")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(earlier["latest"], 60.0);
+
+    // The third quarter's value is only submitted: the public sees the
+    // second quarter's, which is not the due one, so: no data.
+    let hosting = api
+        .get("/api/v1/kpis/KPI-SC2-01?as_of=2026-12-04")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(hosting["status"], "no_data");
+    assert_eq!(hosting["latest"], serde_json::Value::Null);
+    let values = hosting["measurements"].as_array().expect("values");
+    assert_eq!(values.len(), 1, "{values:?}");
+    assert_eq!(values[0]["period_end"], "2026-06-30");
+    assert_eq!(values[0]["state"], "verified");
+
+    api.get("/api/v1/kpis/KPI-NEEXISTUJE").await.expect(404);
+    api.get("/api/v1/kpis/KPI-SC1-01?as_of=vcera")
+        .await
+        .expect(400);
+}
+
+/// The dashboard: every goal with its two bars apart, its status, its
+/// projects and KPIs, and what needs attention.
+#[actix_web::test]
+async fn the_dashboard_gives_each_goal_two_bars_and_a_status() {
+    let app = TestApp::start().await;
+    let board = app
+        .api()
+        .get("/api/v1/strategies/chomutov-ict-2020-2024/dashboard?as_of=2026-12-04")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(board["strategy"], "chomutov-ict-2020-2024");
+    assert_eq!(board["as_of"], "2026-12-04");
+    let goals = board["goals"].as_array().expect("goals");
+    assert_eq!(goals.len(), 12);
+    let g = &goals[0];
+    assert_eq!(
+        (g["chapter"].as_str(), g["code"].as_str()),
+        (Some("3.1.1"), Some("SC1"))
+    );
+    // (62 × 3 + 80 × 1) / 4 projects' weights.
+    assert_eq!(g["implementation"], 66.5);
+    // Mean of 0.7, 1.0 and (32.5 − 24) / (40 − 24).
+    let results = g["results"].as_f64().expect("results");
+    assert!(
+        (results - (0.7 + 1.0 + 0.53125) / 3.0).abs() < 1e-9,
+        "{results}"
+    );
+    assert_eq!(g["status"], "off_track");
+    assert_eq!(g["projects"], serde_json::json!(["P-SC1-01", "P-SC1-02"]));
+    assert_eq!(
+        g["kpis"],
+        serde_json::json!(["KPI-SC1-01", "KPI-SC1-02", "KPI-SC1-03"])
+    );
+    // A goal with neither projects nor KPIs says so.
+    let none = goals
+        .iter()
+        .find(|g| g["chapter"] == "3.1.4")
+        .expect("3.1.4");
+    assert_eq!(none["implementation"], serde_json::Value::Null);
+    assert_eq!(none["results"], serde_json::Value::Null);
+    assert_eq!(none["status"], "no_data");
+    // 3.1.10 has no code.
+    let ten = goals
+        .iter()
+        .find(|g| g["chapter"] == "3.1.10")
+        .expect("3.1.10");
+    assert_eq!(ten["code"], serde_json::Value::Null);
+    let counted: u64 = board["counts"]
+        .as_object()
+        .expect("counts")
+        .values()
+        .filter_map(serde_json::Value::as_u64)
+        .sum();
+    assert_eq!(counted, 12);
+    let attention = board["attention"].as_array().expect("attention");
+    let has = |code: &str, what: &str| {
+        attention
+            .iter()
+            .any(|a| a["code"] == code && a["what"] == what)
+    };
+    assert!(has("P-SC7-01", "off_track"), "{attention:?}");
+    assert!(has("P-SC7-01", "overdue"), "{attention:?}");
+    assert!(has("KPI-SC2-01", "no_data"), "{attention:?}");
+    assert!(!has("P-SC3-01", "overdue"), "in operation is delivered");
+    app.api()
+        .get("/api/v1/strategies/neexistuje/dashboard")
+        .await
+        .expect(404);
+}
