@@ -39,6 +39,8 @@ pub struct TargetView {
 
 #[derive(Serialize, Debug, Clone)]
 pub struct MeasurementView {
+    /// The period as people write it: 2025, 2025-Q3, 2025-07.
+    pub period: String,
     pub period_start: String,
     pub period_end: String,
     pub value: f64,
@@ -52,7 +54,11 @@ pub struct MeasurementView {
 /// A KPI with its data and assessment: the API's `GET /api/v1/kpis/{code}`.
 #[derive(Serialize, Debug, Clone)]
 pub struct KpiReport {
+    /// The internal id (its history's address), not part of its IRI.
+    pub id: String,
     pub code: String,
+    /// Its strategy's slug.
+    pub strategy: String,
     /// The goal's chapter.
     pub goal: Option<String>,
     pub project: Option<String>,
@@ -189,6 +195,10 @@ pub fn kpi_report(
         None => None,
     };
     let (bands, grace) = settings(conn, &strategy_id)?;
+    let strategy: String = strategies::table
+        .find(&strategy_id)
+        .select(strategies::slug)
+        .first(conn)?;
     let all = super::store::measurements_of(conn, &k.id)?;
     let shown: Vec<_> = all
         .into_iter()
@@ -228,6 +238,7 @@ pub fn kpi_report(
         measurements: shown
             .into_iter()
             .map(|m| MeasurementView {
+                period: kpi::label_of_period(&m.period_start, &m.period_end),
                 period_start: m.period_start,
                 period_end: m.period_end,
                 value: m.value,
@@ -246,7 +257,9 @@ pub fn kpi_report(
         assessment: a,
         as_of,
         is_example: k.is_example,
+        id: k.id,
         code: k.code,
+        strategy,
     }))
 }
 

@@ -639,6 +639,21 @@ pub fn period_of_label(label: &str) -> Option<(NaiveDate, NaiveDate)> {
     Some((start, end))
 }
 
+/// The label of a stored period: the year, quarter or month it covers
+/// whole, else its two days.
+pub fn label_of_period(start: &str, end: &str) -> String {
+    let (Ok(s), Ok(e)) = (start.parse::<NaiveDate>(), end.parse::<NaiveDate>()) else {
+        return format!("{start} – {end}");
+    };
+    let year = s.year().to_string();
+    let month = format!("{}-{:02}", s.year(), s.month());
+    let quarter = format!("{}-Q{}", s.year(), s.month0() / 3 + 1);
+    [year, quarter, month]
+        .into_iter()
+        .find(|l| period_of_label(l) == Some((s, e)))
+        .unwrap_or_else(|| format!("{start} – {end}"))
+}
+
 #[cfg(test)]
 #[test]
 fn period_labels() {

@@ -3,6 +3,7 @@
 //! KPIs that measure them with their values. (Action plans, intents and
 //! evaluations arrive with the yearly cycle.)
 
+pub mod chart;
 pub mod dashboard;
 pub mod kpi;
 pub mod model;

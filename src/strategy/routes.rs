@@ -92,3 +92,44 @@ impl AsOf {
         }
     }
 }
+
+/// A KPI's public page: what it measures, how it is computed with this
+/// KPI's own numbers, its chart with the data table beside it.
+pub(crate) async fn kpi_page(
+    page: Page,
+    code: web::Path<String>,
+    q: web::Query<AsOf>,
+) -> AppResult<HttpResponse> {
+    let code = code.into_inner();
+    let as_of = q.day()?;
+    let report = crate::db::run(&page.state.pool, move |c| {
+        super::dashboard::kpi_report(c, &code, as_of, true)
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let name = if page.lang == crate::web::i18n::Lang::En {
+        report
+            .name_en
+            .clone()
+            .unwrap_or_else(|| report.name.clone())
+    } else {
+        report.name.clone()
+    };
+    let description = page
+        .t("kpi_chart_desc")
+        .replace("{name}", &name)
+        .replace("{unit}", &report.unit);
+    let chart = super::chart::kpi(
+        &report,
+        &super::chart::Labels {
+            title: &name,
+            description: &description,
+        },
+    );
+    let mut ctx = page.context();
+    ctx.insert("k", &report);
+    ctx.insert("name", &name);
+    ctx.insert("chart", &chart);
+    ctx.insert("attainment_bar", &report.attainment.map(super::chart::bar));
+    page.render("strategy/kpi.html", &ctx)
+}

@@ -39,6 +39,7 @@ pub fn templates() -> anyhow::Result<tera::Tera> {
         errors::url_escape(s)
     });
     tera.register_filter("loc", localized);
+    tera.register_filter("num", number);
     tera.add_raw_templates(sources)
         .map_err(|e| anyhow::anyhow!("templates: {e:#}"))?;
     Ok(tera)
@@ -68,6 +69,46 @@ fn localized(
     Ok(chosen
         .or_else(|| pick("cs"))
         .unwrap_or_else(|| tera::Value::from("")))
+}
+
+/// `{{ x | num }}`: a number as people of the page's language write it,
+/// with at most `places` decimals (2 unless given) and none it does not
+/// need: `70`, `0,53` in Czech, `0.53` in English. `{{ share | num(percent=true) }}`
+/// writes a 0–1 share as a percentage with one decimal.
+fn number(
+    value: &tera::Value,
+    kwargs: tera::Kwargs,
+    state: &tera::State,
+) -> tera::TeraResult<tera::Value> {
+    let Some(mut v) = value.as_f64() else {
+        return Ok(value.clone());
+    };
+    let percent = kwargs.get::<bool>("percent")?.unwrap_or(false);
+    let mut places = kwargs.get::<i64>("places")?.unwrap_or(2).clamp(0, 6) as usize;
+    if percent {
+        v *= 100.0;
+        places = places.min(1);
+    }
+    let lang = state.get::<String>("lang")?.unwrap_or_default();
+    Ok(tera::Value::from(format_number(v, places, lang != "en")))
+}
+
+/// A number with at most `places` decimals and no trailing zeros; a
+/// decimal comma in Czech.
+pub fn format_number(v: f64, places: usize, czech: bool) -> String {
+    let mut s = format!("{v:.places$}");
+    if s.contains('.') {
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if s.ends_with('.') {
+            s.pop();
+        }
+    }
+    if s == "-0" {
+        s = "0".into();
+    }
+    if czech { s.replace('.', ",") } else { s }
 }
 
 pub fn template_names() -> Vec<String> {
@@ -390,5 +431,20 @@ mod tests {
         );
         assert_eq!(safe_next(Some("/strategie/ř")), "/strategie/%C5%99");
         assert_eq!(safe_next(Some("/a/../b")), "/b");
+    }
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::format_number;
+
+    #[test]
+    fn numbers_as_people_write_them() {
+        assert_eq!(format_number(70.0, 2, true), "70");
+        assert_eq!(format_number(0.53125, 2, true), "0,53");
+        assert_eq!(format_number(0.53125, 2, false), "0.53");
+        assert_eq!(format_number(99.7, 6, true), "99,7");
+        assert_eq!(format_number(-0.001, 1, true), "0");
+        assert_eq!(format_number(1250.5, 0, false), "1250");
     }
 }

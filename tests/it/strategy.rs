@@ -244,3 +244,54 @@ async fn the_dashboard_gives_each_goal_two_bars_and_a_status() {
         .await
         .expect(404);
 }
+
+/// A KPI's public page: its status in words, the calculation with its own
+/// numbers, the chart as accessible SVG, and the data table beside it;
+/// provisional or submitted values never show.
+#[actix_web::test]
+async fn a_kpi_page_shows_its_calculation_chart_and_values() {
+    let app = TestApp::start().await;
+    let page = app
+        .client()
+        .page("/kpis/KPI-SC1-01?as_of=2026-12-04")
+        .await
+        .expect(200);
+    assert!(
+        page.contains("Podíl páteřních prvků metropolitní sítě"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("mimo plán"));
+    assert!(
+        page.contains("(70 − 0) / (100 − 0) = 70 %"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.contains("<dd>70 %</dd>") || page.contains("> 70 %</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("role=\"img\" aria-labelledby=\"chart-title chart-desc\""));
+    assert!(page.contains("<title id=\"chart-title\">Podíl páteřních prvků"));
+    // Six values in the table, each with its period.
+    for year in 2020..=2025 {
+        assert!(page.contains(&format!("<tr><td>{year}</td>")), "{year}");
+    }
+    assert!(page.contains("Ukázkový ukazatel"));
+    let hosting = app
+        .client()
+        .page("/kpis/KPI-SC2-01?as_of=2026-12-04")
+        .await
+        .expect(200);
+    assert!(hosting.contains("bez dat"));
+    assert!(
+        !hosting.contains("99,4") && !hosting.contains("99.4"),
+        "a submitted value is not public"
+    );
+    assert!(
+        hosting.contains("99,7 %"),
+        "the verified one is, with a decimal comma"
+    );
+    app.client().page("/kpis/KPI-NIC").await.expect(404);
+}
