@@ -197,7 +197,8 @@ pub fn table(cfg: &mut ServiceConfig) {
             .service(resource(format!("/api/v1/strategies/{SLUG}")).get(api_detail))
             .service(resource(format!("/api/v1/strategies/{SLUG}/dashboard")).get(api_dashboard))
             .service(resource(format!("/api/v1/kpis/{CODE}")).get(api_kpi))
-            .service(resource(format!("/kpis/{CODE}")).get(kpi_page));
+            .service(resource(format!("/kpis/{CODE}")).get(kpi_page))
+            .service(resource(format!("/projects/{CODE}")).get(project_page));
     }
 }
 

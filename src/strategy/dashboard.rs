@@ -120,6 +120,42 @@ pub struct Dashboard {
     /// Counts of goals per status.
     pub counts: BTreeMap<&'static str, usize>,
     pub attention: Vec<Attention>,
+    /// The pages' lines of each project and KPI by code (the API names
+    /// them by code only).
+    #[serde(skip)]
+    pub lines: Lines,
+}
+
+#[derive(Serialize, Debug, Clone, Default)]
+pub struct Lines {
+    pub projects: BTreeMap<String, ProjectLine>,
+    pub kpis: BTreeMap<String, KpiLine>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct ProjectLine {
+    pub code: String,
+    pub title_cs: String,
+    pub title_en: Option<String>,
+    pub guarantor: String,
+    pub state: ProjectState,
+    pub progress: i32,
+    pub health: Option<Health>,
+    pub budget_czk: Option<i64>,
+    pub spent_czk: Option<i64>,
+    pub is_example: bool,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct KpiLine {
+    pub code: String,
+    pub name_cs: String,
+    pub name_en: Option<String>,
+    pub unit: String,
+    pub status: Status,
+    pub latest: Option<f64>,
+    pub attainment: Option<f64>,
+    pub is_example: bool,
 }
 
 fn definition(k: &Kpi, targets: &[(i32, f64)]) -> Definition {
@@ -335,6 +371,24 @@ pub fn dashboard(
         }
     }
     let before = month_before(as_of);
+    let mut lines = Lines::default();
+    for p in &project_rows {
+        lines.projects.insert(
+            p.code.clone(),
+            ProjectLine {
+                code: p.code.clone(),
+                title_cs: p.title_cs.clone(),
+                title_en: p.title_en.clone(),
+                guarantor: p.guarantor.clone(),
+                state: p.state,
+                progress: p.progress,
+                health: p.health,
+                budget_czk: p.budget_czk,
+                spent_czk: p.spent_czk,
+                is_example: p.is_example,
+            },
+        );
+    }
     let mut attention = Vec::new();
     let mut goals_out = Vec::new();
     for g in &goal_rows {
@@ -360,6 +414,19 @@ pub fn dashboard(
             let obs = values.get(&k.id).map_or(&[][..], Vec::as_slice);
             let a = def.assess(obs, as_of, grace, bands);
             let b = def.assess(obs, before, grace, bands);
+            lines.kpis.insert(
+                k.code.clone(),
+                KpiLine {
+                    code: k.code.clone(),
+                    name_cs: k.name_cs.clone(),
+                    name_en: k.name_en.clone(),
+                    unit: k.unit.clone(),
+                    status: a.status,
+                    latest: a.latest,
+                    attainment: a.attainment,
+                    is_example: k.is_example,
+                },
+            );
             now.push(a.attainment);
             then.push(b.attainment);
             statuses.push(a.status);
@@ -458,5 +525,6 @@ pub fn dashboard(
         goals: goals_out,
         counts,
         attention,
+        lines,
     }))
 }

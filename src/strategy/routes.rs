@@ -14,13 +14,43 @@ pub(crate) async fn list_page(page: Page) -> AppResult<HttpResponse> {
     page.render("strategy/list.html", &ctx)
 }
 
-pub(crate) async fn detail_page(page: Page, slug: web::Path<String>) -> AppResult<HttpResponse> {
+/// A strategy's public page: how it is doing (each goal's two bars and
+/// status, as of today or `?as_of`), then each goal with its measures,
+/// projects and KPIs.
+pub(crate) async fn detail_page(
+    page: Page,
+    slug: web::Path<String>,
+    q: web::Query<AsOf>,
+) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
-    let detail = crate::db::run(&page.state.pool, move |c| store::detail(c, &slug))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let today = q.day()?;
+    let (detail, board) = crate::db::run(&page.state.pool, move |c| {
+        let detail = store::detail(c, &slug)?;
+        let board = super::dashboard::dashboard(c, &slug, today)?;
+        Ok::<_, AppError>((detail, board))
+    })
+    .await?;
+    let (Some(detail), Some(board)) = (detail, board) else {
+        return Err(AppError::NotFound);
+    };
+    let bars: std::collections::HashMap<&str, (Option<String>, Option<String>)> = board
+        .goals
+        .iter()
+        .map(|g| {
+            (
+                g.chapter.as_str(),
+                (
+                    g.implementation.map(|v| super::chart::bar(v / 100.0)),
+                    g.results.map(super::chart::bar),
+                ),
+            )
+        })
+        .collect();
     let mut ctx = page.context();
     ctx.insert("s", &detail);
+    ctx.insert("board", &board);
+    ctx.insert("lines", &board.lines);
+    ctx.insert("bars", &bars);
     page.render("strategy/detail.html", &ctx)
 }
 
@@ -132,4 +162,34 @@ pub(crate) async fn kpi_page(
     ctx.insert("chart", &chart);
     ctx.insert("attainment_bar", &report.attainment.map(super::chart::bar));
     page.render("strategy/kpi.html", &ctx)
+}
+
+/// A project's public page: what it is, the measures it fulfils, and its
+/// submitted monthly reports (drafts are its author's).
+pub(crate) async fn project_page(page: Page, code: web::Path<String>) -> AppResult<HttpResponse> {
+    let code = code.into_inner();
+    let p = crate::db::run(&page.state.pool, move |c| store::project_page(c, &code))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let reports: Vec<serde_json::Value> = p
+        .reports
+        .iter()
+        .map(|(start, end, r)| {
+            serde_json::json!({
+                "period": super::kpi::label_of_period(start, end),
+                "report": r,
+                "submitted": r.submitted_at.as_ref().map(crate::web::local_time),
+            })
+        })
+        .collect();
+    let mut ctx = page.context();
+    ctx.insert("p", &p.project);
+    ctx.insert("strategy", &p.strategy);
+    ctx.insert("measures", &p.measures);
+    ctx.insert("reports", &reports);
+    ctx.insert(
+        "progress_bar",
+        &super::chart::bar(f64::from(p.project.progress) / 100.0),
+    );
+    page.render("strategy/project.html", &ctx)
 }

@@ -597,3 +597,49 @@ pub fn report_public_since(
         None => Visible::No,
     })
 }
+
+/// A project's public page: the project, its strategy's slug, the measures
+/// it fulfils (goal chapter, position, text) and its submitted reports,
+/// newest period first, each period's latest version first.
+pub struct ProjectPage {
+    pub project: Project,
+    pub strategy: String,
+    pub measures: Vec<(String, i32, String)>,
+    pub reports: Vec<(String, String, StatusReport)>,
+}
+
+pub fn project_page(conn: &mut DbConnection, code: &str) -> QueryResult<Option<ProjectPage>> {
+    let Some(project) = project_by_code(conn, code)? else {
+        return Ok(None);
+    };
+    let strategy: String = strategies::table
+        .find(&project.strategy_id)
+        .select(strategies::slug)
+        .first(conn)?;
+    let measures: Vec<(String, i32, String)> = project_measures::table
+        .inner_join(measures::table.inner_join(goals::table))
+        .filter(project_measures::project_id.eq(&project.id))
+        .order((goals::position.asc(), measures::position.asc()))
+        .select((goals::chapter, measures::position, measures::text_cs))
+        .load(conn)?;
+    let reports: Vec<(String, String, StatusReport)> = status_reports::table
+        .inner_join(reporting_periods::table)
+        .filter(status_reports::project_id.eq(&project.id))
+        .filter(status_reports::state.eq(super::model::ReportState::Submitted))
+        .order((
+            reporting_periods::period_start.desc(),
+            status_reports::version.desc(),
+        ))
+        .select((
+            reporting_periods::period_start,
+            reporting_periods::period_end,
+            StatusReport::as_select(),
+        ))
+        .load(conn)?;
+    Ok(Some(ProjectPage {
+        project,
+        strategy,
+        measures,
+        reports,
+    }))
+}

@@ -90,12 +90,22 @@ fn number(
         places = places.min(1);
     }
     let lang = state.get::<String>("lang")?.unwrap_or_default();
-    Ok(tera::Value::from(format_number(v, places, lang != "en")))
+    let text = format_number(v, places, lang != "en");
+    Ok(tera::Value::from(
+        if kwargs.get::<bool>("group")?.unwrap_or(false) {
+            group_thousands(&text, lang != "en")
+        } else {
+            text
+        },
+    ))
 }
 
 /// A number with at most `places` decimals and no trailing zeros; a
 /// decimal comma in Czech.
 pub fn format_number(v: f64, places: usize, czech: bool) -> String {
+    // Half away from zero, as people round (the formatter rounds to even).
+    let scale = 10f64.powi(places as i32);
+    let v = (v * scale).round() / scale;
     let mut s = format!("{v:.places$}");
     if s.contains('.') {
         while s.ends_with('0') {
@@ -109,6 +119,23 @@ pub fn format_number(v: f64, places: usize, czech: bool) -> String {
         s = "0".into();
     }
     if czech { s.replace('.', ",") } else { s }
+}
+
+/// Thousands apart, as each language writes money: `18 500 000` (a
+/// no-break space) in Czech, `18,500,000` in English.
+pub fn group_thousands(number: &str, czech: bool) -> String {
+    let (sign, rest) = number.strip_prefix('-').map_or(("", number), |r| ("-", r));
+    let split = rest.find([',', '.']).unwrap_or(rest.len());
+    let (int, frac) = rest.split_at(split);
+    let sep = if czech { '\u{a0}' } else { ',' };
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}{frac}")
 }
 
 pub fn template_names() -> Vec<String> {
@@ -445,6 +472,14 @@ mod number_tests {
         assert_eq!(format_number(0.53125, 2, false), "0.53");
         assert_eq!(format_number(99.7, 6, true), "99,7");
         assert_eq!(format_number(-0.001, 1, true), "0");
-        assert_eq!(format_number(1250.5, 0, false), "1250");
+        assert_eq!(format_number(1250.5, 0, false), "1251");
+        assert_eq!(format_number(66.5, 0, true), "67");
+        assert_eq!(
+            super::group_thousands("18500000", true),
+            "18\u{a0}500\u{a0}000"
+        );
+        assert_eq!(super::group_thousands("-1234,5", true), "-1\u{a0}234,5");
+        assert_eq!(super::group_thousands("999", false), "999");
+        assert_eq!(super::group_thousands("1000", false), "1,000");
     }
 }

@@ -630,6 +630,7 @@ async fn every_page_fits_a_phone_and_the_components_carry_the_design_style() {
         "/strategies/chomutov-ict-2020-2024",
         "/kpis/KPI-SC1-01",
         "/kpis/KPI-SC1-03",
+        "/projects/P-SC1-01",
         "/sparql",
         "/sparql?query=SELEKT",
         "/sparql?query=SELECT%20%3Fd%20%3Ft%20WHERE%20%7B%20%3Fd%20a%20%3Chttp%3A%2F%2Fwww.w3.org%2Fns%2Fdcat%23Dataset%3E%20%3B%20%3Chttp%3A%2F%2Fpurl.org%2Fdc%2Fterms%2Ftitle%3E%20%3Ft%20%7D",

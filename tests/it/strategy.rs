@@ -295,3 +295,51 @@ async fn a_kpi_page_shows_its_calculation_chart_and_values() {
     );
     app.client().page("/kpis/KPI-NIC").await.expect(404);
 }
+
+/// The public strategy page says how the strategy is doing: each goal's
+/// two bars with their numbers, its status, what needs attention, and each
+/// goal's projects (state, progress, health, budget and spend) and KPIs.
+#[actix_web::test]
+async fn the_strategy_page_shows_how_it_is_doing() {
+    let app = TestApp::start().await;
+    let page = app
+        .client()
+        .page("/strategies/chomutov-ict-2020-2024?as_of=2026-12-04")
+        .await
+        .expect(200);
+    assert!(page.contains("Jak se strategie plní"));
+    // 3.1.1: (62 × 3 + 80) / 4 = 66.5 % implementation, results 74.4 %.
+    assert!(page.contains("</svg> 67 %"), "{}", page.body);
+    assert!(page.contains("</svg> 74,4 %"), "{}", page.body);
+    assert!(page.contains(
+        "<a href=\"/projects/P-SC7-01\">P-SC7-01</a> Pilotní síť senzorů kvality ovzduší: mimo plán"
+    ));
+    assert!(page.contains("<a href=\"/kpis/KPI-SC2-01\">KPI-SC2-01</a> Dostupnost hostovaných služeb: chybí ověřená hodnota"));
+    assert!(
+        page.contains("18\u{a0}500\u{a0}000 Kč / čerpáno 11\u{a0}200\u{a0}000 Kč"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("v realizaci"));
+    assert!(page.contains("bez projektů"));
+}
+
+/// A project's public page: its facts, the measures it fulfils and its
+/// submitted monthly reports, newest first.
+#[actix_web::test]
+async fn a_project_page_shows_its_reports() {
+    let app = TestApp::start().await;
+    let page = app.client().page("/projects/P-SC1-01").await.expect(200);
+    assert!(page.contains("Modernizace páteře metropolitní sítě"));
+    assert!(page.contains("18\u{a0}500\u{a0}000 Kč"));
+    assert!(
+        page.contains("3.1.1</a>/2: Vybudování redundantní páteřní trasy"),
+        "{}",
+        page.body
+    );
+    let nov = page.body.find("<td>2026-11</td>").expect("November");
+    let oct = page.body.find("<td>2026-10</td>").expect("October");
+    assert!(nov < oct, "newest first");
+    assert!(page.contains("Dodávka přepínačů pro páteřní uzly se zpozdila"));
+    app.client().page("/projects/P-NIC").await.expect(404);
+}
