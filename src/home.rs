@@ -19,6 +19,9 @@ pub struct HomeSummary {
     /// The days `catalog.recent` changed, in Prague.
     pub recent_days: Vec<Day>,
     pub strategies: Vec<crate::strategy::model::StrategySummary>,
+    /// Each strategy's goals per status, today, by its slug.
+    pub strategy_status:
+        std::collections::BTreeMap<String, std::collections::BTreeMap<&'static str, usize>>,
 }
 
 /// A day as the home page shows it: in Prague.
@@ -49,10 +52,19 @@ fn summary(
                 .to_string())
         })
         .collect();
+    let strategies = crate::strategy::store::summaries(conn)?;
+    let today = crate::strategy::dashboard::today();
+    let mut strategy_status = std::collections::BTreeMap::new();
+    for s in &strategies {
+        if let Some(board) = crate::strategy::dashboard::dashboard(conn, &s.slug, today)? {
+            strategy_status.insert(s.slug.clone(), board.counts);
+        }
+    }
     Ok(HomeSummary {
         catalog,
         recent_days: days,
-        strategies: crate::strategy::store::summaries(conn)?,
+        strategies,
+        strategy_status,
     })
 }
 
@@ -131,6 +143,10 @@ impl crate::audit::follow::View for HomeView {
             "strategy",
             "goal",
             "measure",
+            "project",
+            "kpi",
+            "measurement",
+            "status_report",
         ]
     }
 

@@ -343,3 +343,28 @@ async fn a_project_page_shows_its_reports() {
     assert!(page.contains("Dodávka přepínačů pro páteřní uzly se zpozdila"));
     app.client().page("/projects/P-NIC").await.expect(404);
 }
+
+/// The home page gives the strategy's status at a glance (goals per
+/// status), linked to its dashboard.
+#[actix_web::test]
+async fn the_home_page_shows_the_strategys_status_at_a_glance() {
+    let app = TestApp::start().await;
+    let home = app.client().page("/").await.expect(200);
+    assert!(
+        home.contains("<a href=\"/strategies/chomutov-ict-2020-2024#status-heading\">Jak se strategie plní</a>"),
+        "{}",
+        home.body
+    );
+    let counted: usize = ["podle plánu", "ohroženo", "mimo plán", "bez dat"]
+        .iter()
+        .map(|label| {
+            let at = home.body.find(&format!("{label}: ")).expect(label) + label.len() + 2;
+            home.body[at..]
+                .split('<')
+                .next()
+                .and_then(|n| n.parse::<usize>().ok())
+                .expect("a count")
+        })
+        .sum();
+    assert_eq!(counted, 12, "every goal counted once");
+}
