@@ -197,6 +197,13 @@ pub fn table(cfg: &mut ServiceConfig) {
             .service(resource(format!("/api/v1/strategies/{SLUG}")).get(api_detail))
             .service(resource(format!("/api/v1/strategies/{SLUG}/dashboard")).get(api_dashboard))
             .service(resource(format!("/api/v1/kpis/{CODE}")).get(api_kpi))
+            .service(
+                resource(format!("/api/v1/kpis/{CODE}/measurements")).post(api_record_measurement),
+            )
+            .service(
+                resource(format!("/api/v1/kpis/{CODE}/measurements/{ID}/transition"))
+                    .post(api_move_measurement),
+            )
             .service(resource(format!("/kpis/{CODE}")).get(kpi_page))
             .service(resource(format!("/projects/{CODE}")).get(project_page));
     }

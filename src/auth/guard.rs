@@ -23,6 +23,11 @@ impl Needs for EditCatalog {
     const PERMISSION: Permission = Permission::EditCatalog;
 }
 
+pub struct TrackStrategy;
+impl Needs for TrackStrategy {
+    const PERMISSION: Permission = Permission::TrackStrategy;
+}
+
 pub struct ManageUsers;
 impl Needs for ManageUsers {
     const PERMISSION: Permission = Permission::ManageUsers;

@@ -59,6 +59,9 @@ pub enum Permission {
     EditCatalog,
     /// Create and edit publishers and choose who curates for them.
     ManagePublishers,
+    /// Record and move the strategy's facts (KPI values, status reports,
+    /// project moves); the strategy's policy then decides per object.
+    TrackStrategy,
 }
 
 impl Permission {
@@ -68,6 +71,9 @@ impl Permission {
                 Some(&[Role::Admin])
             }
             Permission::EditCatalog => Some(&[Role::Admin, Role::Curator]),
+            Permission::TrackStrategy => {
+                Some(&[Role::Admin, Role::WorkingGroup, Role::SteeringCommittee])
+            }
             // Any signed-in user, whatever the role.
             Permission::ManageOwnAccount => None,
         }

@@ -9,6 +9,7 @@ pub mod kpi;
 pub mod model;
 pub mod routes;
 pub mod seed;
+pub mod service;
 pub mod store;
 pub mod tracking_seed;
 

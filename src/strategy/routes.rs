@@ -193,3 +193,55 @@ pub(crate) async fn project_page(page: Page, code: web::Path<String>) -> AppResu
     );
     page.render("strategy/project.html", &ctx)
 }
+
+/// A JSON body read only once the caller may track the strategy.
+type TrackerJson<T> =
+    crate::auth::guard::Authorized<crate::auth::guard::TrackStrategy, web::Json<T>>;
+
+/// The strategy's writes are API calls with a bearer token: a session
+/// cookie alone is not a credential here (no CSRF to check on JSON).
+fn token_only(user: &crate::auth::CurrentUser) -> AppResult<()> {
+    if user.via_token {
+        Ok(())
+    } else {
+        Err(AppError::Unauthenticated)
+    }
+}
+
+/// `POST /api/v1/kpis/{code}/measurements`: a provisional value, or a
+/// correction (`supersedes`) of the period's current one.
+pub(crate) async fn api_record_measurement(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    req: TrackerJson<super::service::MeasurementInput>,
+) -> AppResult<HttpResponse> {
+    token_only(&req.user)?;
+    let code = code.into_inner();
+    let user = req.user;
+    let input = req.body.into_inner();
+    let today = super::dashboard::today();
+    let st = state.clone();
+    let saved = crate::db::run(&state.pool, move |c| {
+        super::service::record_measurement(c, &st.views, &user, &code, &input, today)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(saved))
+}
+
+/// `POST /api/v1/kpis/{code}/measurements/{id}/transition`.
+pub(crate) async fn api_move_measurement(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: TrackerJson<crate::lifecycle::TransitionInput>,
+) -> AppResult<HttpResponse> {
+    token_only(&req.user)?;
+    let (code, id) = path.into_inner();
+    let user = req.user;
+    let step = req.body.into_inner();
+    let st = state.clone();
+    let saved = crate::db::run(&state.pool, move |c| {
+        super::service::move_measurement(c, &st.views, &user, &code, &id, &step)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(saved))
+}

@@ -368,3 +368,178 @@ async fn the_home_page_shows_the_strategys_status_at_a_glance() {
         .sum();
     assert_eq!(counted, 12, "every goal counted once");
 }
+
+fn responsible_for(app: &TestApp, code: &str, people: &[&crate::support::client::Person]) {
+    let mut c = app.conn();
+    let kpi = radnice::strategy::store::kpi_by_code(&mut c, code)
+        .expect("query")
+        .expect("kpi");
+    let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
+    radnice::strategy::service::set_kpi_members(
+        &mut c,
+        &radnice::audit::Actor::system("test"),
+        &kpi.id,
+        &ids,
+    )
+    .expect("members");
+}
+
+/// A KPI value's way to the public: the responsible member records it
+/// (provisional) and submits it; a committee member who did not submit it
+/// verifies it, and only then does the public see it. A correction keeps
+/// the old value public until it is verified itself, and both stay.
+#[actix_web::test]
+async fn a_kpi_value_is_public_once_verified_by_other_eyes() {
+    use radnice::auth::Role;
+    let app = TestApp::start().await;
+    let member = app.person("clen@chomutov.test", &[Role::WorkingGroup], &[]);
+    let other = app.person("jiny@chomutov.test", &[Role::WorkingGroup], &[]);
+    let committee = app.person("vybor@chomutov.test", &[Role::SteeringCommittee], &[]);
+    responsible_for(&app, "KPI-SC2-01", &[&member]);
+    let wg = app.api_of(&member);
+    let path = "/api/v1/kpis/KPI-SC2-01/measurements";
+    let value = serde_json::json!({
+        "period_start": "2025-10-01", "period_end": "2025-12-31",
+        "value": 99.8, "source": "Zabbix", "note": "bez výpadků"
+    });
+    // Not responsible for this KPI: refused, nothing stored.
+    app.api_of(&other).post(path, &value).await.expect(403);
+    let recorded = wg.post(path, &value).await.expect(201).json();
+    assert_eq!(recorded["state"], "provisional");
+    let id = recorded["id"].as_str().expect("id").to_string();
+    let public = |app: &TestApp| {
+        let api = app.api();
+        async move {
+            api.get("/api/v1/kpis/KPI-SC2-01?as_of=2026-01-20")
+                .await
+                .expect(200)
+                .json()
+        }
+    };
+    let seen = public(&app).await;
+    assert_eq!(
+        seen["measurements"].as_array().map(Vec::len),
+        Some(1),
+        "provisional is not public"
+    );
+    assert_eq!(seen["status"], "no_data");
+    // The same period again is a field error.
+    let dup = wg.post(path, &value).await.expect(422).json();
+    assert!(dup.to_string().contains("period_start"), "{dup}");
+    let step = |to: &str| serde_json::json!({"to": to});
+    let transition = format!("{path}/{id}/transition");
+    // The committee cannot submit for the member; the member cannot verify.
+    app.api_of(&committee)
+        .post(&transition, &step("submitted"))
+        .await
+        .expect(403);
+    wg.post(&transition, &step("submitted")).await.expect(200);
+    wg.post(&transition, &step("verified")).await.expect(403);
+    let verified = app
+        .api_of(&committee)
+        .post(&transition, &step("verified"))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(verified["state"], "verified");
+    let seen = public(&app).await;
+    assert_eq!(seen["latest"], 99.8);
+    assert_eq!(seen["measurements"].as_array().map(Vec::len), Some(2));
+
+    // A correction: the verified value stays public until it is verified.
+    let mut fix = value.clone();
+    fix["value"] = 99.6.into();
+    fix["supersedes"] = id.clone().into();
+    let correction = wg.post(path, &fix).await.expect(201).json();
+    assert_eq!(public(&app).await["latest"], 99.8);
+    let cid = correction["id"].as_str().expect("id");
+    let fix_step = format!("{path}/{cid}/transition");
+    wg.post(&fix_step, &step("submitted")).await.expect(200);
+    app.api_of(&committee)
+        .post(&fix_step, &step("verified"))
+        .await
+        .expect(200);
+    let seen = public(&app).await;
+    assert_eq!(seen["latest"], 99.6);
+    assert_eq!(
+        seen["measurements"].as_array().map(Vec::len),
+        Some(2),
+        "the corrected one is no longer current"
+    );
+    // Both are kept, the old one marked.
+    let old: Option<String> = {
+        use diesel::prelude::*;
+        use radnice::db::schema::measurements;
+        measurements::table
+            .find(&id)
+            .select(measurements::superseded_by)
+            .first(&mut *app.conn())
+            .expect("old value kept")
+    };
+    assert_eq!(old.as_deref(), Some(cid));
+    let report = radnice::audit::verify(&mut app.conn()).expect("verify");
+    assert!(report.ok());
+}
+
+/// Bad KPI values: a field error each, in the user's language, nothing
+/// stored.
+#[actix_web::test]
+async fn bad_kpi_values_are_field_errors_and_store_nothing() {
+    use radnice::auth::Role;
+    let app = TestApp::start().await;
+    let member = app.person("clen@chomutov.test", &[Role::WorkingGroup], &[]);
+    responsible_for(&app, "KPI-SC2-01", &[&member]);
+    let wg = app.api_of(&member);
+    let before = radnice::db::data_version(&mut app.conn()).expect("version");
+    for (body, field) in [
+        (
+            serde_json::json!({"period_start": "2025-10-01", "period_end": "2025-12-31", "value": "hodně"}),
+            "value",
+        ),
+        (
+            serde_json::json!({"period_start": "2025-10-01", "period_end": "2025-11-30", "value": 1}),
+            "period_end",
+        ),
+        (
+            serde_json::json!({"period_start": "2019-10-01", "period_end": "2019-12-31", "value": 1}),
+            "period_start",
+        ),
+        (
+            serde_json::json!({"period_start": "2099-01-01", "period_end": "2099-03-31", "value": 1}),
+            "period_end",
+        ),
+        (
+            serde_json::json!({"period_start": "1. 10. 2025", "period_end": "2025-12-31", "value": 1}),
+            "period_start",
+        ),
+        (
+            serde_json::json!({"period_start": "2026-04-01", "period_end": "2026-06-30", "value": 1}),
+            "period_start",
+        ),
+        (
+            serde_json::json!({"period_start": "2025-10-01", "period_end": "2025-12-31", "value": 1, "supersedes": "0000"}),
+            "supersedes",
+        ),
+    ] {
+        let got = wg
+            .post("/api/v1/kpis/KPI-SC2-01/measurements", &body)
+            .await
+            .expect(422)
+            .json();
+        assert!(
+            got.to_string().contains(&format!("\"{field}\"")),
+            "{body}: {got}"
+        );
+    }
+    // An unknown field is refused too (the body is strict).
+    wg.post(
+        "/api/v1/kpis/KPI-SC2-01/measurements",
+        &serde_json::json!({"period_start": "2025-10-01", "period_end": "2025-12-31", "value": 1, "stav": "verified"}),
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        radnice::db::data_version(&mut app.conn()).expect("version"),
+        before
+    );
+}

@@ -51,6 +51,9 @@ enum May {
     Admin,
     /// Admins and the curators of the object's publisher.
     Curators,
+    /// The working-group member responsible for the KPI (not even an
+    /// admin: a value is the member's statement).
+    Responsible,
 }
 
 impl Who {
@@ -71,6 +74,7 @@ impl Who {
     fn expects(self, may: May, ok: u16) -> u16 {
         let allowed = match (self, may) {
             (Who::Anonymous, _) => return 401,
+            (who, May::Responsible) => who == Who::WorkingGroup,
             (Who::Admin, _) => true,
             (_, May::SignedIn) => true,
             (_, May::Admin) => false,
@@ -154,6 +158,8 @@ struct Objects {
     own_token: String,
     /// A distribution of `parkoviste` to edit, and one to delete.
     distributions: [String; 2],
+    /// A provisional value of KPI-SC2-01 to submit.
+    measurement: String,
 }
 
 impl Objects {
@@ -185,7 +191,9 @@ impl Objects {
         }
         rec = add_distributions(app, "parkoviste", dists);
         let len = rec.distributions.len();
+        let measurement = provisional_value(app, &format!("2023-{:02}-01", 1 + 3 * (n % 4)), n / 4);
         Objects {
+            measurement,
             n,
             target: target.to_string(),
             own_token,
@@ -195,6 +203,47 @@ impl Objects {
             ],
         }
     }
+}
+
+/// A provisional value of KPI-SC2-01 for the quarter starting on `start`
+/// (plus `years_back` years earlier, so that each sender has its own).
+fn provisional_value(app: &TestApp, start: &str, years_back: usize) -> String {
+    use diesel::prelude::*;
+    use radnice::db::schema::measurements;
+    let start: chrono::NaiveDate = start.parse().expect("date");
+    let start = start
+        .checked_sub_months(chrono::Months::new(12 * years_back as u32))
+        .expect("date");
+    let end = start
+        .checked_add_months(chrono::Months::new(3))
+        .and_then(|d| d.pred_opt())
+        .expect("date");
+    let mut c = app.conn();
+    let kpi = radnice::strategy::store::kpi_by_code(&mut c, "KPI-SC2-01")
+        .expect("q")
+        .expect("kpi");
+    let m = radnice::strategy::model::Measurement {
+        id: radnice::db::new_id(),
+        kpi_id: kpi.id,
+        period_start: start.to_string(),
+        period_end: end.to_string(),
+        value: 99.0,
+        state: radnice::strategy::model::MeasurementState::Provisional,
+        supersedes: None,
+        superseded_by: None,
+        source: "test".into(),
+        note: None,
+        recorded_by: None,
+        recorded_at: radnice::db::now(),
+        submitted_by: None,
+        verified_by: None,
+        is_example: false,
+    };
+    diesel::insert_into(measurements::table)
+        .values(&m)
+        .execute(&mut *c)
+        .expect("insert");
+    m.id
 }
 
 /// Every unsafe route but the login and a reset link's form (anonymous by
@@ -223,7 +272,42 @@ fn rows(o: &Objects) -> Vec<Row> {
     let mut edited = dataset_json("parkoviste");
     edited["title_cs"] = format!("Parkoviště {n}").into();
     let parkoviste_dist = |i: usize| &o.distributions[i];
+    // Each sender its own quarter of 2024–2025 (none has a value yet).
+    let quarter = {
+        let start: chrono::NaiveDate = "2024-01-01".parse().expect("date");
+        let start = start
+            .checked_add_months(chrono::Months::new(3 * n as u32))
+            .expect("date");
+        let end = start
+            .checked_add_months(chrono::Months::new(3))
+            .and_then(|d| d.pred_opt())
+            .expect("date");
+        (start.to_string(), end.to_string())
+    };
     vec![
+        // The strategy: a KPI value and its move.
+        Row {
+            route: "POST /api/v1/kpis/{code}/measurements",
+            path: "/api/v1/kpis/KPI-SC2-01/measurements".into(),
+            send: Send::Json(
+                Method::POST,
+                Some(serde_json::json!({
+                    "period_start": quarter.0, "period_end": quarter.1, "value": 99.5
+                })),
+            ),
+            may: May::Responsible,
+            ok: 201,
+        },
+        Row {
+            route: "POST /api/v1/kpis/{code}/measurements/{id}/transition",
+            path: format!(
+                "/api/v1/kpis/KPI-SC2-01/measurements/{}/transition",
+                o.measurement
+            ),
+            send: Send::Json(Method::POST, Some(serde_json::json!({"to": "submitted"}))),
+            may: May::Responsible,
+            ok: 200,
+        },
         // Accounts: an admin's.
         Row {
             route: "POST /admin/users",
@@ -542,6 +626,18 @@ async fn every_unsafe_route_by_sender_and_csrf_state() {
             None => "none".into(),
         };
         let objects = Objects::prepare(&app, n, &target.id, own_token);
+        if let (Some(p), Who::WorkingGroup) = (&person, who) {
+            let kpi = radnice::strategy::store::kpi_by_code(&mut app.conn(), "KPI-SC2-01")
+                .expect("q")
+                .expect("kpi");
+            radnice::strategy::service::set_kpi_members(
+                &mut app.conn(),
+                &radnice::audit::Actor::system("test"),
+                &kpi.id,
+                std::slice::from_ref(&p.id),
+            )
+            .expect("members");
+        }
         let (browser, api) = match &person {
             Some(p) => (app.browser_of(p).await, app.api_of(p)),
             None => (app.client(), app.api()),

@@ -1,0 +1,362 @@
+//! The strategy's write path: authorise (role, then the object's policy),
+//! validate, one transaction holding the change and its audit row, then
+//! the views. Facts are appended: a KPI value is recorded as provisional,
+//! moved by its lifecycle, and corrected by a new value that supersedes it.
+
+use chrono::{Datelike, NaiveDate};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::kpi;
+use super::model::{Kpi, MEASUREMENT_LIFECYCLE, Measurement, MeasurementState};
+use crate::audit::follow::Views;
+use crate::audit::store::Entry;
+use crate::auth::{CurrentUser, Role};
+use crate::db::DbConnection;
+use crate::db::schema::{kpi_members, measurements};
+use crate::error::{AppError, FieldError};
+use crate::lifecycle::{State, TransitionInput};
+
+const MAX_SOURCE: usize = 200;
+const MAX_NOTE: usize = 2_000;
+
+/// A KPI value as the form, the API and the CSV import send it.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct MeasurementInput {
+    pub period_start: String,
+    pub period_end: String,
+    /// A number; anything else is a field error, not a parse failure.
+    pub value: serde_json::Value,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The id of the value of the same period this one corrects.
+    #[serde(default)]
+    pub supersedes: Option<String>,
+}
+
+/// Who answers for a KPI: its responsible working-group members.
+pub struct Policy;
+
+impl Policy {
+    pub fn responsible(
+        conn: &mut DbConnection,
+        user: &CurrentUser,
+        kpi_id: &str,
+    ) -> QueryResult<bool> {
+        if !user.has(Role::WorkingGroup) {
+            return Ok(false);
+        }
+        let n: i64 = kpi_members::table
+            .filter(kpi_members::kpi_id.eq(kpi_id))
+            .filter(kpi_members::user_id.eq(&user.id))
+            .count()
+            .get_result(conn)?;
+        Ok(n > 0)
+    }
+
+    /// Who may take a measurement to `to`: its KPI's responsible member
+    /// submits; an admin or a committee member who did not submit it
+    /// verifies or returns it (four eyes).
+    fn may_move(
+        conn: &mut DbConnection,
+        user: &CurrentUser,
+        kpi_id: &str,
+        m: &Measurement,
+        to: &str,
+    ) -> Result<(), AppError> {
+        let allowed = match MeasurementState::parse(to) {
+            Some(MeasurementState::Submitted) => Self::responsible(conn, user, kpi_id)?,
+            Some(MeasurementState::Verified | MeasurementState::Provisional) => {
+                (user.has(Role::Admin) || user.has(Role::SteeringCommittee))
+                    && m.submitted_by.as_deref() != Some(user.id.as_str())
+            }
+            // An unknown state: the lifecycle names the allowed ones.
+            None => return Ok(()),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+fn field(name: &str, key: &str) -> AppError {
+    AppError::Validation(vec![FieldError::new(name, key)])
+}
+
+/// The period a value describes: whole periods of the KPI's frequency,
+/// after its baseline year, not in the future.
+fn checked_period(
+    k: &Kpi,
+    input: &MeasurementInput,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), AppError> {
+    let start: NaiveDate = input
+        .period_start
+        .trim()
+        .parse()
+        .map_err(|_| field("period_start", "field_date"))?;
+    let end: NaiveDate = input
+        .period_end
+        .trim()
+        .parse()
+        .map_err(|_| field("period_end", "field_date"))?;
+    if start.year() <= k.baseline_year {
+        return Err(field("period_start", "measurement_before_baseline"));
+    }
+    if end > today {
+        return Err(field("period_end", "measurement_in_future"));
+    }
+    let label = kpi::label_of_period(&start.to_string(), &end.to_string());
+    let whole = kpi::period_of_label(&label) == Some((start, end));
+    let kind_ok = match k.frequency {
+        kpi::Frequency::Yearly => label.len() == 4,
+        kpi::Frequency::Quarterly => label.contains('Q'),
+        kpi::Frequency::Monthly => label.len() == 7 && !label.contains('Q'),
+    };
+    if !whole || !kind_ok {
+        return Err(field("period_end", "measurement_not_a_period"));
+    }
+    Ok((start, end))
+}
+
+/// Records a KPI value as provisional, or a correction of the period's
+/// current value; the correction supersedes it when it is verified (until
+/// then the public keeps seeing the verified one), and both are kept.
+pub fn record_measurement(
+    conn: &mut DbConnection,
+    views: &Views,
+    user: &CurrentUser,
+    code: &str,
+    input: &MeasurementInput,
+    today: NaiveDate,
+) -> Result<Measurement, AppError> {
+    let actor = user.actor();
+    let saved = crate::audit::write_tx(conn, |c| {
+        let k = super::store::kpi_by_code(c, code)?.ok_or(AppError::NotFound)?;
+        if !Policy::responsible(c, user, &k.id)? {
+            return Err(AppError::Forbidden);
+        }
+        let (start, end) = checked_period(&k, input, today)?;
+        let value = input
+            .value
+            .as_f64()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| field("value", "field_number"))?;
+        let source = input.source.as_deref().map(str::trim).unwrap_or("");
+        if source.chars().count() > MAX_SOURCE {
+            return Err(field("source", "field_too_long"));
+        }
+        let note = input
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        if note.is_some_and(|n| n.chars().count() > MAX_NOTE) {
+            return Err(field("note", "field_too_long"));
+        }
+        // The period's values still standing: its current value and any
+        // correction of it waiting for verification.
+        let open: Vec<Measurement> = measurements::table
+            .filter(measurements::kpi_id.eq(&k.id))
+            .filter(measurements::period_start.eq(start.to_string()))
+            .filter(measurements::period_end.eq(end.to_string()))
+            .filter(measurements::superseded_by.is_null())
+            .select(Measurement::as_select())
+            .load(c)?;
+        let corrected = match &input.supersedes {
+            None if open.is_empty() => None,
+            None => return Err(field("period_start", "measurement_duplicate")),
+            Some(old) => {
+                let target = open
+                    .iter()
+                    .find(|m| m.id == *old)
+                    .ok_or_else(|| field("supersedes", "measurement_nothing_to_correct"))?;
+                // One correction at a time.
+                if open.len() > 1 {
+                    return Err(field("period_start", "measurement_duplicate"));
+                }
+                Some(target.id.clone())
+            }
+        };
+        let m = Measurement {
+            id: crate::db::new_id(),
+            kpi_id: k.id.clone(),
+            period_start: start.to_string(),
+            period_end: end.to_string(),
+            value,
+            state: MeasurementState::Provisional,
+            supersedes: corrected,
+            superseded_by: None,
+            source: if source.is_empty() {
+                "manual".into()
+            } else {
+                source.to_string()
+            },
+            note: note.map(str::to_string),
+            recorded_by: Some(user.id.clone()),
+            recorded_at: crate::db::now(),
+            submitted_by: None,
+            verified_by: None,
+            is_example: false,
+        };
+        diesel::insert_into(measurements::table)
+            .values(&m)
+            .execute(c)?;
+        let label = format!(
+            "{} {}",
+            k.code,
+            kpi::label_of_period(&m.period_start, &m.period_end)
+        );
+        crate::audit::store::record_change(
+            c,
+            &actor,
+            "measurement",
+            &m.id,
+            &label,
+            None,
+            Some(&m),
+        )?;
+        Ok(m)
+    })?;
+    views.after_commit(conn, &["measurement"]);
+    Ok(saved)
+}
+
+/// Moves a KPI value along its lifecycle (submit, verify, return).
+pub fn move_measurement(
+    conn: &mut DbConnection,
+    views: &Views,
+    user: &CurrentUser,
+    code: &str,
+    id: &str,
+    step: &TransitionInput,
+) -> Result<Measurement, AppError> {
+    let actor = user.actor();
+    let saved = crate::audit::write_tx(conn, |c| {
+        let k = super::store::kpi_by_code(c, code)?.ok_or(AppError::NotFound)?;
+        let m: Measurement = measurements::table
+            .find(id)
+            .filter(measurements::kpi_id.eq(&k.id))
+            .select(Measurement::as_select())
+            .first(c)
+            .optional()?
+            .ok_or(AppError::NotFound)?;
+        Policy::may_move(c, user, &k.id, &m, &step.to)?;
+        if m.superseded_by.is_some() {
+            return Err(AppError::Conflict(
+                "a superseded value does not move".into(),
+            ));
+        }
+        let (to, moved) =
+            MEASUREMENT_LIFECYCLE.check(user, m.state, &step.to, step.reason.as_deref())?;
+        let after = Measurement {
+            state: to,
+            submitted_by: match to {
+                MeasurementState::Submitted => Some(user.id.clone()),
+                MeasurementState::Provisional => None,
+                MeasurementState::Verified => m.submitted_by.clone(),
+            },
+            verified_by: (to == MeasurementState::Verified).then(|| user.id.clone()),
+            ..m.clone()
+        };
+        diesel::update(measurements::table.find(&m.id))
+            .set((
+                measurements::state.eq(after.state),
+                measurements::submitted_by.eq(&after.submitted_by),
+                measurements::verified_by.eq(&after.verified_by),
+            ))
+            .execute(c)?;
+        let label = format!(
+            "{} {}",
+            k.code,
+            kpi::label_of_period(&m.period_start, &m.period_end)
+        );
+        let mut after_json =
+            serde_json::to_value(&after).map_err(|e| AppError::Internal(e.into()))?;
+        after_json["transition"] =
+            serde_json::to_value(&moved).map_err(|e| AppError::Internal(e.into()))?;
+        crate::audit::store::record(
+            c,
+            &actor,
+            Entry {
+                action: "transition",
+                object_type: "measurement",
+                object_id: &m.id,
+                object_label: &label,
+                before: serde_json::to_value(&m).ok(),
+                after: Some(after_json),
+            },
+        )?;
+        // A verified correction retires the value it corrects.
+        if to == MeasurementState::Verified
+            && let Some(old_id) = &m.supersedes
+            && let Some(old) = measurements::table
+                .find(old_id)
+                .select(Measurement::as_select())
+                .first(c)
+                .optional()?
+        {
+            let retired = Measurement {
+                superseded_by: Some(m.id.clone()),
+                ..old.clone()
+            };
+            diesel::update(measurements::table.find(&old.id))
+                .set(measurements::superseded_by.eq(&m.id))
+                .execute(c)?;
+            crate::audit::store::record_change(
+                c,
+                &actor,
+                "measurement",
+                &old.id,
+                &label,
+                Some(&old),
+                Some(&retired),
+            )?;
+        }
+        Ok(after)
+    })?;
+    views.after_commit(conn, &["measurement"]);
+    Ok(saved)
+}
+
+/// Makes these users the KPI's responsible members (an admin's choice),
+/// audited with the KPI.
+pub fn set_kpi_members(
+    conn: &mut DbConnection,
+    actor: &crate::audit::Actor,
+    kpi_id: &str,
+    user_ids: &[String],
+) -> QueryResult<()> {
+    let before: Vec<String> = kpi_members::table
+        .filter(kpi_members::kpi_id.eq(kpi_id))
+        .select(kpi_members::user_id)
+        .order(kpi_members::user_id.asc())
+        .load(conn)?;
+    let mut after = user_ids.to_vec();
+    after.sort();
+    after.dedup();
+    if before == after {
+        return Ok(());
+    }
+    diesel::delete(kpi_members::table.filter(kpi_members::kpi_id.eq(kpi_id))).execute(conn)?;
+    for u in &after {
+        diesel::insert_into(kpi_members::table)
+            .values((kpi_members::kpi_id.eq(kpi_id), kpi_members::user_id.eq(u)))
+            .execute(conn)?;
+    }
+    crate::audit::store::record_change(
+        conn,
+        actor,
+        "kpi",
+        kpi_id,
+        "members",
+        Some(&serde_json::json!({ "members": before })),
+        Some(&serde_json::json!({ "members": after })),
+    )?;
+    Ok(())
+}
