@@ -205,7 +205,15 @@ pub fn table(cfg: &mut ServiceConfig) {
                     .post(api_move_measurement),
             )
             .service(resource(format!("/kpis/{CODE}")).get(kpi_page))
-            .service(resource(format!("/projects/{CODE}")).get(project_page));
+            .service(resource(format!("/projects/{CODE}")).get(project_page))
+            .service(
+                resource(format!("/api/v1/projects/{CODE}/reports"))
+                    .get(api_reports)
+                    .post(api_file_report),
+            )
+            .service(
+                resource(format!("/api/v1/projects/{CODE}/transition")).post(api_move_project),
+            );
     }
 }
 

@@ -245,3 +245,80 @@ pub(crate) async fn api_move_measurement(
     .await?;
     Ok(HttpResponse::Ok().json(saved))
 }
+
+/// `GET /api/v1/projects/{code}/reports`: the submitted reports, newest
+/// period first.
+pub(crate) async fn api_reports(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = code.into_inner();
+    let p = crate::db::run(&state.pool, move |c| store::project_page(c, &code))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let reports: Vec<serde_json::Value> = p
+        .reports
+        .iter()
+        .map(|(start, end, r)| {
+            serde_json::json!({
+                "id": r.id,
+                "period": super::kpi::label_of_period(start, end),
+                "version": r.version,
+                "project_state": r.project_state,
+                "progress": r.progress,
+                "health": r.health,
+                "health_reason": r.health_reason,
+                "actual_start": r.actual_start,
+                "actual_end": r.actual_end,
+                "spent_czk": r.spent_czk,
+                "risks": r.risks,
+                "next_steps": r.next_steps,
+                "asks": r.asks,
+                "submitted_at": r.submitted_at.map(|t| t.and_utc().to_rfc3339()),
+                "is_example": r.is_example,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "project": p.project.code,
+        "reports": reports,
+    })))
+}
+
+/// `POST /api/v1/projects/{code}/reports`: a monthly status report, a
+/// draft or submitted (`"submit": true`).
+pub(crate) async fn api_file_report(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    req: TrackerJson<super::service::ReportInput>,
+) -> AppResult<HttpResponse> {
+    token_only(&req.user)?;
+    let code = code.into_inner();
+    let user = req.user;
+    let input = req.body.into_inner();
+    let today = super::dashboard::today();
+    let st = state.clone();
+    let saved = crate::db::run(&state.pool, move |c| {
+        super::service::file_report(c, &st.views, &user, &code, &input, today)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(saved))
+}
+
+/// `POST /api/v1/projects/{code}/transition` (`{"to", "reason"}`).
+pub(crate) async fn api_move_project(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    req: TrackerJson<crate::lifecycle::TransitionInput>,
+) -> AppResult<HttpResponse> {
+    token_only(&req.user)?;
+    let code = code.into_inner();
+    let user = req.user;
+    let step = req.body.into_inner();
+    let st = state.clone();
+    let saved = crate::db::run(&state.pool, move |c| {
+        super::service::move_project(c, &st.views, &user, &code, &step)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(saved))
+}

@@ -360,3 +360,374 @@ pub fn set_kpi_members(
     )?;
     Ok(())
 }
+
+// --- Status reports and project moves ---------------------------------------
+
+use super::model::{Health, PROJECT_LIFECYCLE, Project, ProjectState, ReportState, StatusReport};
+use crate::db::schema::{project_members, projects, reporting_periods, status_reports};
+
+const MAX_TEXT: usize = 4_000;
+
+/// A monthly status report as the API sends it. The project's state is
+/// not sent: the report records the state the project is in.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ReportInput {
+    /// The month it reports on: `2026-11`.
+    pub period: String,
+    pub progress: serde_json::Value,
+    pub health: String,
+    #[serde(default)]
+    pub health_reason: Option<String>,
+    #[serde(default)]
+    pub actual_start: Option<String>,
+    #[serde(default)]
+    pub actual_end: Option<String>,
+    #[serde(default)]
+    pub spent_czk: Option<serde_json::Value>,
+    #[serde(default)]
+    pub risks: Option<String>,
+    #[serde(default)]
+    pub next_steps: Option<String>,
+    #[serde(default)]
+    pub asks: Option<String>,
+    /// Submit at once (public, immutable); otherwise a draft.
+    #[serde(default)]
+    pub submit: bool,
+    /// The submitted report of the same period this one corrects.
+    #[serde(default)]
+    pub corrects: Option<String>,
+}
+
+impl Policy {
+    /// The working-group members responsible for a project.
+    pub fn responsible_for_project(
+        conn: &mut DbConnection,
+        user: &CurrentUser,
+        project_id: &str,
+    ) -> QueryResult<bool> {
+        if !user.has(Role::WorkingGroup) {
+            return Ok(false);
+        }
+        let n: i64 = project_members::table
+            .filter(project_members::project_id.eq(project_id))
+            .filter(project_members::user_id.eq(&user.id))
+            .count()
+            .get_result(conn)?;
+        Ok(n > 0)
+    }
+}
+
+fn text(v: &Option<String>, name: &str) -> Result<Option<String>, AppError> {
+    let t = v.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    if t.is_some_and(|t| t.chars().count() > MAX_TEXT) {
+        return Err(field(name, "field_too_long"));
+    }
+    Ok(t.map(str::to_string))
+}
+
+fn day(v: &Option<String>, name: &str) -> Result<Option<String>, AppError> {
+    match v.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(d) => d
+            .parse::<NaiveDate>()
+            .map(|d| Some(d.to_string()))
+            .map_err(|_| field(name, "field_date")),
+    }
+}
+
+/// The strategy's monthly reporting periods from its first year up to the
+/// month before `today`, made where missing (monthly is the default the
+/// admin may refine); reports are due 15 days after a month ends.
+pub fn ensure_monthly_periods(
+    conn: &mut DbConnection,
+    actor: &crate::audit::Actor,
+    strategy_id: &str,
+    first_year: i32,
+    today: NaiveDate,
+) -> QueryResult<()> {
+    let have: std::collections::HashSet<String> = reporting_periods::table
+        .filter(reporting_periods::strategy_id.eq(strategy_id))
+        .select(reporting_periods::period_start)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let mut month = NaiveDate::from_ymd_opt(first_year, 1, 1).unwrap_or(today);
+    while let Some(next) = month.checked_add_months(chrono::Months::new(1)) {
+        if next > today {
+            break;
+        }
+        if !have.contains(&month.to_string()) {
+            super::store::ensure_period(
+                conn,
+                actor,
+                strategy_id,
+                (month, next.pred_opt().unwrap_or(next)),
+            )?;
+        }
+        month = next;
+    }
+    Ok(())
+}
+
+/// Files a project's status report for a month: a draft, or submitted at
+/// once (public and immutable; the project shows its progress, health and
+/// spend). A correction of a submitted report is its next version.
+pub fn file_report(
+    conn: &mut DbConnection,
+    views: &Views,
+    user: &CurrentUser,
+    code: &str,
+    input: &ReportInput,
+    today: NaiveDate,
+) -> Result<StatusReport, AppError> {
+    let actor = user.actor();
+    let saved = crate::audit::write_tx(conn, |c| {
+        let p = super::store::project_by_code(c, code)?.ok_or(AppError::NotFound)?;
+        if !Policy::responsible_for_project(c, user, &p.id)? {
+            return Err(AppError::Forbidden);
+        }
+        let progress = input
+            .progress
+            .as_i64()
+            .filter(|v| (0..=100).contains(v))
+            .ok_or_else(|| field("progress", "report_progress"))? as i32;
+        let health =
+            Health::parse(&input.health).ok_or_else(|| field("health", "report_health"))?;
+        let health_reason = text(&input.health_reason, "health_reason")?;
+        if health != Health::OnTrack && health_reason.is_none() {
+            return Err(field("health_reason", "report_health_reason"));
+        }
+        let spent_czk = match &input.spent_czk {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => Some(
+                v.as_i64()
+                    .filter(|v| *v >= 0)
+                    .ok_or_else(|| field("spent_czk", "report_money"))?,
+            ),
+        };
+        let (start, end) = kpi::period_of_label(&input.period)
+            .filter(|(s, e)| s.month() == e.month() && s.year() == e.year())
+            .ok_or_else(|| field("period", "report_period"))?;
+        let strategy: super::model::Strategy = crate::db::schema::strategies::table
+            .find(&p.strategy_id)
+            .select(super::model::Strategy::as_select())
+            .first(c)?;
+        ensure_monthly_periods(c, &actor, &strategy.id, strategy.period_start, today)?;
+        let period_id: String = reporting_periods::table
+            .filter(reporting_periods::strategy_id.eq(&strategy.id))
+            .filter(reporting_periods::period_start.eq(start.to_string()))
+            .filter(reporting_periods::period_end.eq(end.to_string()))
+            .select(reporting_periods::id)
+            .first(c)
+            .optional()?
+            .ok_or_else(|| field("period", "report_no_such_period"))?;
+        let existing: Vec<StatusReport> = status_reports::table
+            .filter(status_reports::project_id.eq(&p.id))
+            .filter(status_reports::period_id.eq(&period_id))
+            .order(status_reports::version.desc())
+            .select(StatusReport::as_select())
+            .load(c)?;
+        let version = match (&input.corrects, existing.first()) {
+            (None, None) => 1,
+            (None, Some(_)) => return Err(field("period", "report_duplicate")),
+            (Some(id), Some(latest))
+                if *id == latest.id && latest.state == ReportState::Submitted =>
+            {
+                latest.version + 1
+            }
+            (Some(_), _) => return Err(field("corrects", "report_nothing_to_correct")),
+        };
+        let ts = crate::db::now();
+        let r = StatusReport {
+            id: crate::db::new_id(),
+            project_id: p.id.clone(),
+            period_id,
+            version,
+            state: if input.submit {
+                ReportState::Submitted
+            } else {
+                ReportState::Draft
+            },
+            project_state: p.state,
+            progress,
+            health,
+            health_reason,
+            actual_start: day(&input.actual_start, "actual_start")?,
+            actual_end: day(&input.actual_end, "actual_end")?,
+            spent_czk,
+            risks: text(&input.risks, "risks")?,
+            next_steps: text(&input.next_steps, "next_steps")?,
+            asks: text(&input.asks, "asks")?,
+            author_id: Some(user.id.clone()),
+            submitted_at: input.submit.then_some(ts),
+            is_example: false,
+        };
+        diesel::insert_into(status_reports::table)
+            .values((
+                &r,
+                status_reports::created_at.eq(ts),
+                status_reports::updated_at.eq(ts),
+            ))
+            .execute(c)?;
+        crate::audit::store::record_change(
+            c,
+            &actor,
+            "status_report",
+            &r.id,
+            &p.code,
+            None,
+            Some(&r),
+        )?;
+        if input.submit {
+            apply_report(c, &actor, &p, &r)?;
+        }
+        Ok(r)
+    })?;
+    views.after_commit(conn, &["status_report", "project"]);
+    Ok(saved)
+}
+
+/// A submitted report is what the project shows: its progress, health,
+/// spend and actual dates, as one audited change of the project.
+fn apply_report(
+    conn: &mut DbConnection,
+    actor: &crate::audit::Actor,
+    p: &Project,
+    r: &StatusReport,
+) -> QueryResult<()> {
+    let after = Project {
+        progress: r.progress,
+        health: Some(r.health),
+        spent_czk: r.spent_czk.or(p.spent_czk),
+        actual_start: r.actual_start.clone().or_else(|| p.actual_start.clone()),
+        actual_end: r.actual_end.clone().or_else(|| p.actual_end.clone()),
+        reported_at: r.submitted_at,
+        ..p.clone()
+    };
+    diesel::update(projects::table.find(&p.id))
+        .set((&after, projects::updated_at.eq(crate::db::now())))
+        .execute(conn)?;
+    let label = format!("{} {}", p.code, p.title_cs);
+    crate::audit::store::record_change(
+        conn,
+        actor,
+        "project",
+        &p.id,
+        &label,
+        Some(p),
+        Some(&after),
+    )?;
+    Ok(())
+}
+
+/// Moves a project along chapter 4.1's lifecycle. The responsible member
+/// takes the delivery steps; the committee approves, suspends, resumes
+/// (only to the state the project left) and cancels.
+pub fn move_project(
+    conn: &mut DbConnection,
+    views: &Views,
+    user: &CurrentUser,
+    code: &str,
+    step: &TransitionInput,
+) -> Result<Project, AppError> {
+    let actor = user.actor();
+    let saved = crate::audit::write_tx(conn, |c| {
+        let p = super::store::project_by_code(c, code)?.ok_or(AppError::NotFound)?;
+        // A working-group member moves only his own projects.
+        if user.has(Role::WorkingGroup)
+            && !user.has(Role::SteeringCommittee)
+            && !Policy::responsible_for_project(c, user, &p.id)?
+        {
+            return Err(AppError::Forbidden);
+        }
+        if !user.has(Role::WorkingGroup) && !user.has(Role::SteeringCommittee) {
+            return Err(AppError::Forbidden);
+        }
+        let (to, moved) =
+            PROJECT_LIFECYCLE.check(user, p.state, &step.to, step.reason.as_deref())?;
+        if p.state == ProjectState::Suspended
+            && to != ProjectState::Cancelled
+            && Some(to) != p.suspended_from
+        {
+            return Err(AppError::Transition {
+                from: p.state.as_str(),
+                to: to.as_str().to_string(),
+                allowed: p
+                    .suspended_from
+                    .iter()
+                    .map(|s| s.as_str())
+                    .chain(std::iter::once(ProjectState::Cancelled.as_str()))
+                    .collect(),
+            });
+        }
+        let after = Project {
+            state: to,
+            suspended_from: (to == ProjectState::Suspended).then_some(p.state),
+            ..p.clone()
+        };
+        diesel::update(projects::table.find(&p.id))
+            .set((&after, projects::updated_at.eq(crate::db::now())))
+            .execute(c)?;
+        let label = format!("{} {}", p.code, p.title_cs);
+        let mut after_json =
+            serde_json::to_value(&after).map_err(|e| AppError::Internal(e.into()))?;
+        after_json["transition"] =
+            serde_json::to_value(&moved).map_err(|e| AppError::Internal(e.into()))?;
+        crate::audit::store::record(
+            c,
+            &actor,
+            Entry {
+                action: "transition",
+                object_type: "project",
+                object_id: &p.id,
+                object_label: &label,
+                before: serde_json::to_value(&p).ok(),
+                after: Some(after_json),
+            },
+        )?;
+        Ok(after)
+    })?;
+    views.after_commit(conn, &["project"]);
+    Ok(saved)
+}
+
+/// Makes these users a project's responsible members, audited with it.
+pub fn set_project_members(
+    conn: &mut DbConnection,
+    actor: &crate::audit::Actor,
+    project_id: &str,
+    user_ids: &[String],
+) -> QueryResult<()> {
+    let before: Vec<String> = project_members::table
+        .filter(project_members::project_id.eq(project_id))
+        .select(project_members::user_id)
+        .order(project_members::user_id.asc())
+        .load(conn)?;
+    let mut after = user_ids.to_vec();
+    after.sort();
+    after.dedup();
+    if before == after {
+        return Ok(());
+    }
+    diesel::delete(project_members::table.filter(project_members::project_id.eq(project_id)))
+        .execute(conn)?;
+    for u in &after {
+        diesel::insert_into(project_members::table)
+            .values((
+                project_members::project_id.eq(project_id),
+                project_members::user_id.eq(u),
+            ))
+            .execute(conn)?;
+    }
+    crate::audit::store::record_change(
+        conn,
+        actor,
+        "project",
+        project_id,
+        "members",
+        Some(&serde_json::json!({ "members": before })),
+        Some(&serde_json::json!({ "members": after })),
+    )?;
+    Ok(())
+}

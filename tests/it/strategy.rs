@@ -543,3 +543,215 @@ async fn bad_kpi_values_are_field_errors_and_store_nothing() {
         before
     );
 }
+
+fn responsible_for_project(app: &TestApp, code: &str, people: &[&crate::support::client::Person]) {
+    let mut c = app.conn();
+    let p = radnice::strategy::store::project_by_code(&mut c, code)
+        .expect("query")
+        .expect("project");
+    let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
+    radnice::strategy::service::set_project_members(
+        &mut c,
+        &radnice::audit::Actor::system("test"),
+        &p.id,
+        &ids,
+    )
+    .expect("members");
+}
+
+/// The working group files monthly reports: a draft stays private, a
+/// submitted one is public and moves the project's bars; one per month, a
+/// correction is the next version; bad reports are field errors.
+#[actix_web::test]
+async fn the_working_group_files_monthly_reports() {
+    use radnice::auth::Role;
+    let app = TestApp::start().await;
+    let member = app.person("clen@chomutov.test", &[Role::WorkingGroup], &[]);
+    responsible_for_project(&app, "P-SC7-01", &[&member]);
+    let wg = app.api_of(&member);
+    let path = "/api/v1/projects/P-SC7-01/reports";
+    let before = radnice::db::data_version(&mut app.conn()).expect("v");
+    for (body, field) in [
+        (
+            serde_json::json!({"period": "2026-08", "progress": 101, "health": "on_track"}),
+            "progress",
+        ),
+        (
+            serde_json::json!({"period": "2026-08", "progress": 50, "health": "off_track"}),
+            "health_reason",
+        ),
+        (
+            serde_json::json!({"period": "2026-08", "progress": 50, "health": "zelena"}),
+            "health",
+        ),
+        (
+            serde_json::json!({"period": "2099-01", "progress": 50, "health": "on_track"}),
+            "period",
+        ),
+        (
+            serde_json::json!({"period": "srpen", "progress": 50, "health": "on_track"}),
+            "period",
+        ),
+        (
+            serde_json::json!({"period": "2026-11", "progress": 50, "health": "on_track"}),
+            "period",
+        ),
+        (
+            serde_json::json!({"period": "2026-08", "progress": 50, "health": "on_track", "spent_czk": -5}),
+            "spent_czk",
+        ),
+    ] {
+        let got = wg.post(path, &body).await.expect(422).json();
+        assert!(
+            got.to_string().contains(&format!("\"{field}\"")),
+            "{body}: {got}"
+        );
+    }
+    assert_eq!(
+        radnice::db::data_version(&mut app.conn()).expect("v"),
+        before,
+        "nothing stored"
+    );
+    // Someone else's project: refused.
+    wg.post(
+        "/api/v1/projects/P-SC1-01/reports",
+        &serde_json::json!({"period": "2026-08", "progress": 50, "health": "on_track"}),
+    )
+    .await
+    .expect(403);
+
+    // A draft is the author's; the public list does not show it.
+    wg.post(
+        path,
+        &serde_json::json!({"period": "2026-08", "progress": 35, "health": "on_track"}),
+    )
+    .await
+    .expect(201);
+    let public = app.api().get(path).await.expect(200).json();
+    assert_eq!(
+        public["reports"].as_array().map(Vec::len),
+        Some(1),
+        "{public}"
+    );
+    // A submitted one is public and moves the project.
+    wg.post(
+        path,
+        &serde_json::json!({"period": "2026-09", "progress": 38, "health": "at_risk",
+            "health_reason": "Čtyři místa bez připojení.", "spent_czk": 1000000, "submit": true}),
+    )
+    .await
+    .expect(201);
+    let page = app.client().page("/projects/P-SC7-01").await.expect(200);
+    assert!(page.contains("<td>2026-09</td>"));
+    assert!(page.contains("Čtyři místa bez připojení."));
+    assert!(
+        page.contains("</svg> 38 %"),
+        "the project shows its latest submitted report"
+    );
+    // A correction of November's report is its second version.
+    let public = app.api().get(path).await.expect(200).json();
+    let november = public["reports"]
+        .as_array()
+        .expect("reports")
+        .iter()
+        .find(|r| r["period"] == "2026-11")
+        .expect("November")
+        .clone();
+    wg.post(
+        path,
+        &serde_json::json!({"period": "2026-11", "progress": 41, "health": "off_track",
+            "health_reason": "Opraveno: termín nedodržen.", "submit": true, "corrects": november["id"]}),
+    )
+    .await
+    .expect(201);
+    let public = app.api().get(path).await.expect(200).json();
+    let versions: Vec<i64> = public["reports"]
+        .as_array()
+        .expect("reports")
+        .iter()
+        .filter(|r| r["period"] == "2026-11")
+        .filter_map(|r| r["version"].as_i64())
+        .collect();
+    assert_eq!(versions, vec![2, 1], "both kept, the correction first");
+}
+
+/// A project moves in order and by the right role: the responsible member
+/// delivers, the committee suspends with a reason and resumes only to the
+/// state the project left.
+#[actix_web::test]
+async fn a_project_moves_in_order_and_by_the_right_role() {
+    use radnice::auth::Role;
+    let app = TestApp::start().await;
+    let member = app.person("clen@chomutov.test", &[Role::WorkingGroup], &[]);
+    let stranger = app.person("cizi@chomutov.test", &[Role::WorkingGroup], &[]);
+    let committee = app.person("vybor@chomutov.test", &[Role::SteeringCommittee], &[]);
+    responsible_for_project(&app, "P-SC7-01", &[&member]);
+    let path = "/api/v1/projects/P-SC7-01/transition";
+    let to = |to: &str| serde_json::json!({"to": to});
+    app.api_of(&stranger)
+        .post(path, &to("in_operation"))
+        .await
+        .expect(403);
+    let refused = app
+        .api_of(&member)
+        .post(path, &to("closed"))
+        .await
+        .expect(409)
+        .json();
+    assert!(refused.to_string().contains("in_operation"), "{refused}");
+    app.api_of(&member)
+        .post(path, &to("in_operation"))
+        .await
+        .expect(200);
+    let sc = app.api_of(&committee);
+    sc.post(path, &to("suspended")).await.expect(422);
+    let suspended = sc
+        .post(
+            path,
+            &serde_json::json!({"to": "suspended", "reason": "Čeká se na rozpočet 2027."}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(suspended["suspended_from"], "in_operation");
+    app.api_of(&member)
+        .post(path, &to("in_operation"))
+        .await
+        .expect(409);
+    let wrong = sc
+        .post(
+            path,
+            &serde_json::json!({"to": "in_realisation", "reason": "Pokračujeme."}),
+        )
+        .await
+        .expect(409)
+        .json();
+    assert!(wrong.to_string().contains("in_operation"), "{wrong}");
+    let resumed = sc
+        .post(
+            path,
+            &serde_json::json!({"to": "in_operation", "reason": "Rozpočet schválen."}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(resumed["state"], "in_operation");
+    assert_eq!(resumed["suspended_from"], serde_json::Value::Null);
+    // The moves and their reasons are in the project's public history.
+    let id = radnice::strategy::store::project_by_code(&mut app.conn(), "P-SC7-01")
+        .expect("q")
+        .expect("project")
+        .id;
+    let history = app
+        .client()
+        .page(&format!("/history/project/{id}"))
+        .await
+        .expect(200);
+    assert!(
+        history.contains("Čeká se na rozpočet 2027."),
+        "{}",
+        history.body
+    );
+    let report = radnice::audit::verify(&mut app.conn()).expect("verify");
+    assert!(report.ok());
+}

@@ -54,6 +54,8 @@ enum May {
     /// The working-group member responsible for the KPI (not even an
     /// admin: a value is the member's statement).
     Responsible,
+    /// A steering-committee member.
+    Committee,
 }
 
 impl Who {
@@ -75,6 +77,7 @@ impl Who {
         let allowed = match (self, may) {
             (Who::Anonymous, _) => return 401,
             (who, May::Responsible) => who == Who::WorkingGroup,
+            (who, May::Committee) => who == Who::SteeringCommittee,
             (Who::Admin, _) => true,
             (_, May::SignedIn) => true,
             (_, May::Admin) => false,
@@ -306,6 +309,28 @@ fn rows(o: &Objects) -> Vec<Row> {
             ),
             send: Send::Json(Method::POST, Some(serde_json::json!({"to": "submitted"}))),
             may: May::Responsible,
+            ok: 200,
+        },
+        Row {
+            route: "POST /api/v1/projects/{code}/reports",
+            path: "/api/v1/projects/P-SC8-01/reports".into(),
+            send: Send::Json(
+                Method::POST,
+                Some(serde_json::json!({
+                    "period": format!("2026-{:02}", n + 1), "progress": 5, "health": "on_track", "submit": true
+                })),
+            ),
+            may: May::Responsible,
+            ok: 201,
+        },
+        Row {
+            route: "POST /api/v1/projects/{code}/transition",
+            path: "/api/v1/projects/P-SC5-01/transition".into(),
+            send: Send::Json(
+                Method::POST,
+                Some(serde_json::json!({"to": "suspended", "reason": "Čeká se na rozpočet."})),
+            ),
+            may: May::Committee,
             ok: 200,
         },
         // Accounts: an admin's.
@@ -634,6 +659,16 @@ async fn every_unsafe_route_by_sender_and_csrf_state() {
                 &mut app.conn(),
                 &radnice::audit::Actor::system("test"),
                 &kpi.id,
+                std::slice::from_ref(&p.id),
+            )
+            .expect("members");
+            let project = radnice::strategy::store::project_by_code(&mut app.conn(), "P-SC8-01")
+                .expect("q")
+                .expect("project");
+            radnice::strategy::service::set_project_members(
+                &mut app.conn(),
+                &radnice::audit::Actor::system("test"),
+                &project.id,
                 std::slice::from_ref(&p.id),
             )
             .expect("members");
