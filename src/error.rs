@@ -10,6 +10,9 @@ pub struct FieldError {
     pub field: String,
     /// An i18n message key, translated when rendered.
     pub message: String,
+    /// Where in an uploaded file (a CSV import): line and column, from 1.
+    pub line: Option<u64>,
+    pub column: Option<u64>,
 }
 
 impl FieldError {
@@ -17,6 +20,17 @@ impl FieldError {
         FieldError {
             field: field.to_string(),
             message: message_key.to_string(),
+            line: None,
+            column: None,
+        }
+    }
+
+    /// A field error in line `line`, column `column` of a file.
+    pub fn at(line: u64, column: u64, field: &str, message_key: &str) -> Self {
+        FieldError {
+            line: Some(line),
+            column: Some(column),
+            ..FieldError::new(field, message_key)
         }
     }
 }

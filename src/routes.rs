@@ -211,8 +211,11 @@ pub fn table(cfg: &mut ServiceConfig) {
                     .get(api_reports)
                     .post(api_file_report),
             )
+            .service(resource(format!("/api/v1/projects/{CODE}/transition")).post(api_move_project))
             .service(
-                resource(format!("/api/v1/projects/{CODE}/transition")).post(api_move_project),
+                resource("/api/v1/measurements.csv")
+                    .app_data(web::PayloadConfig::default().limit(CSV_LIMIT))
+                    .post(api_import_csv),
             );
     }
 }

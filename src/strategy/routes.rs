@@ -322,3 +322,24 @@ pub(crate) async fn api_move_project(
     .await?;
     Ok(HttpResponse::Ok().json(saved))
 }
+
+/// The largest CSV of KPI values: 100,000 values of about 60 bytes fit.
+pub(crate) const CSV_LIMIT: usize = 16 * 1024 * 1024;
+
+/// `POST /api/v1/measurements.csv`: KPI values from CSV, all or nothing;
+/// each bad row named by its line and column.
+pub(crate) async fn api_import_csv(
+    state: web::Data<AppState>,
+    req: crate::auth::guard::Authorized<crate::auth::guard::TrackStrategy, web::Bytes>,
+) -> AppResult<HttpResponse> {
+    token_only(&req.user)?;
+    let user = req.user;
+    let data = req.body;
+    let today = super::dashboard::today();
+    let st = state.clone();
+    let stored = crate::db::run(&state.pool, move |c| {
+        super::service::import_csv(c, &st.views, &user, &data, today)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "imported": stored })))
+}

@@ -89,27 +89,27 @@ fn field(name: &str, key: &str) -> AppError {
 }
 
 /// The period a value describes: whole periods of the KPI's frequency,
-/// after its baseline year, not in the future.
-fn checked_period(
+/// after its baseline year, not in the future. A refusal names the field
+/// and the message.
+fn period_of(
     k: &Kpi,
-    input: &MeasurementInput,
+    start: &str,
+    end: &str,
     today: NaiveDate,
-) -> Result<(NaiveDate, NaiveDate), AppError> {
-    let start: NaiveDate = input
-        .period_start
+) -> Result<(NaiveDate, NaiveDate), (&'static str, &'static str)> {
+    let start: NaiveDate = start
         .trim()
         .parse()
-        .map_err(|_| field("period_start", "field_date"))?;
-    let end: NaiveDate = input
-        .period_end
+        .map_err(|_| ("period_start", "field_date"))?;
+    let end: NaiveDate = end
         .trim()
         .parse()
-        .map_err(|_| field("period_end", "field_date"))?;
+        .map_err(|_| ("period_end", "field_date"))?;
     if start.year() <= k.baseline_year {
-        return Err(field("period_start", "measurement_before_baseline"));
+        return Err(("period_start", "measurement_before_baseline"));
     }
     if end > today {
-        return Err(field("period_end", "measurement_in_future"));
+        return Err(("period_end", "measurement_in_future"));
     }
     let label = kpi::label_of_period(&start.to_string(), &end.to_string());
     let whole = kpi::period_of_label(&label) == Some((start, end));
@@ -119,9 +119,17 @@ fn checked_period(
         kpi::Frequency::Monthly => label.len() == 7 && !label.contains('Q'),
     };
     if !whole || !kind_ok {
-        return Err(field("period_end", "measurement_not_a_period"));
+        return Err(("period_end", "measurement_not_a_period"));
     }
     Ok((start, end))
+}
+
+fn checked_period(
+    k: &Kpi,
+    input: &MeasurementInput,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), AppError> {
+    period_of(k, &input.period_start, &input.period_end, today).map_err(|(f, m)| field(f, m))
 }
 
 /// Records a KPI value as provisional, or a correction of the period's
@@ -730,4 +738,206 @@ pub fn set_project_members(
         Some(&serde_json::json!({ "members": after })),
     )?;
     Ok(())
+}
+
+// --- CSV import of KPI values ------------------------------------------------
+
+/// The columns of a CSV import, in this order.
+pub const CSV_COLUMNS: [&str; 6] = [
+    "kpi",
+    "period_start",
+    "period_end",
+    "value",
+    "source",
+    "note",
+];
+/// At most this many values in one file.
+pub const CSV_MAX_ROWS: usize = 200_000;
+/// At most this many errors are listed (the file is refused whole anyway).
+const CSV_MAX_ERRORS: usize = 100;
+
+/// Imports KPI values from CSV (`kpi,period_start,period_end,value,source,
+/// note`, a header line first; a decimal point or comma) all or nothing:
+/// every row is checked as the API checks one value, and a file with any
+/// bad row stores none and names each bad row by line and column. Each
+/// value is provisional, recorded by the caller, who must answer for its
+/// KPI (a row of another's KPI refuses the file: 403). Returns how many
+/// were stored.
+pub fn import_csv(
+    conn: &mut DbConnection,
+    views: &Views,
+    user: &CurrentUser,
+    data: &[u8],
+    today: NaiveDate,
+) -> Result<usize, AppError> {
+    let actor = user.actor();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(data);
+    let header = reader
+        .headers()
+        .map_err(|_| AppError::Validation(vec![FieldError::at(1, 1, "header", "csv_header")]))?
+        .clone();
+    let names: Vec<&str> = header.iter().map(str::trim).collect();
+    if names.first().map(|n| n.trim_start_matches('\u{feff}')) != Some("kpi")
+        || names[1..] != CSV_COLUMNS[1..]
+    {
+        return Err(AppError::Validation(vec![FieldError::at(
+            1,
+            1,
+            "header",
+            "csv_header",
+        )]));
+    }
+    let stored = crate::audit::write_tx(conn, |c| {
+        let mut errors: Vec<FieldError> = Vec::new();
+        let mut kpis: std::collections::HashMap<String, Option<(Kpi, bool)>> = Default::default();
+        let mut taken: std::collections::HashMap<
+            String,
+            std::collections::HashSet<(String, String)>,
+        > = Default::default();
+        let mut rows: Vec<(Measurement, String)> = Vec::new();
+        let now = crate::db::now();
+        for (i, record) in reader.records().enumerate() {
+            if errors.len() >= CSV_MAX_ERRORS {
+                break;
+            }
+            if i >= CSV_MAX_ROWS {
+                errors.push(FieldError::at(i as u64 + 2, 1, "kpi", "csv_too_many_rows"));
+                break;
+            }
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    let line = e.position().map_or(i as u64 + 2, |p| p.line());
+                    errors.push(FieldError::at(line, 1, "kpi", "csv_malformed"));
+                    continue;
+                }
+            };
+            let line = record.position().map_or(i as u64 + 2, |p| p.line());
+            let get = |col: usize| record.get(col).unwrap_or("").trim();
+            let code = get(0);
+            if !kpis.contains_key(code) {
+                let k = super::store::kpi_by_code(c, code)?;
+                let entry = match k {
+                    Some(k) => {
+                        let mine = Policy::responsible(c, user, &k.id)?;
+                        let open: std::collections::HashSet<(String, String)> = measurements::table
+                            .filter(measurements::kpi_id.eq(&k.id))
+                            .filter(measurements::superseded_by.is_null())
+                            .select((measurements::period_start, measurements::period_end))
+                            .load(c)?
+                            .into_iter()
+                            .collect();
+                        taken.insert(code.to_string(), open);
+                        Some((k, mine))
+                    }
+                    None => None,
+                };
+                kpis.insert(code.to_string(), entry);
+            }
+            let Some(Some((k, mine))) = kpis.get(code) else {
+                errors.push(FieldError::at(line, 1, "kpi", "csv_unknown_kpi"));
+                continue;
+            };
+            // A value of a KPI the caller does not answer for refuses the
+            // whole file, as the API refuses the one value.
+            if !mine {
+                return Err(AppError::Forbidden);
+            }
+            let (start, end) = match period_of(k, get(1), get(2), today) {
+                Ok(p) => p,
+                Err((f, m)) => {
+                    errors.push(FieldError::at(
+                        line,
+                        if f == "period_start" { 2 } else { 3 },
+                        f,
+                        m,
+                    ));
+                    continue;
+                }
+            };
+            let Some(value) = get(3)
+                .replace(',', ".")
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+            else {
+                errors.push(FieldError::at(line, 4, "value", "field_number"));
+                continue;
+            };
+            let source = get(4);
+            let note = get(5);
+            if source.chars().count() > MAX_SOURCE {
+                errors.push(FieldError::at(line, 5, "source", "field_too_long"));
+                continue;
+            }
+            if note.chars().count() > MAX_NOTE {
+                errors.push(FieldError::at(line, 6, "note", "field_too_long"));
+                continue;
+            }
+            let period = (start.to_string(), end.to_string());
+            let Some(open) = taken.get_mut(code) else {
+                continue;
+            };
+            if !open.insert(period.clone()) {
+                errors.push(FieldError::at(
+                    line,
+                    2,
+                    "period_start",
+                    "measurement_duplicate",
+                ));
+                continue;
+            }
+            rows.push((
+                Measurement {
+                    id: crate::db::new_id(),
+                    kpi_id: k.id.clone(),
+                    period_start: period.0,
+                    period_end: period.1,
+                    value,
+                    state: MeasurementState::Provisional,
+                    supersedes: None,
+                    superseded_by: None,
+                    source: if source.is_empty() {
+                        "csv".into()
+                    } else {
+                        source.to_string()
+                    },
+                    note: (!note.is_empty()).then(|| note.to_string()),
+                    recorded_by: Some(user.id.clone()),
+                    recorded_at: now,
+                    submitted_by: None,
+                    verified_by: None,
+                    is_example: false,
+                },
+                k.code.clone(),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        for (m, code) in &rows {
+            diesel::insert_into(measurements::table)
+                .values(m)
+                .execute(c)?;
+            let label = format!(
+                "{code} {}",
+                kpi::label_of_period(&m.period_start, &m.period_end)
+            );
+            crate::audit::store::record_change(
+                c,
+                &actor,
+                "measurement",
+                &m.id,
+                &label,
+                None,
+                Some(m),
+            )?;
+        }
+        Ok(rows.len())
+    })?;
+    views.after_commit(conn, &["measurement"]);
+    Ok(stored)
 }

@@ -154,7 +154,14 @@ pub fn finish(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     let field_errors: Vec<serde_json::Value> = described
         .fields
         .iter()
-        .map(|f| json!({"field": f.field, "detail": state.i18n.text(lang, &f.message)}))
+        .map(|f| {
+            let mut e = json!({"field": f.field, "detail": state.i18n.text(lang, &f.message)});
+            if let (Some(line), Some(column)) = (f.line, f.column) {
+                e["line"] = json!(line);
+                e["column"] = json!(column);
+            }
+            e
+        })
         .collect();
 
     let res = if wants_json(&req) {

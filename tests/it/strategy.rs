@@ -755,3 +755,83 @@ async fn a_project_moves_in_order_and_by_the_right_role() {
     let report = radnice::audit::verify(&mut app.conn()).expect("verify");
     assert!(report.ok());
 }
+
+/// KPI values from CSV, all or nothing: a file with one bad row stores
+/// nothing and names the row's line and column; a good file stores every
+/// value as provisional.
+#[actix_web::test]
+async fn kpi_values_import_from_csv_all_or_nothing() {
+    use radnice::auth::Role;
+    let app = TestApp::start().await;
+    let member = app.person("clen@chomutov.test", &[Role::WorkingGroup], &[]);
+    responsible_for(&app, "KPI-SC2-01", &[&member]);
+    responsible_for(&app, "KPI-SC8-01", &[&member]);
+    let wg = app.api_of(&member);
+    let send = |csv: String| {
+        let wg = &wg;
+        async move {
+            wg.request(reqwest::Method::POST, "/api/v1/measurements.csv")
+                .body("text/csv", csv)
+                .send()
+                .await
+        }
+    };
+    let header = "kpi,period_start,period_end,value,source,note\n";
+    let before = radnice::db::data_version(&mut app.conn()).expect("v");
+    // Line 3's value is not a number, line 4's KPI does not exist.
+    let bad = format!(
+        "{header}KPI-SC2-01,2024-01-01,2024-03-31,99.5,Zabbix,\n\
+         KPI-SC2-01,2024-04-01,2024-06-30,hodně,Zabbix,\n\
+         KPI-NIC,2023-01-01,2023-12-31,50,,\n"
+    );
+    let got = send(bad).await.expect(422).json();
+    let errors = got["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 2, "{got}");
+    assert_eq!(
+        (errors[0]["line"].as_u64(), errors[0]["column"].as_u64()),
+        (Some(3), Some(4))
+    );
+    assert_eq!(errors[0]["field"], "value");
+    assert_eq!(
+        (errors[1]["line"].as_u64(), errors[1]["column"].as_u64()),
+        (Some(4), Some(1))
+    );
+    assert_eq!(
+        radnice::db::data_version(&mut app.conn()).expect("v"),
+        before,
+        "nothing stored"
+    );
+    // A value of a KPI this member does not answer for refuses the file.
+    send(format!("{header}KPI-SC1-01,2023-01-01,2023-12-31,50,,\n"))
+        .await
+        .expect(403);
+    // A wrong header, and a duplicate within the file.
+    send("kpi;obdobi;hodnota\n".into()).await.expect(422);
+    let dup = format!(
+        "{header}KPI-SC2-01,2024-01-01,2024-03-31,99.5,,\nKPI-SC2-01,2024-01-01,2024-03-31,99.6,,\n"
+    );
+    let got = send(dup).await.expect(422).json();
+    assert_eq!(got["errors"][0]["line"].as_u64(), Some(3), "{got}");
+    // A good file: a decimal comma in quotes is read too.
+    let good = format!(
+        "{header}KPI-SC2-01,2024-01-01,2024-03-31,99.5,Zabbix,\n\
+         KPI-SC2-01,2024-04-01,2024-06-30,\"99,7\",Zabbix,bez výpadků\n\
+         KPI-SC8-01,2024-01-01,2024-12-31,33,HR,\n"
+    );
+    let got = send(good).await.expect(201).json();
+    assert_eq!(got["imported"], 3);
+    // Provisional: not public yet.
+    let public = app
+        .api()
+        .get("/api/v1/kpis/KPI-SC8-01?as_of=2026-12-04")
+        .await
+        .expect(200)
+        .json();
+    assert!(!public.to_string().contains("\"value\":33.0"), "{public}");
+    app.api()
+        .request(reqwest::Method::POST, "/api/v1/measurements.csv")
+        .body("text/csv", "kpi\n")
+        .send()
+        .await
+        .expect(401);
+}

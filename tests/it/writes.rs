@@ -287,6 +287,18 @@ fn rows(o: &Objects) -> Vec<Row> {
             .expect("date");
         (start.to_string(), end.to_string())
     };
+    // The CSV row's quarters: 2020–2021, none with a value.
+    let csv_quarter = {
+        let start: chrono::NaiveDate = "2020-01-01".parse().expect("date");
+        let start = start
+            .checked_add_months(chrono::Months::new(3 * n as u32))
+            .expect("date");
+        let end = start
+            .checked_add_months(chrono::Months::new(3))
+            .and_then(|d| d.pred_opt())
+            .expect("date");
+        (start.to_string(), end.to_string())
+    };
     vec![
         // The strategy: a KPI value and its move.
         Row {
@@ -310,6 +322,19 @@ fn rows(o: &Objects) -> Vec<Row> {
             send: Send::Json(Method::POST, Some(serde_json::json!({"to": "submitted"}))),
             may: May::Responsible,
             ok: 200,
+        },
+        Row {
+            route: "POST /api/v1/measurements.csv",
+            path: "/api/v1/measurements.csv".into(),
+            send: Send::Json(
+                Method::POST,
+                Some(Value::String(format!(
+                    "kpi,period_start,period_end,value,source,note\nKPI-SC2-01,{},{},99.1,,\n",
+                    csv_quarter.0, csv_quarter.1
+                ))),
+            ),
+            may: May::Responsible,
+            ok: 201,
         },
         Row {
             route: "POST /api/v1/projects/{code}/reports",
@@ -601,8 +626,11 @@ async fn send_form(browser: &Client, row: &Row, csrf: Csrf) -> Reply {
 
 async fn send_api(api: &Api, method: &Method, path: &str, body: &Option<Value>) -> Reply {
     let mut req = api.request(method.clone(), path);
-    if let Some(b) = body {
-        req = req.json(b);
+    match body {
+        // A string body is a file sent as it is (a CSV import).
+        Some(Value::String(text)) => req = req.body("text/csv", text.clone()),
+        Some(b) => req = req.json(b),
+        None => {}
     }
     req.send().await
 }
@@ -615,8 +643,12 @@ async fn send_api_with_cookie(
     body: &Option<Value>,
 ) -> Reply {
     let mut req = browser.http.request(method.clone(), browser.url(path));
-    if let Some(b) = body {
-        req = req.json(b);
+    match body {
+        Some(Value::String(text)) => {
+            req = req.header("Content-Type", "text/csv").body(text.clone());
+        }
+        Some(b) => req = req.json(b),
+        None => {}
     }
     Reply::read(req.send().await.expect("request")).await
 }
