@@ -207,6 +207,20 @@ pub fn table(cfg: &mut ServiceConfig) {
             .service(resource(format!("/kpis/{CODE}")).get(kpi_page))
             .service(resource(format!("/projects/{CODE}")).get(project_page))
             .service(
+                resource(format!("/projects/{CODE}/report"))
+                    .get(strategy::tracking::report_page)
+                    .post(strategy::tracking::file_report),
+            )
+            .service(
+                resource(format!("/kpis/{CODE}/values"))
+                    .get(strategy::tracking::values_page)
+                    .post(strategy::tracking::record_value),
+            )
+            .service(
+                resource(format!("/kpis/{CODE}/values/{ID}/transition"))
+                    .post(strategy::tracking::move_value),
+            )
+            .service(
                 resource(format!("/api/v1/projects/{CODE}/reports"))
                     .get(api_reports)
                     .post(api_file_report),

@@ -64,7 +64,45 @@ pub async fn page(page: Page, q: web::Query<WorkQuery>) -> AppResult<HttpRespons
     } else {
         None
     };
+    // The strategy's part: a member's projects and KPIs; the values that
+    // wait for a verifier's second pair of eyes.
+    let wg = user.has(Role::WorkingGroup);
+    let verifier = user.has(Role::SteeringCommittee) || admin;
+    let uid = user.id.clone();
+    let (my_projects, my_kpis, to_verify) = crate::db::run(&page.state.pool, move |c| {
+        let projects = if wg {
+            crate::strategy::store::projects_of_member(c, &uid)?
+        } else {
+            Vec::new()
+        };
+        let kpis = if wg {
+            crate::strategy::store::kpis_of_member(c, &uid)?
+        } else {
+            Vec::new()
+        };
+        let pending = if verifier {
+            crate::strategy::store::submitted_values(c)?
+                .into_iter()
+                .filter(|(_, m)| m.submitted_by.as_deref() != Some(uid.as_str()))
+                .map(|(code, m)| {
+                    serde_json::json!({
+                        "code": code,
+                        "period": crate::strategy::kpi::label_of_period(&m.period_start, &m.period_end),
+                        "value": m.value,
+                    })
+                })
+                .collect()
+        } else {
+            Vec::<serde_json::Value>::new()
+        };
+        Ok::<_, AppError>((projects, kpis, pending))
+    })
+    .await?;
     let mut ctx = page.context();
+    ctx.insert("my_projects", &my_projects);
+    ctx.insert("my_kpis", &my_kpis);
+    ctx.insert("to_verify", &to_verify);
+    ctx.insert("verifier", &verifier);
     ctx.insert("curates", &curates);
     ctx.insert("admin", &admin);
     ctx.insert("working_group", &user.has(Role::WorkingGroup));

@@ -11,6 +11,7 @@ pub mod routes;
 pub mod seed;
 pub mod service;
 pub mod store;
+pub mod tracking;
 pub mod tracking_seed;
 
 use crate::audit::registry::{ObjectKind, Publicity, Registry};

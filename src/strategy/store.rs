@@ -643,3 +643,37 @@ pub fn project_page(conn: &mut DbConnection, code: &str) -> QueryResult<Option<P
         reports,
     }))
 }
+
+/// The projects a working-group member answers for, by code.
+pub fn projects_of_member(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Project>> {
+    use crate::db::schema::project_members;
+    projects::table
+        .inner_join(project_members::table)
+        .filter(project_members::user_id.eq(user_id))
+        .order(projects::code.asc())
+        .select(Project::as_select())
+        .load(conn)
+}
+
+/// The KPIs a working-group member answers for, by code.
+pub fn kpis_of_member(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Kpi>> {
+    use crate::db::schema::kpi_members;
+    kpis::table
+        .inner_join(kpi_members::table)
+        .filter(kpi_members::user_id.eq(user_id))
+        .order(kpis::code.asc())
+        .select(Kpi::as_select())
+        .load(conn)
+}
+
+/// Values waiting for a second pair of eyes: submitted, with their KPI's
+/// code, oldest first.
+pub fn submitted_values(conn: &mut DbConnection) -> QueryResult<Vec<(String, Measurement)>> {
+    measurements::table
+        .inner_join(kpis::table)
+        .filter(measurements::state.eq(super::model::MeasurementState::Submitted))
+        .filter(measurements::superseded_by.is_null())
+        .order(measurements::recorded_at.asc())
+        .select((kpis::code, Measurement::as_select()))
+        .load(conn)
+}

@@ -957,7 +957,7 @@ async fn the_daily_work_walked_at_a_desktop_and_a_phone() {
 
         // The working group is told what it will find here.
         d.log_in(&app, "skupina@chomutov.test", PASSWORD).await;
-        d.wait_for_text("Pracovní skupina zde bude").await;
+        d.wait_for_text("Zatím vám správce nepřidělil").await;
         d.check(&at("the working group's start")).await;
         d.log_out().await;
 

@@ -642,7 +642,7 @@ async fn my_work_lists_the_curators_own_datasets_in_every_state() {
         .signed_in("ps@chomutov.test", &[radnice::auth::Role::WorkingGroup])
         .await;
     let work = wg.page("/work").await.expect(200);
-    assert!(work.contains("Pracovní skupina zde bude každý měsíc zapisovat"));
+    assert!(work.contains("Zatím vám správce nepřidělil žádný projekt ani ukazatel."));
     assert!(!work.contains("Moje datové sady"));
     app.client().page("/work").await.expect(303);
 }

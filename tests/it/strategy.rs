@@ -835,3 +835,102 @@ async fn kpi_values_import_from_csv_all_or_nothing() {
         .await
         .expect(401);
 }
+
+/// The working group's pages: "Moje práce" lists a member's projects and
+/// KPIs; the report form files a monthly report (a field error comes back
+/// in the form); the values page records and submits a value, and the
+/// committee verifies it from its own work page.
+#[actix_web::test]
+async fn the_working_group_works_in_its_pages() {
+    use radnice::auth::Role;
+    let app = TestApp::start().await;
+    let member = app.person("clen@chomutov.test", &[Role::WorkingGroup], &[]);
+    let committee = app.person("vybor@chomutov.test", &[Role::SteeringCommittee], &[]);
+    responsible_for(&app, "KPI-SC2-01", &[&member]);
+    responsible_for_project(&app, "P-SC7-01", &[&member]);
+    let wg = app.browser_of(&member).await;
+    let work = wg.page("/work").await.expect(200);
+    assert!(work.contains("href=\"/projects/P-SC7-01/report\""));
+    assert!(work.contains("href=\"/kpis/KPI-SC2-01/values\""));
+    // Someone else's project has no form for him.
+    wg.page("/projects/P-SC1-01/report").await.expect(403);
+    wg.page("/projects/P-SC7-01/report").await.expect(200);
+    let bad = wg
+        .submit(
+            "/projects/P-SC7-01/report",
+            &[
+                ("period", "2026-10"),
+                ("progress", "150"),
+                ("health", "on_track"),
+                ("submit", "1"),
+            ],
+        )
+        .await
+        .expect(422);
+    assert!(bad.contains("Postup je celé číslo 0–100."), "{}", bad.body);
+    let done = wg
+        .submit(
+            "/projects/P-SC7-01/report",
+            &[
+                ("period", "2026-10"),
+                ("progress", "36"),
+                ("health", "at_risk"),
+                ("health_reason", "Čekáme na připojení."),
+                ("spent_czk", "1 050 000"),
+                ("submit", "1"),
+            ],
+        )
+        .await
+        .expect(303);
+    assert_eq!(done.location(), "/projects/P-SC7-01");
+    let page = wg.page("/projects/P-SC7-01").await.expect(200);
+    assert!(page.contains("Zpráva je odevzdaná a zveřejněná."));
+    assert!(page.contains("1\u{a0}050\u{a0}000 Kč"));
+
+    // A value: recorded, submitted, then verified by the committee.
+    wg.submit(
+        "/kpis/KPI-SC2-01/values",
+        &[
+            ("period_start", "2025-10-01"),
+            ("period_end", "2025-12-31"),
+            ("value", "99,8"),
+        ],
+    )
+    .await
+    .expect(303);
+    let values = wg.page("/kpis/KPI-SC2-01/values").await.expect(200);
+    assert!(values.contains("Hodnota je zapsaná jako předběžná."));
+    let id = values
+        .body
+        .split("/kpis/KPI-SC2-01/values/")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .expect("a value's step")
+        .to_string();
+    wg.submit(
+        &format!("/kpis/KPI-SC2-01/values/{id}/transition"),
+        &[("to", "submitted")],
+    )
+    .await
+    .expect(303);
+    let sc = app.browser_of(&committee).await;
+    let work = sc.page("/work").await.expect(200);
+    assert!(
+        work.contains("KPI-SC2-01</a>, 2025-Q4: 99,8"),
+        "{}",
+        work.body
+    );
+    sc.submit(
+        &format!("/kpis/KPI-SC2-01/values/{id}/transition"),
+        &[("to", "verified")],
+    )
+    .await
+    .expect(303);
+    let public = app
+        .api()
+        .get("/api/v1/kpis/KPI-SC2-01?as_of=2026-01-20")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(public["latest"], 99.8);
+}

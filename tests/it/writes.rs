@@ -161,8 +161,9 @@ struct Objects {
     own_token: String,
     /// A distribution of `parkoviste` to edit, and one to delete.
     distributions: [String; 2],
-    /// A provisional value of KPI-SC2-01 to submit.
+    /// A provisional value of KPI-SC2-01 to submit by API, and one by form.
     measurement: String,
+    measurement_form: String,
 }
 
 impl Objects {
@@ -195,8 +196,10 @@ impl Objects {
         rec = add_distributions(app, "parkoviste", dists);
         let len = rec.distributions.len();
         let measurement = provisional_value(app, &format!("2023-{:02}-01", 1 + 3 * (n % 4)), n / 4);
+        let measurement_form = provisional_value(app, "2022-10-01", 0);
         Objects {
             measurement,
+            measurement_form,
             n,
             target: target.to_string(),
             own_token,
@@ -322,6 +325,38 @@ fn rows(o: &Objects) -> Vec<Row> {
             send: Send::Json(Method::POST, Some(serde_json::json!({"to": "submitted"}))),
             may: May::Responsible,
             ok: 200,
+        },
+        // Only the responsible member's attempt stores anything, so one
+        // period serves every sender.
+        Row {
+            route: "POST /kpis/{code}/values",
+            path: "/kpis/KPI-SC2-01/values".into(),
+            send: form(&[
+                ("period_start", "2021-10-01"),
+                ("period_end", "2021-12-31"),
+                ("value", "99,2"),
+            ]),
+            may: May::Responsible,
+            ok: 303,
+        },
+        Row {
+            route: "POST /kpis/{code}/values/{id}/transition",
+            path: format!("/kpis/KPI-SC2-01/values/{}/transition", o.measurement_form),
+            send: form(&[("to", "submitted")]),
+            may: May::Responsible,
+            ok: 303,
+        },
+        Row {
+            route: "POST /projects/{code}/report",
+            path: "/projects/P-SC8-01/report".into(),
+            send: form(&[
+                ("period", "2025-06"),
+                ("progress", "3"),
+                ("health", "on_track"),
+                ("submit", "1"),
+            ]),
+            may: May::Responsible,
+            ok: 303,
         },
         Row {
             route: "POST /api/v1/measurements.csv",
