@@ -782,6 +782,18 @@ impl Driver {
         }
     }
 
+    /// Sets a field's value as a date picker would (typing into a date
+    /// field follows the browser's locale).
+    async fn set_value(&self, id: &str, value: &str) {
+        self.client
+            .execute(
+                "document.getElementById(arguments[0]).value = arguments[1]",
+                vec![id.into(), value.into()],
+            )
+            .await
+            .expect("set value");
+    }
+
     async fn log_in(&self, app: &TestApp, email: &str, password: &str) {
         self.client.goto(&app.url("/login")).await.expect("goto");
         self.fill("#email", email).await;
@@ -991,6 +1003,131 @@ async fn the_daily_work_walked_at_a_desktop_and_a_phone() {
             "the query's error is below the fold"
         );
         d.check(&at("a mistyped query")).await;
+    }
+    d.client.clone().close().await.expect("close");
+}
+
+/// The strategy's monthly work in the browser, at a desktop's and a
+/// phone's width, axe-core clean: a working-group member files a monthly
+/// report and records and submits a KPI value; a committee member verifies
+/// it from "Moje práce" and sees the project's new health on the strategy's
+/// dashboard; a citizen sees the verified value, never a provisional one.
+#[actix_web::test]
+async fn the_working_group_reports_and_the_committee_verifies() {
+    let Some(d) = driver().await else { return };
+    for width in [1280, 390] {
+        let app = TestApp::start().await;
+        d.set_width(width).await;
+        let at = |what: &str| format!("{what} at {width} px");
+        let member = app.person("clen@chomutov.test", &[Role::WorkingGroup], &[]);
+        let committee = app.person("vybor@chomutov.test", &[Role::SteeringCommittee], &[]);
+        for (kpi, project) in [("KPI-SC8-01", "P-SC8-01")] {
+            let mut c = app.conn();
+            let actor = radnice::audit::Actor::system("test");
+            let k = radnice::strategy::store::kpi_by_code(&mut c, kpi)
+                .expect("q")
+                .expect("kpi");
+            radnice::strategy::service::set_kpi_members(
+                &mut c,
+                &actor,
+                &k.id,
+                std::slice::from_ref(&member.id),
+            )
+            .expect("members");
+            let p = radnice::strategy::store::project_by_code(&mut c, project)
+                .expect("q")
+                .expect("project");
+            radnice::strategy::service::set_project_members(
+                &mut c,
+                &actor,
+                &p.id,
+                std::slice::from_ref(&member.id),
+            )
+            .expect("members");
+        }
+
+        // The member's month.
+        d.log_in(&app, &member.email, PASSWORD).await;
+        d.wait_for_text("Moje projekty").await;
+        d.check(&at("a member's work")).await;
+        d.click("a[href='/projects/P-SC8-01/report']").await;
+        d.wait_for_text("Měsíční zpráva o stavu").await;
+        d.check(&at("the report form")).await;
+        d.fill("#progress", "10").await;
+        d.click("#health option[value='off_track']").await;
+        d.click("button[name=submit][value='1']").await;
+        d.wait_for_text("U ohroženého projektu nebo projektu mimo plán uveďte důvod.")
+            .await;
+        d.check(&at("the report form with an error")).await;
+        d.fill("#health_reason", "Školení se posouvá, lektor onemocněl.")
+            .await;
+        d.click("button[name=submit][value='1']").await;
+        d.wait_for_text("Zpráva je odevzdaná a zveřejněná.").await;
+        d.check(&at("the project with its report")).await;
+
+        d.client
+            .goto(&app.url("/kpis/KPI-SC8-01/values"))
+            .await
+            .expect("goto");
+        d.set_value("period_start", "2024-01-01").await;
+        d.set_value("period_end", "2024-12-31").await;
+        d.fill("#value", "33,5").await;
+        d.click("form[action='/kpis/KPI-SC8-01/values'] button[type=submit]")
+            .await;
+        d.wait_for_text("Hodnota je zapsaná jako předběžná.").await;
+        d.check(&at("a KPI's values")).await;
+        d.click("form[action$='/transition'] button[type=submit]")
+            .await;
+        d.wait_for_text("Hodnota je odevzdaná k ověření.").await;
+        d.log_out().await;
+
+        // A citizen does not see it yet.
+        d.visit(
+            &app.url("/kpis/KPI-SC8-01"),
+            &at("a KPI before verification"),
+        )
+        .await;
+        assert!(
+            !d.body_text().await.contains("33,5"),
+            "a submitted value is public"
+        );
+
+        // The committee verifies it and sees the project on the dashboard.
+        d.log_in(&app, &committee.email, PASSWORD).await;
+        d.wait_for_text("Hodnoty k ověření").await;
+        d.check(&at("the committee's work")).await;
+        d.client
+            .find(Locator::Css("a[href='/kpis/KPI-SC8-01/values']"))
+            .await
+            .expect("the value to verify")
+            .click()
+            .await
+            .expect("open");
+        d.wait_for_text("odevzdaná").await;
+        d.click("form[action$='/transition']:has(input[value='verified']) button")
+            .await;
+        d.wait_for_text("Hodnota je ověřená a veřejná.").await;
+        d.visit(
+            &app.url("/strategies/chomutov-ict-2020-2024"),
+            &at("the dashboard"),
+        )
+        .await;
+        let text = d.body_text().await;
+        assert!(
+            text.contains("P-SC8-01 Vzdělávání zaměstnanců v informační gramotnosti: mimo plán"),
+            "{text}"
+        );
+        d.assert_fits(&at("the dashboard")).await;
+        d.log_out().await;
+
+        // The citizen now sees it.
+        d.visit(
+            &app.url("/kpis/KPI-SC8-01"),
+            &at("a KPI after verification"),
+        )
+        .await;
+        assert!(d.body_text().await.contains("33,5 %"));
+        d.assert_fits(&at("a KPI after verification")).await;
     }
     d.client.clone().close().await.expect("close");
 }
