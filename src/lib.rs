@@ -194,11 +194,39 @@ fn schedule_harvests(state: aw::Data<AppState>) {
     });
 }
 
+/// Computes the KPIs the portal measures itself (`strategy::computed`)
+/// shortly after start and then every hour: a period's value lands within
+/// an hour of its end.
+fn schedule_computed_kpis(state: aw::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        actix_web::rt::time::sleep(std::time::Duration::from_secs(5)).await;
+        loop {
+            let today = strategy::dashboard::today();
+            let views = state.clone();
+            match db::run(&state.pool, move |c| {
+                let n = strategy::computed::run(c, today)?;
+                if n > 0 {
+                    views.views.after_commit(c, &["measurement"]);
+                }
+                Ok::<_, diesel::result::Error>(n)
+            })
+            .await
+            {
+                Ok(n) if n > 0 => log::info!("computed KPIs: {n} values stored"),
+                Ok(_) => {}
+                Err(e) => log::warn!("computed KPIs: {}", error::AppError::from(e)),
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    });
+}
+
 /// Runs the HTTP server until it is stopped.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let bind = state.config.bind.clone();
     let state = aw::Data::new(state);
     schedule_harvests(state.clone());
+    schedule_computed_kpis(state.clone());
     log::info!("listening on http://{bind}");
     actix_web::HttpServer::new(move || app(state.clone()))
         // A client that closes its connection has gone: its request's work

@@ -4,6 +4,7 @@
 //! evaluations arrive with the yearly cycle.)
 
 pub mod chart;
+pub mod computed;
 pub mod dashboard;
 pub mod kpi;
 pub mod model;

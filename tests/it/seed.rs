@@ -278,7 +278,7 @@ async fn the_strategy_seed_tracks_projects_and_kpis() {
         .expect("reports");
     assert_eq!(reports, 7);
     let kpi_count: i64 = kpis::table.count().get_result(&mut *c).expect("kpis");
-    assert_eq!(kpi_count, 7);
+    assert_eq!(kpi_count, 10);
     let values: Vec<String> = measurements::table
         .select(measurements::state)
         .load(&mut *c)

@@ -934,3 +934,61 @@ async fn the_working_group_works_in_its_pages() {
         .json();
     assert_eq!(public["latest"], 99.8);
 }
+
+/// The KPIs the portal measures itself: a run stores each one's value for
+/// the month that ended, verified, its source naming the query and when it
+/// ran; a second run stores nothing; a new dataset shows in the next
+/// month's value.
+#[actix_web::test]
+async fn kpis_computed_from_the_catalog() {
+    let app = TestApp::start().await;
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().expect("date");
+    let stored = radnice::strategy::computed::run(&mut app.conn(), day("2026-12-04")).expect("run");
+    assert_eq!(stored, 3);
+    assert_eq!(
+        radnice::strategy::computed::run(&mut app.conn(), day("2026-12-04")).expect("run"),
+        0,
+        "one value per period"
+    );
+    let count = app
+        .api()
+        .get("/api/v1/kpis/KPI-SC6-01?as_of=2026-12-04")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(count["latest"], 10.0, "{count}");
+    let value = &count["measurements"][0];
+    assert_eq!(value["period"], "2026-11");
+    assert_eq!(value["state"], "verified");
+    assert!(
+        value["source"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("catalog:published_datasets @ ")),
+        "{value}"
+    );
+    // The seed's datasets have no distribution yet: none is in an open
+    // format.
+    let open = app
+        .api()
+        .get("/api/v1/kpis/KPI-SC6-02?as_of=2026-12-04")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(open["latest"], 0.0);
+    // A dataset withdrawn before December's run shows in December's value.
+    crate::catalog::curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"])
+        .post(
+            "/api/v1/datasets/parkoviste/withdraw",
+            &serde_json::json!({"reason": "Nahrazeno novou datovou sadou parkovišť."}),
+        )
+        .await
+        .expect(200);
+    radnice::strategy::computed::run(&mut app.conn(), day("2027-01-02")).expect("run");
+    let count = app
+        .api()
+        .get("/api/v1/kpis/KPI-SC6-01?as_of=2027-01-02")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(count["latest"], 9.0, "{count}");
+}
