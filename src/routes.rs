@@ -193,6 +193,12 @@ pub fn table(cfg: &mut ServiceConfig) {
         use strategy::routes::*;
         cfg.service(resource("/strategies").get(list_page))
             .service(resource(format!("/strategies/{SLUG}")).get(detail_page))
+            .service(
+                resource(format!(
+                    "/strategies/{SLUG}/{{table:(goals|projects|kpi-values)}}.{{ext:(csv|json)}}"
+                ))
+                .get(table_download),
+            )
             .service(resource("/api/v1/strategies").get(api_list))
             .service(resource(format!("/api/v1/strategies/{SLUG}")).get(api_detail))
             .service(resource(format!("/api/v1/strategies/{SLUG}/dashboard")).get(api_dashboard))

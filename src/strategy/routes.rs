@@ -343,3 +343,53 @@ pub(crate) async fn api_import_csv(
     .await?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "imported": stored })))
 }
+
+/// `GET /strategies/{slug}/{goals|projects|kpi-values}.{csv|json}`: a
+/// public table of the strategy as data (CSV with a header line, UTF-8;
+/// JSON as an array of objects), always current.
+pub(crate) async fn table_download(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+) -> AppResult<HttpResponse> {
+    let (slug, table, ext) = path.into_inner();
+    let t = table.clone();
+    let (header, rows) = crate::db::run(&state.pool, move |c| store::public_table(c, &slug, &t))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if ext == "json" {
+        let items: Vec<serde_json::Map<String, serde_json::Value>> = rows
+            .into_iter()
+            .map(|r| {
+                header
+                    .iter()
+                    .zip(r)
+                    .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+                    .collect()
+            })
+            .collect();
+        return Ok(HttpResponse::Ok()
+            .insert_header(("Access-Control-Allow-Origin", "*"))
+            .json(items));
+    }
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let write = |out: &mut csv::Writer<Vec<u8>>| -> Result<(), csv::Error> {
+        out.write_record(&header)?;
+        for r in &rows {
+            out.write_record(r)?;
+        }
+        out.flush()?;
+        Ok(())
+    };
+    write(&mut out).map_err(|e| AppError::Internal(e.into()))?;
+    let body = out
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Access-Control-Allow-Origin", "*"))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{table}.csv\""),
+        ))
+        .body(body))
+}

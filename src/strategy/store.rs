@@ -245,6 +245,7 @@ use super::model::{Kpi, KpiTarget, Measurement, Project, ReportingPeriod, Status
 use crate::db::schema::{
     kpi_targets, kpis, measurements, project_measures, projects, reporting_periods, status_reports,
 };
+use crate::lifecycle::State;
 
 /// What the audit log keeps of a project: the row and the measures it
 /// fulfils.
@@ -676,4 +677,138 @@ pub fn submitted_values(conn: &mut DbConnection) -> QueryResult<Vec<(String, Mea
         .order(measurements::recorded_at.asc())
         .select((kpis::code, Measurement::as_select()))
         .load(conn)
+}
+
+/// The public tables of a strategy, as rows under a header: its goals with
+/// their measures, its projects, and its KPIs' verified values.
+pub fn public_table(
+    conn: &mut DbConnection,
+    slug: &str,
+    table: &str,
+) -> QueryResult<Option<(Vec<&'static str>, Vec<Vec<String>>)>> {
+    let Some(strategy) = by_slug(conn, slug)? else {
+        return Ok(None);
+    };
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    Ok(Some(match table {
+        "goals" => {
+            let rows: Vec<(String, Option<String>, String, i32, String)> = measures::table
+                .inner_join(goals::table)
+                .filter(goals::strategy_id.eq(&strategy.id))
+                .order((goals::position.asc(), measures::position.asc()))
+                .select((
+                    goals::chapter,
+                    goals::sc_code,
+                    goals::title_cs,
+                    measures::position,
+                    measures::text_cs,
+                ))
+                .load(conn)?;
+            (
+                vec!["goal", "goal_code", "goal_title", "measure", "measure_text"],
+                rows.into_iter()
+                    .map(|(c, code, t, p, m)| vec![c, opt(code), t, p.to_string(), m])
+                    .collect(),
+            )
+        }
+        "projects" => {
+            let rows: Vec<Project> = projects::table
+                .filter(projects::strategy_id.eq(&strategy.id))
+                .order(projects::code.asc())
+                .select(Project::as_select())
+                .load(conn)?;
+            let links: Vec<(String, String, i32)> = project_measures::table
+                .inner_join(measures::table.inner_join(goals::table))
+                .filter(goals::strategy_id.eq(&strategy.id))
+                .order((goals::position.asc(), measures::position.asc()))
+                .select((
+                    project_measures::project_id,
+                    goals::chapter,
+                    measures::position,
+                ))
+                .load(conn)?;
+            (
+                vec![
+                    "project",
+                    "title",
+                    "measures",
+                    "guarantor",
+                    "funding",
+                    "state",
+                    "progress",
+                    "health",
+                    "budget_czk",
+                    "spent_czk",
+                    "planned_start",
+                    "planned_end",
+                    "actual_start",
+                    "actual_end",
+                    "example",
+                ],
+                rows.into_iter()
+                    .map(|p| {
+                        let measures: Vec<String> = links
+                            .iter()
+                            .filter(|(id, _, _)| *id == p.id)
+                            .map(|(_, c, n)| format!("{c}/{n}"))
+                            .collect();
+                        vec![
+                            p.code,
+                            p.title_cs,
+                            measures.join(" "),
+                            p.guarantor,
+                            p.funding.as_str().to_string(),
+                            p.state.as_str().to_string(),
+                            p.progress.to_string(),
+                            p.health.map(|h| h.as_str().to_string()).unwrap_or_default(),
+                            p.budget_czk.map(|v| v.to_string()).unwrap_or_default(),
+                            p.spent_czk.map(|v| v.to_string()).unwrap_or_default(),
+                            opt(p.planned_start),
+                            opt(p.planned_end),
+                            opt(p.actual_start),
+                            opt(p.actual_end),
+                            p.is_example.to_string(),
+                        ]
+                    })
+                    .collect(),
+            )
+        }
+        "kpi-values" => {
+            let rows: Vec<(String, String, Measurement)> = measurements::table
+                .inner_join(kpis::table.inner_join(goals::table))
+                .filter(goals::strategy_id.eq(&strategy.id))
+                .filter(measurements::state.eq(super::model::MeasurementState::Verified))
+                .filter(measurements::superseded_by.is_null())
+                .order((kpis::code.asc(), measurements::period_end.asc()))
+                .select((kpis::code, kpis::unit, Measurement::as_select()))
+                .load(conn)?;
+            (
+                vec![
+                    "kpi",
+                    "period_start",
+                    "period_end",
+                    "value",
+                    "unit",
+                    "source",
+                    "recorded_at",
+                    "example",
+                ],
+                rows.into_iter()
+                    .map(|(code, unit, m)| {
+                        vec![
+                            code,
+                            m.period_start,
+                            m.period_end,
+                            m.value.to_string(),
+                            unit,
+                            m.source,
+                            m.recorded_at.and_utc().to_rfc3339(),
+                            m.is_example.to_string(),
+                        ]
+                    })
+                    .collect(),
+            )
+        }
+        _ => return Ok(None),
+    }))
 }

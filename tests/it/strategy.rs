@@ -992,3 +992,43 @@ async fn kpis_computed_from_the_catalog() {
         .json();
     assert_eq!(count["latest"], 9.0, "{count}");
 }
+
+/// The strategy's public tables download as CSV and JSON: goals with their
+/// measures, projects, and verified KPI values only.
+#[actix_web::test]
+async fn the_strategys_tables_download_as_csv_and_json() {
+    let app = TestApp::start().await;
+    let c = app.client();
+    let base = "/strategies/chomutov-ict-2020-2024";
+    let goals = c.page(&format!("{base}/goals.csv")).await.expect(200);
+    assert!(goals.header("content-type").starts_with("text/csv"));
+    assert_eq!(goals.body.lines().count(), 1 + 71);
+    assert!(
+        goals
+            .body
+            .starts_with("goal,goal_code,goal_title,measure,measure_text\n")
+    );
+    let projects = c
+        .page(&format!("{base}/projects.json"))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(projects.as_array().map(Vec::len), Some(7));
+    let sc1 = projects
+        .as_array()
+        .expect("projects")
+        .iter()
+        .find(|p| p["project"] == "P-SC1-01")
+        .expect("P-SC1-01");
+    assert_eq!(sc1["measures"], "3.1.1/1 3.1.1/2");
+    assert_eq!(sc1["budget_czk"], "18500000");
+    let values = c.page(&format!("{base}/kpi-values.csv")).await.expect(200);
+    assert!(
+        values.contains("KPI-SC2-01,2026-04-01,2026-06-30,99.7,%"),
+        "{}",
+        values.body
+    );
+    assert!(!values.contains("99.4"), "a submitted value is not public");
+    c.page(&format!("{base}/tajne.csv")).await.expect(404);
+    c.page("/strategies/neexistuje/goals.csv").await.expect(404);
+}
