@@ -679,13 +679,16 @@ pub fn submitted_values(conn: &mut DbConnection) -> QueryResult<Vec<(String, Mea
         .load(conn)
 }
 
+/// A table as text: its header and its rows.
+pub type Table = (Vec<&'static str>, Vec<Vec<String>>);
+
 /// The public tables of a strategy, as rows under a header: its goals with
 /// their measures, its projects, and its KPIs' verified values.
 pub fn public_table(
     conn: &mut DbConnection,
     slug: &str,
     table: &str,
-) -> QueryResult<Option<(Vec<&'static str>, Vec<Vec<String>>)>> {
+) -> QueryResult<Option<Table>> {
     let Some(strategy) = by_slug(conn, slug)? else {
         return Ok(None);
     };
