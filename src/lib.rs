@@ -36,6 +36,8 @@ pub struct AppState {
     pub throttle: auth::throttle::LoginThrottle,
     /// The home page's figures, recomputed only after a change.
     pub home_summary: std::sync::Arc<db::VersionedCache<home::HomeSummary>>,
+    /// Each strategy's page data as of today.
+    pub boards: std::sync::Arc<strategy::dashboard::Boards>,
     /// The health check (its own connection, see `home::healthz`).
     pub health: home::Health,
     /// The public list of datasets and its facets, following the database
@@ -78,7 +80,12 @@ impl AppState {
         views.register(listing.clone());
         let home_summary = std::sync::Arc::new(db::VersionedCache::default());
         views.register(std::sync::Arc::new(home::HomeView(home_summary.clone())));
+        let boards = std::sync::Arc::new(strategy::dashboard::Boards::default());
+        views.register(std::sync::Arc::new(strategy::dashboard::BoardsView(
+            boards.clone(),
+        )));
         Ok(AppState {
+            boards,
             templates: web::templates()?,
             i18n: web::i18n::I18n::load()?,
             throttle: auth::throttle::LoginThrottle::new(config.login_attempts_per_minute),

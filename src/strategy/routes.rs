@@ -23,15 +23,25 @@ pub(crate) async fn detail_page(
     q: web::Query<AsOf>,
 ) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
-    let today = q.day()?;
-    let (detail, board) = crate::db::run(&page.state.pool, move |c| {
-        let detail = store::detail(c, &slug)?;
-        let board = super::dashboard::dashboard(c, &slug, today)?;
-        Ok::<_, AppError>((detail, board))
-    })
-    .await?;
-    let (Some(detail), Some(board)) = (detail, board) else {
-        return Err(AppError::NotFound);
+    // Today's page comes from the boards' cache; another day is computed.
+    let cached;
+    let computed;
+    let (detail, board) = if q.as_of.is_none() {
+        cached = page.state.boards.today(&page.state.pool, &slug).await?;
+        let b = cached.as_ref().as_ref().ok_or(AppError::NotFound)?;
+        (&b.detail, &b.board)
+    } else {
+        let day = q.day()?;
+        computed = crate::db::run(&page.state.pool, move |c| {
+            let detail = store::detail(c, &slug)?;
+            let board = super::dashboard::dashboard(c, &slug, day)?;
+            Ok::<_, AppError>((detail, board))
+        })
+        .await?;
+        match &computed {
+            (Some(d), Some(b)) => (d, b),
+            _ => return Err(AppError::NotFound),
+        }
     };
     let bars: std::collections::HashMap<&str, (Option<String>, Option<String>)> = board
         .goals
@@ -47,8 +57,8 @@ pub(crate) async fn detail_page(
         })
         .collect();
     let mut ctx = page.context();
-    ctx.insert("s", &detail);
-    ctx.insert("board", &board);
+    ctx.insert("s", detail);
+    ctx.insert("board", board);
     ctx.insert("lines", &board.lines);
     ctx.insert("bars", &bars);
     page.render("strategy/detail.html", &ctx)
@@ -78,6 +88,11 @@ pub(crate) async fn api_dashboard(
     q: web::Query<AsOf>,
 ) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
+    if q.as_of.is_none() {
+        let cached = state.boards.today(&state.pool, &slug).await?;
+        let b = cached.as_ref().as_ref().ok_or(AppError::NotFound)?;
+        return Ok(HttpResponse::Ok().json(&b.board));
+    }
     let as_of = q.day()?;
     let board = crate::db::run(&state.pool, move |c| {
         super::dashboard::dashboard(c, &slug, as_of)
