@@ -162,6 +162,34 @@ pub fn record_change<T: Serialize>(
     Ok(true)
 }
 
+/// Records a lifecycle move: the object before and after, the move (its
+/// states and reason) kept in the after-image as `transition`.
+pub fn record_move<T: Serialize>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    object: Object<'_>,
+    before: &T,
+    after: &T,
+    moved: &crate::lifecycle::Moved,
+) -> QueryResult<i64> {
+    let mut after = serde_json::to_value(after).ok();
+    if let Some(a) = after.as_mut() {
+        a["transition"] = serde_json::to_value(moved).unwrap_or_default();
+    }
+    record(
+        conn,
+        actor,
+        Entry {
+            action: "transition",
+            object_type: object.kind,
+            object_id: object.id,
+            object_label: object.label,
+            before: serde_json::to_value(before).ok(),
+            after,
+        },
+    )
+}
+
 /// Which object a change is about.
 pub struct Object<'a> {
     pub kind: &'a str,

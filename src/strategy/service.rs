@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::kpi;
 use super::model::{Kpi, MEASUREMENT_LIFECYCLE, Measurement, MeasurementState};
 use crate::audit::follow::Views;
-use crate::audit::store::Entry;
+use crate::audit::store::Object;
 use crate::auth::{CurrentUser, Role};
 use crate::db::DbConnection;
 use crate::db::schema::{kpi_members, measurements};
@@ -284,21 +284,17 @@ pub fn move_measurement(
             k.code,
             kpi::label_of_period(&m.period_start, &m.period_end)
         );
-        let mut after_json =
-            serde_json::to_value(&after).map_err(|e| AppError::Internal(e.into()))?;
-        after_json["transition"] =
-            serde_json::to_value(&moved).map_err(|e| AppError::Internal(e.into()))?;
-        crate::audit::store::record(
+        crate::audit::store::record_move(
             c,
             &actor,
-            Entry {
-                action: "transition",
-                object_type: "measurement",
-                object_id: &m.id,
-                object_label: &label,
-                before: serde_json::to_value(&m).ok(),
-                after: Some(after_json),
+            Object {
+                kind: "measurement",
+                id: &m.id,
+                label: &label,
             },
+            &m,
+            &after,
+            &moved,
         )?;
         // A verified correction retires the value it corrects.
         if to == MeasurementState::Verified
@@ -678,21 +674,17 @@ pub fn move_project(
             .set((&after, projects::updated_at.eq(crate::db::now())))
             .execute(c)?;
         let label = format!("{} {}", p.code, p.title_cs);
-        let mut after_json =
-            serde_json::to_value(&after).map_err(|e| AppError::Internal(e.into()))?;
-        after_json["transition"] =
-            serde_json::to_value(&moved).map_err(|e| AppError::Internal(e.into()))?;
-        crate::audit::store::record(
+        crate::audit::store::record_move(
             c,
             &actor,
-            Entry {
-                action: "transition",
-                object_type: "project",
-                object_id: &p.id,
-                object_label: &label,
-                before: serde_json::to_value(&p).ok(),
-                after: Some(after_json),
+            Object {
+                kind: "project",
+                id: &p.id,
+                label: &label,
             },
+            &p,
+            &after,
+            &moved,
         )?;
         Ok(after)
     })?;
