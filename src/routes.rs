@@ -195,6 +195,12 @@ pub fn table(cfg: &mut ServiceConfig) {
             .service(resource(format!("/strategies/{SLUG}")).get(detail_page))
             .service(
                 resource(format!(
+                    "/strategies/{SLUG}/goals/{{chapter:[0-9]{{1,3}}(\\.[0-9]{{1,3}}){{0,5}}}}"
+                ))
+                .get(goal_page),
+            )
+            .service(
+                resource(format!(
                     "/strategies/{SLUG}/{{table:(goals|projects|kpi-values)}}.{{ext:(csv|json)}}"
                 ))
                 .get(table_download),

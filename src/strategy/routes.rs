@@ -408,3 +408,54 @@ pub(crate) async fn table_download(
         ))
         .body(body))
 }
+
+/// A goal's page (`/strategies/{slug}/goals/{chapter}`): its bars and
+/// status, measures, projects and KPIs; today's from the boards' cache.
+pub(crate) async fn goal_page(
+    page: Page,
+    path: web::Path<(String, String)>,
+    q: web::Query<AsOf>,
+) -> AppResult<HttpResponse> {
+    let (slug, chapter) = path.into_inner();
+    let cached;
+    let computed;
+    let (detail, board) = if q.as_of.is_none() {
+        cached = page.state.boards.today(&page.state.pool, &slug).await?;
+        let b = cached.as_ref().as_ref().ok_or(AppError::NotFound)?;
+        (&b.detail, &b.board)
+    } else {
+        let day = q.day()?;
+        computed = crate::db::run(&page.state.pool, move |c| {
+            let detail = store::detail(c, &slug)?;
+            let board = super::dashboard::dashboard(c, &slug, day)?;
+            Ok::<_, AppError>((detail, board))
+        })
+        .await?;
+        match &computed {
+            (Some(d), Some(b)) => (d, b),
+            _ => return Err(AppError::NotFound),
+        }
+    };
+    let g = detail
+        .goals
+        .iter()
+        .find(|g| g.goal.chapter == chapter)
+        .ok_or(AppError::NotFound)?;
+    let bg = board
+        .goals
+        .iter()
+        .find(|g| g.chapter == chapter)
+        .ok_or(AppError::NotFound)?;
+    let bars = (
+        bg.implementation.map(|v| super::chart::bar(v / 100.0)),
+        bg.results.map(super::chart::bar),
+    );
+    let mut ctx = page.context();
+    ctx.insert("s", &detail.strategy);
+    ctx.insert("g", g);
+    ctx.insert("bg", bg);
+    ctx.insert("board", board);
+    ctx.insert("lines", &board.lines);
+    ctx.insert("bars", &bars);
+    page.render("strategy/goal.html", &ctx)
+}

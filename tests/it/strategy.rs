@@ -315,13 +315,33 @@ async fn the_strategy_page_shows_how_it_is_doing() {
         "<a href=\"/projects/P-SC7-01\">P-SC7-01</a> Pilotní síť senzorů kvality ovzduší: mimo plán"
     ));
     assert!(page.contains("<a href=\"/kpis/KPI-SC2-01\">KPI-SC2-01</a> Dostupnost hostovaných služeb: chybí ověřená hodnota"));
-    assert!(
-        page.contains("18\u{a0}500\u{a0}000 Kč / čerpáno 11\u{a0}200\u{a0}000 Kč"),
-        "{}",
-        page.body
-    );
-    assert!(page.contains("v realizaci"));
+    assert!(page.contains("href=\"/strategies/chomutov-ict-2020-2024/goals/3.1.1\""));
     assert!(page.contains("bez projektů"));
+    // The goal's own page has its projects and KPIs.
+    let goal = app
+        .client()
+        .page("/strategies/chomutov-ict-2020-2024/goals/3.1.1?as_of=2026-12-04")
+        .await
+        .expect(200);
+    assert!(
+        goal.contains("18\u{a0}500\u{a0}000 Kč / čerpáno 11\u{a0}200\u{a0}000 Kč"),
+        "{}",
+        goal.body
+    );
+    assert!(goal.contains("v realizaci"));
+    assert!(goal.contains("</svg> 67 %"));
+    assert!(goal.contains("<a href=\"/kpis/KPI-SC1-02\">KPI-SC1-02</a>"));
+    assert!(goal.contains("Výměna aktivních prvků metropolitní sítě"));
+    let ten = app
+        .client()
+        .page("/strategies/chomutov-ict-2020-2024/goals/3.1.10")
+        .await
+        .expect(200);
+    assert!(ten.contains("Poskytování služeb obcím"));
+    app.client()
+        .page("/strategies/chomutov-ict-2020-2024/goals/9.9.9")
+        .await
+        .expect(404);
 }
 
 /// A project's public page: its facts, the measures it fulfils and its
