@@ -537,10 +537,11 @@ pub fn dashboard(
 /// page's every request.
 #[derive(Default)]
 pub struct Boards {
-    by_slug: std::sync::Mutex<
-        HashMap<String, std::sync::Arc<crate::db::VersionedCache<Option<TodayBoard>>>>,
-    >,
+    by_slug: std::sync::Mutex<HashMap<String, std::sync::Arc<BoardCache>>>,
 }
+
+/// One strategy's board of today, or none when there is no such strategy.
+type BoardCache = crate::db::VersionedCache<Option<std::sync::Arc<TodayBoard>>>;
 
 /// What the strategy page and the dashboard API show for a day.
 pub struct TodayBoard {
@@ -552,7 +553,7 @@ pub struct TodayBoard {
 const FRESH_FOR: std::time::Duration = std::time::Duration::from_millis(100);
 
 impl Boards {
-    fn cache(&self, slug: &str) -> std::sync::Arc<crate::db::VersionedCache<Option<TodayBoard>>> {
+    fn cache(&self, slug: &str) -> std::sync::Arc<BoardCache> {
         self.by_slug
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -567,18 +568,18 @@ impl Boards {
         &self,
         pool: &crate::db::Pool,
         slug: &str,
-    ) -> Result<std::sync::Arc<Option<TodayBoard>>, crate::error::AppError> {
+    ) -> Result<std::sync::Arc<Option<std::sync::Arc<TodayBoard>>>, crate::error::AppError> {
         let cache = self.cache(slug);
         let day = today();
         let load = |slug: String| {
-            move |c: &mut DbConnection| -> QueryResult<Option<TodayBoard>> {
+            move |c: &mut DbConnection| -> QueryResult<Option<std::sync::Arc<TodayBoard>>> {
                 let Some(detail) = super::store::detail(c, &slug)? else {
                     return Ok(None);
                 };
                 let Some(board) = dashboard(c, &slug, day)? else {
                     return Ok(None);
                 };
-                Ok(Some(TodayBoard { day, detail, board }))
+                Ok(Some(std::sync::Arc::new(TodayBoard { day, detail, board })))
             }
         };
         let got = cache.get(pool, FRESH_FOR, load(slug.to_string())).await?;

@@ -23,26 +23,8 @@ pub(crate) async fn detail_page(
     q: web::Query<AsOf>,
 ) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
-    // Today's page comes from the boards' cache; another day is computed.
-    let cached;
-    let computed;
-    let (detail, board) = if q.as_of.is_none() {
-        cached = page.state.boards.today(&page.state.pool, &slug).await?;
-        let b = cached.as_ref().as_ref().ok_or(AppError::NotFound)?;
-        (&b.detail, &b.board)
-    } else {
-        let day = q.day()?;
-        computed = crate::db::run(&page.state.pool, move |c| {
-            let detail = store::detail(c, &slug)?;
-            let board = super::dashboard::dashboard(c, &slug, day)?;
-            Ok::<_, AppError>((detail, board))
-        })
-        .await?;
-        match &computed {
-            (Some(d), Some(b)) => (d, b),
-            _ => return Err(AppError::NotFound),
-        }
-    };
+    let b = board_for(&page, slug, &q).await?;
+    let (detail, board) = (&b.detail, &b.board);
     let bars: std::collections::HashMap<&str, (Option<String>, Option<String>)> = board
         .goals
         .iter()
@@ -417,25 +399,8 @@ pub(crate) async fn goal_page(
     q: web::Query<AsOf>,
 ) -> AppResult<HttpResponse> {
     let (slug, chapter) = path.into_inner();
-    let cached;
-    let computed;
-    let (detail, board) = if q.as_of.is_none() {
-        cached = page.state.boards.today(&page.state.pool, &slug).await?;
-        let b = cached.as_ref().as_ref().ok_or(AppError::NotFound)?;
-        (&b.detail, &b.board)
-    } else {
-        let day = q.day()?;
-        computed = crate::db::run(&page.state.pool, move |c| {
-            let detail = store::detail(c, &slug)?;
-            let board = super::dashboard::dashboard(c, &slug, day)?;
-            Ok::<_, AppError>((detail, board))
-        })
-        .await?;
-        match &computed {
-            (Some(d), Some(b)) => (d, b),
-            _ => return Err(AppError::NotFound),
-        }
-    };
+    let b = board_for(&page, slug, &q).await?;
+    let (detail, board) = (&b.detail, &b.board);
     let g = detail
         .goals
         .iter()
@@ -458,4 +423,32 @@ pub(crate) async fn goal_page(
     ctx.insert("lines", &board.lines);
     ctx.insert("bars", &bars);
     page.render("strategy/goal.html", &ctx)
+}
+
+/// A strategy's page data: today's from the boards' cache, another day's
+/// computed for the request.
+async fn board_for(
+    page: &Page,
+    slug: String,
+    q: &AsOf,
+) -> AppResult<std::sync::Arc<super::dashboard::TodayBoard>> {
+    if q.as_of.is_none() {
+        let cached = page.state.boards.today(&page.state.pool, &slug).await?;
+        return cached.as_ref().clone().ok_or(AppError::NotFound);
+    }
+    let day = q.day()?;
+    let (detail, board) = crate::db::run(&page.state.pool, move |c| {
+        let detail = store::detail(c, &slug)?;
+        let board = super::dashboard::dashboard(c, &slug, day)?;
+        Ok::<_, AppError>((detail, board))
+    })
+    .await?;
+    match (detail, board) {
+        (Some(detail), Some(board)) => Ok(std::sync::Arc::new(super::dashboard::TodayBoard {
+            day,
+            detail,
+            board,
+        })),
+        _ => Err(AppError::NotFound),
+    }
 }

@@ -1052,3 +1052,29 @@ async fn the_strategys_tables_download_as_csv_and_json() {
     c.page(&format!("{base}/tajne.csv")).await.expect(404);
     c.page("/strategies/neexistuje/goals.csv").await.expect(404);
 }
+
+/// A CSV larger than the import's limit is refused before it is parsed,
+/// and nothing is stored.
+#[actix_web::test]
+async fn an_oversized_csv_is_refused_whole() {
+    use radnice::auth::Role;
+    let app = TestApp::start().await;
+    let member = app.person("clen@chomutov.test", &[Role::WorkingGroup], &[]);
+    responsible_for(&app, "KPI-SC2-01", &[&member]);
+    let api = app.api_of(&member);
+    let before = radnice::db::data_version(&mut app.conn()).expect("v");
+    let mut csv = String::from("kpi,period_start,period_end,value,source,note\n");
+    let line = "KPI-SC2-01,2024-01-01,2024-03-31,99.5,Zabbix,\n";
+    while csv.len() <= 16 * 1024 * 1024 {
+        csv.push_str(line);
+    }
+    api.request(reqwest::Method::POST, "/api/v1/measurements.csv")
+        .body("text/csv", csv)
+        .send()
+        .await
+        .expect(413);
+    assert_eq!(
+        radnice::db::data_version(&mut app.conn()).expect("v"),
+        before
+    );
+}
