@@ -90,6 +90,8 @@ fn main() -> anyhow::Result<()> {
     radnice::seed::run(
         &mut conn,
         &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog"),
+        // `serve` points the strategy's open data at its own base on start.
+        "http://localhost",
     )?;
     let publishers = store::list_publishers(&mut conn)?;
     let concepts = store::concepts(&mut conn, None)?;

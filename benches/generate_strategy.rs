@@ -60,6 +60,8 @@ fn main() -> anyhow::Result<()> {
     radnice::seed::run(
         &mut conn,
         &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog"),
+        // `serve` points the strategy's open data at its own base on start.
+        "http://localhost",
     )?;
     let actor = Actor::system("generate_strategy");
     let strategy = store::by_slug(&mut conn, "chomutov-ict-2020-2024")?

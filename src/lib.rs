@@ -74,7 +74,10 @@ impl AppState {
         let pool = db::connect(&target)?;
         let health = home::Health::new(db::health_pool(&target)?);
         let listing = std::sync::Arc::new(catalog::listing::Listing::default());
-        let rdf = std::sync::Arc::new(dcat::Projection::new(&config.base())?);
+        let rdf = std::sync::Arc::new(
+            dcat::Projection::new(&config.base())?
+                .with_source(std::sync::Arc::new(strategy::rdf::StrategyGraphs)),
+        );
         let mut views = audit::follow::Views::default();
         views.register(rdf.clone());
         views.register(listing.clone());
@@ -108,7 +111,7 @@ impl AppState {
         if !seed::is_empty(&mut conn)? {
             return Ok(None);
         }
-        seed::run(&mut conn, dir).map(Some)
+        seed::run(&mut conn, dir, &self.config.base()).map(Some)
     }
 }
 

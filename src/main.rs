@@ -194,6 +194,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             // Built before the first request, so harvesters never wait on it.
             let mut conn = state.pool.get()?;
+            // The strategies' open data links to this server's base, which
+            // may have changed since they were made.
+            radnice::strategy::open_data::ensure_all(&mut conn, &state.config.base())?;
             radnice::db::dialect::analyze(&mut conn)?;
             let report = state
                 .rdf
@@ -225,9 +228,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Seed { dir } => {
+            let config = load_config(&cli, None)?;
             let mut conn = open_db(&cli)?;
             let dir = dir.clone().unwrap_or_else(radnice::default_seed_dir);
-            let n = seed::run(&mut conn, &dir)?;
+            let n = seed::run(&mut conn, &dir, &config.base())?;
             println!("seed loaded from {}: {n} changes", dir.display());
             Ok(ExitCode::SUCCESS)
         }

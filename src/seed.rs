@@ -174,13 +174,14 @@ pub fn load(dir: &Path) -> Result<SeedSet, SeedError> {
 }
 
 /// Writes the set in one transaction; returns how many objects changed.
-pub fn apply(conn: &mut DbConnection, set: &SeedSet) -> anyhow::Result<u64> {
+/// `base` is the public base URL the strategies' open data links to.
+pub fn apply(conn: &mut DbConnection, set: &SeedSet, base: &str) -> anyhow::Result<u64> {
     let actor = Actor::system("seed");
     let changes = audit::write_tx(conn, |c| -> Result<u64, diesel::result::Error> {
         let before = audit_seq(c)?;
         crate::catalog::seed::apply(c, &actor, &set.catalog)?;
         for s in &set.strategies {
-            crate::strategy::seed::apply(c, &actor, s)?;
+            crate::strategy::seed::apply(c, &actor, s, base)?;
         }
         Ok((audit_seq(c)? - before) as u64)
     })?;
@@ -193,9 +194,9 @@ fn audit_seq(c: &mut DbConnection) -> diesel::QueryResult<i64> {
     audit_head::table.select(audit_head::seq).first(c)
 }
 
-pub fn run(conn: &mut DbConnection, dir: &Path) -> anyhow::Result<u64> {
+pub fn run(conn: &mut DbConnection, dir: &Path, base: &str) -> anyhow::Result<u64> {
     let set = load(dir).map_err(|e| anyhow::anyhow!("seed error: {e}"))?;
-    apply(conn, &set)
+    apply(conn, &set, base)
 }
 
 /// Whether the database has never been seeded (no catalog record yet).

@@ -184,7 +184,7 @@ fn changes_between(conn: &mut DbConnection, seen: i64, head: i64) -> QueryResult
 pub trait View: Send + Sync {
     fn name(&self) -> &'static str;
     /// The audit object types whose changes it reflects.
-    fn follows(&self) -> &'static [&'static str];
+    fn follows(&self) -> &[&'static str];
     /// Brings the view up to the head of the log. A view outside the
     /// process keeps its position in the database, so a restart resumes.
     fn catch_up(&self, conn: &mut DbConnection) -> Result<(), crate::error::AppError>;

@@ -134,6 +134,7 @@ diesel::table! {
         on_track_band -> Double,
         at_risk_band -> Double,
         grace_days -> Integer,
+        spatial_iri -> Nullable<Text>,
     }
 }
 

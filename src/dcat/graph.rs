@@ -23,6 +23,11 @@ impl Iris {
         }
     }
 
+    /// The public base URL, without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     pub fn catalog(&self) -> String {
         format!("{}/catalog", self.base)
     }
@@ -114,7 +119,7 @@ impl Triples {
         );
     }
 
-    fn both(&mut self, s: &str, p: (&str, &str), cs: &str, en: Option<&str>) {
+    pub fn both(&mut self, s: &str, p: (&str, &str), cs: &str, en: Option<&str>) {
         self.text(s, p, cs, "cs");
         if let Some(en) = en {
             self.text(s, p, en, "en");

@@ -35,8 +35,31 @@ const FRESH_FOR: std::time::Duration = std::time::Duration::from_millis(100);
 /// Datasets loaded per round trip while rebuilding.
 const PAGE: i64 = 2_000;
 
+/// Another domain's resources in the store (the strategies' SKOS and Data
+/// Cube): named graphs it owns and makes from the database, redone when
+/// audit rows of the types it follows arrive. It depends on the catalog's
+/// RDF kit, never the other way round.
+pub trait GraphSource: Send + Sync {
+    /// The audit object types its graphs are made of.
+    fn follows(&self) -> &'static [&'static str];
+    /// Every graph it owns, for a rebuild.
+    fn all(&self, conn: &mut DbConnection, iris: &Iris)
+    -> Result<Vec<(String, Triples)>, AppError>;
+    /// The graphs these changes touch, each with its whole new content
+    /// (empty when the graph is gone).
+    fn changed(
+        &self,
+        conn: &mut DbConnection,
+        iris: &Iris,
+        changes: &Changes,
+    ) -> Result<Vec<(String, Triples)>, AppError>;
+}
+
 pub struct Projection {
     iris: Iris,
+    sources: Vec<Arc<dyn GraphSource>>,
+    /// The catalog's types and the sources'.
+    follows: Vec<&'static str>,
     /// Replaced whole on a rebuild, so readers never see a half-built store.
     store: Store,
     /// What a published dataset's page needs beside its triples, by slug.
@@ -56,10 +79,19 @@ impl Projection {
     pub fn new(base_url: &str) -> anyhow::Result<Projection> {
         Ok(Projection {
             iris: Iris::new(base_url),
+            sources: Vec::new(),
+            follows: crate::catalog::changes::FOLLOWED.to_vec(),
             store: Store::new(),
             facts: RwLock::new(HashMap::new()),
             cursor: Cursor::default(),
         })
+    }
+
+    /// Adds a source of named graphs (before the first build).
+    pub fn with_source(mut self, source: Arc<dyn GraphSource>) -> Projection {
+        self.follows.extend_from_slice(source.follows());
+        self.sources.push(source);
+        self
     }
 
     pub fn iris(&self) -> &Iris {
@@ -107,10 +139,17 @@ impl Projection {
 
     /// Applies the changes the audit log shows since the last call.
     pub fn catch_up(&self, conn: &mut DbConnection) -> Result<(), AppError> {
-        self.cursor.follow(conn, |c, changes: Changes| {
-            let changes = crate::catalog::changes::of(&changes);
+        self.cursor.follow(conn, |c, all: Changes| {
+            let changes = crate::catalog::changes::of(&all);
             if changes.rebuild {
                 return self.build(c).map(|_| ());
+            }
+            for source in &self.sources {
+                if all.touches(source.follows()) {
+                    for (graph, triples) in source.changed(c, &self.iris, &all)? {
+                        self.replace_graph(&graph, triples)?;
+                    }
+                }
             }
             if changes.catalog {
                 self.redo_catalog_graph(c)?;
@@ -170,6 +209,14 @@ impl Projection {
                 }
             }
         }
+        for source in &self.sources {
+            for (graph, t) in source.all(conn, &self.iris)? {
+                let graph = NamedNode::new(graph).map_err(internal)?;
+                for t in t.0 {
+                    builder.add(t.as_ref().in_graph(graph.as_ref()));
+                }
+            }
+        }
         let built = builder.finish();
         let triples = built.snapshot().len();
         self.store.replace_with(&built);
@@ -217,13 +264,17 @@ impl Projection {
         )))
     }
 
-    /// Swaps the catalog graph's content in one transaction, so a reader
-    /// sees the old graph or the new one, never neither.
     fn redo_catalog_graph(&self, conn: &mut DbConnection) -> Result<(), AppError> {
         let Some(t) = self.catalog_graph(conn)? else {
             return Ok(());
         };
-        let name = NamedNode::new(self.iris.catalog()).map_err(internal)?;
+        self.replace_graph(&self.iris.catalog(), t)
+    }
+
+    /// Swaps a named graph's content in one transaction, so a reader sees
+    /// the old graph or the new one, never neither.
+    fn replace_graph(&self, graph: &str, t: Triples) -> Result<(), AppError> {
+        let name = NamedNode::new(graph).map_err(internal)?;
         self.store.transaction(|tx| {
             tx.clear_graph(name.clone());
             for t in t.0 {
@@ -381,8 +432,8 @@ impl crate::audit::follow::View for Projection {
         "rdf"
     }
 
-    fn follows(&self) -> &'static [&'static str] {
-        crate::catalog::changes::FOLLOWED
+    fn follows(&self) -> &[&'static str] {
+        &self.follows
     }
 
     fn catch_up(&self, conn: &mut DbConnection) -> Result<(), AppError> {

@@ -8,6 +8,8 @@ pub mod computed;
 pub mod dashboard;
 pub mod kpi;
 pub mod model;
+pub mod open_data;
+pub mod rdf;
 pub mod routes;
 pub mod seed;
 pub mod service;

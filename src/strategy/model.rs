@@ -24,6 +24,8 @@ pub struct Strategy {
     pub approving_body: Option<String>,
     pub document_title: Option<String>,
     pub publisher_id: Option<String>,
+    /// The territory it covers (a RÚIAN IRI); its open data says so.
+    pub spatial_iri: Option<String>,
 }
 
 #[derive(

@@ -43,6 +43,13 @@ pub(crate) async fn detail_page(
     ctx.insert("board", board);
     ctx.insert("lines", &board.lines);
     ctx.insert("bars", &bars);
+    // Its tables are datasets of the catalog when it has a publisher.
+    let datasets: std::collections::HashMap<&str, String> = ["goals", "projects", "kpi-values"]
+        .into_iter()
+        .filter(|_| detail.strategy.publisher_id.is_some())
+        .filter_map(|t| Some((t, super::open_data::dataset_slug(&detail.strategy.slug, t)?)))
+        .collect();
+    ctx.insert("datasets", &datasets);
     page.render("strategy/detail.html", &ctx)
 }
 

@@ -37,6 +37,8 @@ struct StrategyEntry {
     approving_body: Option<String>,
     document_title: Option<String>,
     publisher: Option<Spanned<String>>,
+    /// RÚIAN IRI of the territory it covers.
+    spatial: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -121,6 +123,17 @@ fn check(
             p.span(),
             "publisher",
             format!("no publisher {:?} in publishers.toml", p.get_ref()),
+        ));
+    }
+    if let Some(sp) = &s.spatial
+        && !sp
+            .get_ref()
+            .starts_with(crate::catalog::model::RUIAN_PREFIX)
+    {
+        return Err(file.error_at(
+            sp.span(),
+            "spatial",
+            format!("a RÚIAN IRI ({}…)", crate::catalog::model::RUIAN_PREFIX),
         ));
     }
     let mut chapters = HashSet::new();
@@ -241,6 +254,7 @@ fn check(
             approving_body: s.approving_body,
             document_title: s.document_title,
             publisher_id: None,
+            spatial_iri: s.spatial.map(Spanned::into_inner),
         },
         publisher_slug: s.publisher.map(Spanned::into_inner),
         goals,
@@ -251,6 +265,7 @@ pub fn apply(
     conn: &mut DbConnection,
     actor: &Actor,
     seed: &StrategySeed,
+    base: &str,
 ) -> diesel::QueryResult<()> {
     let publisher_id = match &seed.publisher_slug {
         Some(slug) => crate::catalog::store::publisher_by_slug(conn, slug)?.map(|p| p.id),
@@ -269,5 +284,10 @@ pub fn apply(
         let goal_id = super::store::upsert_goal(conn, actor, &g)?;
         super::store::sync_measures(conn, actor, &goal_id, measures)?;
     }
-    super::tracking_seed::apply(conn, actor, &strategy_id, &seed.projects, &seed.kpis)
+    super::tracking_seed::apply(conn, actor, &strategy_id, &seed.projects, &seed.kpis)?;
+    let strategy = Strategy {
+        id: strategy_id,
+        ..strategy
+    };
+    super::open_data::ensure(conn, actor, &strategy, base)
 }

@@ -815,3 +815,127 @@ pub fn public_table(
         _ => return Ok(None),
     }))
 }
+
+/// Everything a strategy's RDF graph is made of: the strategy, its goals
+/// with their measures, its projects with the (goal chapter, measure
+/// position) pairs they fulfil.
+pub struct StrategyForRdf {
+    pub detail: StrategyDetail,
+    pub projects: Vec<(Project, Vec<(String, i32)>)>,
+}
+
+pub fn strategy_for_rdf(
+    conn: &mut DbConnection,
+    slug: &str,
+) -> QueryResult<Option<StrategyForRdf>> {
+    let Some(detail) = detail(conn, slug)? else {
+        return Ok(None);
+    };
+    let all: Vec<Project> = projects::table
+        .filter(projects::strategy_id.eq(&detail.strategy.id))
+        .order(projects::code.asc())
+        .select(Project::as_select())
+        .load(conn)?;
+    let links: Vec<(String, String, i32)> = project_measures::table
+        .inner_join(measures::table.inner_join(goals::table))
+        .filter(goals::strategy_id.eq(&detail.strategy.id))
+        .select((
+            project_measures::project_id,
+            goals::chapter,
+            measures::position,
+        ))
+        .load(conn)?;
+    let projects = all
+        .into_iter()
+        .map(|p| {
+            let mine = links
+                .iter()
+                .filter(|(id, _, _)| *id == p.id)
+                .map(|(_, c, n)| (c.clone(), *n))
+                .collect();
+            (p, mine)
+        })
+        .collect();
+    Ok(Some(StrategyForRdf { detail, projects }))
+}
+
+/// A KPI as its RDF graph shows it: the KPI, its goal's IRI parts
+/// (strategy slug, chapter) when it belongs to a goal, the code of its
+/// project when it belongs to one, and its public values (verified, not
+/// superseded), oldest period first.
+pub struct KpiForRdf {
+    pub kpi: Kpi,
+    pub goal: Option<(String, String)>,
+    pub project: Option<String>,
+    pub values: Vec<Measurement>,
+}
+
+pub fn kpi_for_rdf(conn: &mut DbConnection, kpi_id: &str) -> QueryResult<Option<KpiForRdf>> {
+    let Some(kpi) = kpis::table
+        .find(kpi_id)
+        .select(Kpi::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let goal = match &kpi.goal_id {
+        Some(id) => goals::table
+            .inner_join(strategies::table)
+            .filter(goals::id.eq(id))
+            .select((strategies::slug, goals::chapter))
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    let project = match &kpi.project_id {
+        Some(id) => projects::table
+            .find(id)
+            .select(projects::code)
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    let values = measurements::table
+        .filter(measurements::kpi_id.eq(kpi_id))
+        .filter(measurements::state.eq(super::model::MeasurementState::Verified))
+        .filter(measurements::superseded_by.is_null())
+        .order(measurements::period_start.asc())
+        .select(Measurement::as_select())
+        .load(conn)?;
+    Ok(Some(KpiForRdf {
+        kpi,
+        goal,
+        project,
+        values,
+    }))
+}
+
+pub fn kpi_ids(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+    kpis::table
+        .order(kpis::code.asc())
+        .select((kpis::id, kpis::code))
+        .load(conn)
+}
+
+/// The KPIs (id, code) these measurements belong to.
+pub fn kpis_of_measurements(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    // Bounded IN lists: an import may change a hundred thousand values.
+    for chunk in ids.chunks(500) {
+        out.extend(
+            measurements::table
+                .inner_join(kpis::table)
+                .filter(measurements::id.eq_any(chunk))
+                .select((kpis::id, kpis::code))
+                .distinct()
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}

@@ -105,7 +105,8 @@ async fn the_seed_has_the_example_datasets_the_strategy_names() {
         .json()
         .await
         .expect("json");
-    assert_eq!(list["total"], 10);
+    // The ten examples and the strategy's three open-data datasets.
+    assert_eq!(list["total"], 13);
     let slugs: Vec<&str> = list["items"]
         .as_array()
         .expect("items")
@@ -126,13 +127,13 @@ async fn the_seed_has_the_example_datasets_the_strategy_names() {
     ] {
         assert!(slugs.contains(&s), "{s}");
     }
-    assert!(
-        list["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .all(|d| d["is_example"] == true)
-    );
+    // Examples all but the strategy's own data, which is real.
+    for d in list["items"].as_array().expect("items") {
+        let strategy = d["slug"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("chomutov-ict-2020-2024-"));
+        assert_eq!(d["is_example"], !strategy, "{d}");
+    }
     let d: serde_json::Value = app
         .client()
         .get("/api/v1/datasets/kvalita-ovzdusi-pm10")
@@ -198,7 +199,7 @@ async fn filters_narrow_the_list_and_combine() {
     };
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let (n, _) = get("").await;
-    assert_eq!(n, 10);
+    assert_eq!(n, 13);
     let q = format!("format={}", enc(CSV));
     let v: serde_json::Value = c
         .get(&format!("/api/v1/datasets?{q}"))
@@ -206,7 +207,8 @@ async fn filters_narrow_the_list_and_combine() {
         .json()
         .await
         .expect("json");
-    assert_eq!(v["total"], 2);
+    // Two examples and the strategy's three.
+    assert_eq!(v["total"], 5);
     let q = format!("format={}&licence={}", enc(CSV), enc(CC0));
     let v: serde_json::Value = c
         .get(&format!("/api/v1/datasets?{q}"))
@@ -249,15 +251,15 @@ async fn filters_narrow_the_list_and_combine() {
     // The HTML list offers the same filters with counts and shows formats.
     let (status, html) = c.get_text(&format!("/datasets?format={}", enc(CSV))).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Nalezené datové sady: 2"));
+    assert!(html.contains("Nalezené datové sady: 5"));
     assert!(
         html.contains("Pasport zeleně")
             && html.contains("Parkoviště")
             && !html.contains("Územní plán Chomutova</a>")
     );
-    // Counts are within the filter: both CSV datasets are the city's, and
-    // GeoJSON is still offered with what choosing it instead would give.
-    assert!(html.contains("Statutární město Chomutov (2)"));
+    // Counts are within the filter: all five CSV datasets are the city's,
+    // and GeoJSON is still offered with what choosing it instead would give.
+    assert!(html.contains("Statutární město Chomutov (5)"));
     assert!(!html.contains("Technické služby města Chomutova, příspěvková organizace ("));
     assert!(html.contains("GeoJSON (1)"));
 }
@@ -266,7 +268,7 @@ async fn filters_narrow_the_list_and_combine() {
 async fn the_list_pages_and_a_bad_page_number_is_a_clear_error() {
     let app = TestApp::start().await;
     let api = app.api();
-    // 10 datasets fit one page of 20: page 2 is past the end, a 404 that
+    // 13 datasets fit one page of 20: page 2 is past the end, a 404 that
     // says so, not an empty page.
     let problem = api.get("/api/v1/datasets?page=2").await.expect(404).json();
     assert!(
@@ -374,11 +376,12 @@ async fn the_dataset_page_shows_metadata_distributions_and_how_to_cite() {
         .page("/publishers/statutarni-mesto-chomutov")
         .await
         .expect(200);
-    assert!(publisher.contains("Datové sady: 8"), "{}", publisher.body);
+    // Eight examples and the strategy's three.
+    assert!(publisher.contains("Datové sady: 11"), "{}", publisher.body);
     assert!(publisher.contains("href=\"/datasets/pasport-zelene\""));
     let all = app.client().page("/publishers").await.expect(200);
     assert!(
-        all.contains("<a href=\"/datasets?publisher=statutarni-mesto-chomutov\">8</a>"),
+        all.contains("<a href=\"/datasets?publisher=statutarni-mesto-chomutov\">11</a>"),
         "{}",
         all.body
     );
@@ -440,8 +443,8 @@ async fn a_withdrawn_dataset_keeps_its_url_with_410_and_a_draft_is_not_public() 
     );
     let v: serde_json::Value = c.get("/api/v1/datasets").await.json().await.expect("json");
     assert_eq!(
-        v["total"], 9,
-        "the seed's ten less the withdrawn one; not the draft"
+        v["total"], 12,
+        "the seed's thirteen less the withdrawn one; not the draft"
     );
 }
 
@@ -635,7 +638,7 @@ async fn invalid_datasets_get_field_errors_and_nothing_is_stored() {
         ]
     );
     let v = app.api().get("/api/v1/datasets").await.json();
-    assert_eq!(v["total"], 10, "nothing stored");
+    assert_eq!(v["total"], 13, "nothing stored");
 
     // A slug already in use, and a body that is not the right shape.
     api.post("/api/v1/datasets", &dataset_json("pasport-zelene"))
@@ -786,7 +789,7 @@ async fn the_list_sorts_in_czech_counts_facets_within_the_filter_and_follows_eve
         store::save_record(&mut conn, &Actor::system("jiný proces"), &rec, None).expect("save");
     }
     let v: serde_json::Value = c.get("/api/v1/datasets").await.json().await.expect("json");
-    assert_eq!(v["total"], 13);
+    assert_eq!(v["total"], 16);
     let titles = slugs(&v);
     let at = |t: &str| {
         titles
@@ -836,7 +839,7 @@ async fn the_list_sorts_in_czech_counts_facets_within_the_filter_and_follows_eve
         tran_total,
         "publishers counted within TRAN"
     );
-    assert_eq!(publisher_counts(&all), 13);
+    assert_eq!(publisher_counts(&all), 16);
     assert!(count_of(&all, city).expect("city") > count_of(&html, city).unwrap_or(0));
     // Other themes stay on offer with what choosing them instead would give.
     assert_eq!(
@@ -857,7 +860,7 @@ async fn the_list_sorts_in_czech_counts_facets_within_the_filter_and_follows_eve
     rec.dataset.withdrawn_reason = Some("Sloučeno.".into());
     store::save_record(&mut conn, &Actor::system("jiný proces"), &rec, None).expect("save");
     let v: serde_json::Value = c.get("/api/v1/datasets").await.json().await.expect("json");
-    assert_eq!(v["total"], 12);
+    assert_eq!(v["total"], 15);
     assert!(!slugs(&v).contains(&"Cesty".to_string()));
 }
 
@@ -911,7 +914,7 @@ async fn the_dataset_page_reads_the_same_from_memory_as_from_the_database() {
             .map(|d| d["slug"].as_str().expect("slug").to_string())
             .collect()
     };
-    assert_eq!(slugs.len(), 10);
+    assert_eq!(slugs.len(), 13);
     for lang in ["cs", "en"] {
         if lang == "en" {
             for c in [&reader, &visitor] {
@@ -1134,7 +1137,7 @@ async fn the_english_list_is_ordered_by_english_titles() {
             Some(a[start..end].to_string())
         })
         .collect();
-    assert_eq!(titles.len(), 10, "{titles:?}");
+    assert_eq!(titles.len(), 13, "{titles:?}");
     let mut sorted = titles.clone();
     sorted.sort_by_key(|t| t.to_lowercase());
     assert_eq!(titles, sorted);

@@ -304,10 +304,10 @@ async fn another_radnice_is_harvested_over_http_from_its_lkod_documents() {
         .expect("join")
         .unwrap_or_else(|e| panic!("{doc}: {e}"));
         assert_eq!(
-            report.documents, 11,
-            "{doc}: the catalog and its 10 datasets"
+            report.documents, 14,
+            "{doc}: the catalog and its 13 datasets"
         );
-        assert_eq!(report.created.len(), 10, "{doc}: {report:?}");
+        assert_eq!(report.created.len(), 13, "{doc}: {report:?}");
         assert!(report.rejected.is_empty(), "{doc}: {:?}", report.rejected);
         let slug = if n == 0 {
             "mestske-lesy-chomutov-hriste"

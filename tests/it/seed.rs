@@ -33,7 +33,12 @@ fn audit_count(app: &TestApp) -> i64 {
 async fn seeding_twice_changes_nothing() {
     let app = TestApp::start().await;
     let before = audit_count(&app);
-    let changes = seed::run(&mut app.conn(), &manifest_dir().join("catalog")).expect("seed");
+    let changes = seed::run(
+        &mut app.conn(),
+        &manifest_dir().join("catalog"),
+        &app.state.config.base(),
+    )
+    .expect("seed");
     assert_eq!(changes, 0);
     assert_eq!(audit_count(&app), before);
     let n: i64 = publishers::table
@@ -59,7 +64,7 @@ async fn an_edited_seed_file_updates_only_what_changed() {
     )
     .expect("write");
     let before = audit_count(&app);
-    let changes = seed::run(&mut app.conn(), dir.path()).expect("seed");
+    let changes = seed::run(&mut app.conn(), dir.path(), &app.state.config.base()).expect("seed");
     assert_eq!(changes, 1, "one measure changed");
     assert_eq!(audit_count(&app), before + 1);
     let texts: Vec<String> = measures::table
@@ -160,7 +165,7 @@ async fn a_broken_seed_file_is_named_with_line_and_field_and_nothing_is_loaded()
         }
         let shown = err.to_string();
         assert!(shown.contains(&format!("{file}:{err_line}:")), "{shown}");
-        assert!(seed::run(&mut app.conn(), dir.path()).is_err());
+        assert!(seed::run(&mut app.conn(), dir.path(), &app.state.config.base()).is_err());
     }
     assert_eq!(audit_count(&app), before, "nothing was written");
     let zoo: i64 = publishers::table
@@ -224,7 +229,10 @@ async fn the_home_page_follows_a_seed_run_by_another_process() {
     );
     std::fs::write(&file, text).expect("write");
     let mut other = app.db.connect();
-    assert_eq!(seed::run(&mut other, dir.path()).expect("seed"), 1);
+    assert_eq!(
+        seed::run(&mut other, dir.path(), &app.state.config.base()).expect("seed"),
+        1
+    );
     // Another process's write shows within the home page's freshness
     // window (0.1 s), as on every page read from memory.
     tokio::time::sleep(std::time::Duration::from_millis(150)).await;

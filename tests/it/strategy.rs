@@ -976,7 +976,8 @@ async fn kpis_computed_from_the_catalog() {
         .await
         .expect(200)
         .json();
-    assert_eq!(count["latest"], 10.0, "{count}");
+    // The seed's ten and the strategy's three open-data datasets.
+    assert_eq!(count["latest"], 13.0, "{count}");
     let value = &count["measurements"][0];
     assert_eq!(value["period"], "2026-11");
     assert_eq!(value["state"], "verified");
@@ -986,15 +987,16 @@ async fn kpis_computed_from_the_catalog() {
             .is_some_and(|s| s.starts_with("catalog:published_datasets @ ")),
         "{value}"
     );
-    // The seed's datasets have no distribution yet: none is in an open
-    // format.
+    // The seed's datasets have no distribution yet; the strategy's three
+    // have CSV and JSON.
     let open = app
         .api()
         .get("/api/v1/kpis/KPI-SC6-02?as_of=2026-12-04")
         .await
         .expect(200)
         .json();
-    assert_eq!(open["latest"], 0.0);
+    let share = open["latest"].as_f64().expect("share");
+    assert!((share - 300.0 / 13.0).abs() < 0.01, "{open}");
     // A dataset withdrawn before December's run shows in December's value.
     crate::catalog::curator(&app, "k@chomutov.test", &["statutarni-mesto-chomutov"])
         .post(
@@ -1010,7 +1012,7 @@ async fn kpis_computed_from_the_catalog() {
         .await
         .expect(200)
         .json();
-    assert_eq!(count["latest"], 9.0, "{count}");
+    assert_eq!(count["latest"], 12.0, "{count}");
 }
 
 /// The strategy's public tables download as CSV and JSON: goals with their
@@ -1077,4 +1079,153 @@ async fn an_oversized_csv_is_refused_whole() {
         radnice::db::data_version(&mut app.conn()).expect("v"),
         before
     );
+}
+
+async fn sparql_rows(app: &TestApp, query: &str) -> Vec<serde_json::Value> {
+    let res = reqwest::Client::new()
+        .get(app.url("/sparql"))
+        .query(&[("query", query)])
+        .header("Accept", "application/sparql-results+json")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status().as_u16(), 200);
+    let json: serde_json::Value = res.json().await.expect("json");
+    json["results"]["bindings"]
+        .as_array()
+        .expect("rows")
+        .clone()
+}
+
+/// The strategy is open data: three datasets of the city whose files are
+/// the live public tables, and its goals, measures, projects and KPI values
+/// in the RDF projection (SKOS, Data Cube), which follows a new value.
+#[actix_web::test]
+async fn the_strategy_is_open_data_in_the_catalog_and_in_sparql() {
+    use radnice::auth::Role;
+    let app = TestApp::start().await;
+    let base = app.state.config.base();
+    let api = app.api();
+    for (slug, table) in [
+        ("chomutov-ict-2020-2024-cile-a-opatreni", "goals"),
+        ("chomutov-ict-2020-2024-projekty", "projects"),
+        ("chomutov-ict-2020-2024-hodnoty-ukazatelu", "kpi-values"),
+    ] {
+        let d = api
+            .get(&format!("/api/v1/datasets/{slug}"))
+            .await
+            .expect(200)
+            .json();
+        assert_eq!(d["status"], "published", "{slug}");
+        assert_eq!(d["is_example"], false);
+        let files = d["distributions"].as_array().expect("distributions");
+        assert_eq!(files.len(), 2, "{slug}");
+        for (file, ext) in files.iter().zip(["csv", "json"]) {
+            let url = format!("{base}/strategies/chomutov-ict-2020-2024/{table}.{ext}");
+            assert_eq!(file["download_url"], url.as_str());
+            assert_eq!(file["managed"], true);
+            // The link downloads the current table.
+            let path = url.trim_start_matches(&base);
+            let got = app.client().page(path).await.expect(200);
+            assert!(got.body.len() > 100, "{path}");
+        }
+    }
+    // The strategy's page links its tables' datasets.
+    let (_, page) = app
+        .client()
+        .get_text("/strategies/chomutov-ict-2020-2024")
+        .await;
+    assert!(
+        page.contains("href=\"/datasets/chomutov-ict-2020-2024-hodnoty-ukazatelu\""),
+        "{page}"
+    );
+    // The catalog's list has them beside the curators' datasets.
+    let (_, html) = app
+        .client()
+        .get_text("/datasets?publisher=statutarni-mesto-chomutov")
+        .await;
+    assert!(html.contains("ověřené hodnoty ukazatelů (KPI)"), "{html}");
+
+    let scheme = format!("{base}/strategies/chomutov-ict-2020-2024");
+    let goals = sparql_rows(
+        &app,
+        &format!("SELECT ?g ?n WHERE {{ ?g skos:topConceptOf <{scheme}> ; skos:notation ?n FILTER(STRSTARTS(?n, \"3.\")) }}"),
+    )
+    .await;
+    assert_eq!(goals.len(), 12);
+    let measures = sparql_rows(
+        &app,
+        &format!("SELECT ?m WHERE {{ ?m skos:inScheme <{scheme}> ; skos:broader ?g }}"),
+    )
+    .await;
+    assert_eq!(measures.len(), 71);
+    let projects = sparql_rows(
+        &app,
+        "SELECT ?p WHERE { ?p a foaf:Project ; dct:identifier \"P-SC1-01\" ; dct:subject ?m . ?m skos:broader ?g }",
+    )
+    .await;
+    assert_eq!(projects.len(), 2, "P-SC1-01 fulfils two measures of 3.1.1");
+
+    let kpi = format!("{base}/kpis/KPI-SC2-01");
+    let observations = format!(
+        "SELECT ?period ?v WHERE {{ ?o a qb:Observation ; qb:dataSet <{kpi}> ; sdmx-dimension:refPeriod ?period ; sdmx-measure:obsValue ?v }} ORDER BY ?period"
+    );
+    let before = sparql_rows(&app, &observations).await;
+    let public = app
+        .api()
+        .get("/api/v1/kpis/KPI-SC2-01")
+        .await
+        .expect(200)
+        .json();
+    let verified = public["measurements"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .filter(|m| m["state"] == "verified")
+        .count();
+    assert_eq!(
+        before.len(),
+        verified,
+        "only verified values are observations"
+    );
+    assert!(
+        before.iter().any(|r| r["period"]["value"]
+            == "http://reference.data.gov.uk/id/quarter/2026-Q2"
+            && r["v"]["value"] == "99.7"),
+        "{before:?}"
+    );
+
+    // A new value is an observation once verified, not before.
+    let member = app.person("clen@chomutov.test", &[Role::WorkingGroup], &[]);
+    let committee = app.person("vybor@chomutov.test", &[Role::SteeringCommittee], &[]);
+    responsible_for(&app, "KPI-SC2-01", &[&member]);
+    let wg = app.api_of(&member);
+    let path = "/api/v1/kpis/KPI-SC2-01/measurements";
+    let id = wg
+        .post(
+            path,
+            &serde_json::json!({
+                "period_start": "2025-10-01", "period_end": "2025-12-31",
+                "value": 99.8, "source": "Zabbix"
+            }),
+        )
+        .await
+        .expect(201)
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let step = |to: &str| serde_json::json!({"to": to});
+    let transition = format!("{path}/{id}/transition");
+    wg.post(&transition, &step("submitted")).await.expect(200);
+    assert_eq!(sparql_rows(&app, &observations).await.len(), before.len());
+    app.api_of(&committee)
+        .post(&transition, &step("verified"))
+        .await
+        .expect(200);
+    let after = sparql_rows(&app, &observations).await;
+    assert_eq!(after.len(), before.len() + 1);
+    assert!(after.iter().any(|r| r["period"]["value"]
+        == "http://reference.data.gov.uk/id/quarter/2025-Q4"
+        && r["v"]["value"] == "99.8"));
 }
