@@ -17,6 +17,8 @@ pub mod paths {
     pub const ID: &str = "{id:[0-9a-f-]+}";
     /// A project's or KPI's code: capitals, digits and hyphens.
     pub const CODE: &str = "{code:[A-Z0-9-]{2,40}}";
+    /// A goal's chapter of its strategy document: `3.1.10`.
+    pub const CHAPTER: &str = "{chapter:[0-9]{1,3}(\\.[0-9]{1,3}){0,5}}";
 
     // The application.
     pub const HEALTH: &str = "/healthz";
@@ -190,15 +192,11 @@ pub fn table(cfg: &mut ServiceConfig) {
 
     // The strategy.
     {
+        use strategy::admin;
         use strategy::routes::*;
         cfg.service(resource("/strategies").get(list_page))
             .service(resource(format!("/strategies/{SLUG}")).get(detail_page))
-            .service(
-                resource(format!(
-                    "/strategies/{SLUG}/goals/{{chapter:[0-9]{{1,3}}(\\.[0-9]{{1,3}}){{0,5}}}}"
-                ))
-                .get(goal_page),
-            )
+            .service(resource(format!("/strategies/{SLUG}/goals/{CHAPTER}")).get(goal_page))
             .service(
                 resource(format!(
                     "/strategies/{SLUG}/{{table:(goals|projects|kpi-values)}}.{{ext:(csv|json)}}"
@@ -238,6 +236,46 @@ pub fn table(cfg: &mut ServiceConfig) {
                     .post(api_file_report),
             )
             .service(resource(format!("/api/v1/projects/{CODE}/transition")).post(api_move_project))
+            .service(
+                resource("/admin/strategies")
+                    .get(admin::strategies_page)
+                    .post(admin::create_strategy),
+            )
+            .service(
+                resource(format!("/admin/strategies/{SLUG}"))
+                    .get(admin::strategy_page)
+                    .post(admin::update_strategy),
+            )
+            .service(
+                resource(format!("/admin/strategies/{SLUG}/goals/new")).get(admin::new_goal_page),
+            )
+            .service(resource(format!("/admin/strategies/{SLUG}/goals")).post(admin::create_goal))
+            .service(
+                resource(format!("/admin/strategies/{SLUG}/goals/{CHAPTER}"))
+                    .get(admin::goal_page)
+                    .post(admin::update_goal),
+            )
+            .service(
+                resource(format!("/admin/strategies/{SLUG}/projects/new"))
+                    .get(admin::new_project_page),
+            )
+            .service(
+                resource(format!("/admin/strategies/{SLUG}/projects")).post(admin::create_project),
+            )
+            .service(
+                resource(format!("/admin/projects/{CODE}"))
+                    .get(admin::project_page)
+                    .post(admin::update_project),
+            )
+            .service(
+                resource(format!("/admin/strategies/{SLUG}/kpis/new")).get(admin::new_kpi_page),
+            )
+            .service(resource(format!("/admin/strategies/{SLUG}/kpis")).post(admin::create_kpi))
+            .service(
+                resource(format!("/admin/kpis/{CODE}"))
+                    .get(admin::kpi_page)
+                    .post(admin::update_kpi),
+            )
             .service(
                 resource("/api/v1/measurements.csv")
                     .app_data(web::PayloadConfig::default().limit(CSV_LIMIT))

@@ -62,14 +62,18 @@ pub enum Permission {
     /// Record and move the strategy's facts (KPI values, status reports,
     /// project moves); the strategy's policy then decides per object.
     TrackStrategy,
+    /// Create and edit strategies, goals, measures, projects and KPIs, and
+    /// choose who is responsible for each.
+    ManageStrategy,
 }
 
 impl Permission {
     fn allowed_roles(self) -> Option<&'static [Role]> {
         match self {
-            Permission::ManageUsers | Permission::ViewAuditLog | Permission::ManagePublishers => {
-                Some(&[Role::Admin])
-            }
+            Permission::ManageUsers
+            | Permission::ViewAuditLog
+            | Permission::ManagePublishers
+            | Permission::ManageStrategy => Some(&[Role::Admin]),
             Permission::EditCatalog => Some(&[Role::Admin, Role::Curator]),
             Permission::TrackStrategy => {
                 Some(&[Role::Admin, Role::WorkingGroup, Role::SteeringCommittee])

@@ -3,6 +3,7 @@
 //! KPIs that measure them with their values. (Action plans, intents and
 //! evaluations arrive with the yearly cycle.)
 
+pub mod admin;
 pub mod chart;
 pub mod computed;
 pub mod dashboard;

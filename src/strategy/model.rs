@@ -26,6 +26,12 @@ pub struct Strategy {
     pub publisher_id: Option<String>,
     /// The territory it covers (a RÚIAN IRI); its open data says so.
     pub spatial_iri: Option<String>,
+    /// A KPI is on track from this share of its expected progress, at
+    /// risk from `at_risk_band`, off track below it (an admin's choice).
+    pub on_track_band: f64,
+    pub at_risk_band: f64,
+    /// Days after a period's end before its report and values are due.
+    pub grace_days: i32,
 }
 
 #[derive(

@@ -41,6 +41,12 @@ struct StrategyEntry {
     spatial: Option<Spanned<String>>,
 }
 
+/// The status bands and grace days a strategy starts with (the admin may
+/// change them).
+pub const ON_TRACK_BAND: f64 = 0.95;
+pub const AT_RISK_BAND: f64 = 0.85;
+pub const GRACE_DAYS: i32 = 15;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct GoalEntry {
@@ -255,6 +261,9 @@ fn check(
             document_title: s.document_title,
             publisher_id: None,
             spatial_iri: s.spatial.map(Spanned::into_inner),
+            on_track_band: ON_TRACK_BAND,
+            at_risk_band: AT_RISK_BAND,
+            grace_days: GRACE_DAYS,
         },
         publisher_slug: s.publisher.map(Spanned::into_inner),
         goals,
@@ -271,8 +280,15 @@ pub fn apply(
         Some(slug) => crate::catalog::store::publisher_by_slug(conn, slug)?.map(|p| p.id),
         None => None,
     };
+    // The seed file has no bands: the admin's choice survives a re-seed.
+    let bands = super::store::by_slug(conn, &seed.strategy.slug)?
+        .map(|s| (s.on_track_band, s.at_risk_band, s.grace_days))
+        .unwrap_or((ON_TRACK_BAND, AT_RISK_BAND, GRACE_DAYS));
     let strategy = Strategy {
         publisher_id,
+        on_track_band: bands.0,
+        at_risk_band: bands.1,
+        grace_days: bands.2,
         ..seed.strategy.clone()
     };
     let strategy_id = super::store::upsert_strategy(conn, actor, &strategy)?;

@@ -939,3 +939,245 @@ pub fn kpis_of_measurements(
     out.dedup();
     Ok(out)
 }
+
+/// A report or a KPI value that is due and missing: who is late.
+#[derive(serde::Serialize, Debug, Clone, PartialEq)]
+pub struct Late {
+    /// `report` or `value`.
+    pub kind: &'static str,
+    pub code: String,
+    pub title: String,
+    /// The period it is due for, as its label (`2026-10`, `2026-Q3`).
+    pub period: String,
+    pub due: chrono::NaiveDate,
+    pub days_late: i64,
+    /// The responsible members' names (an admin's page only).
+    pub members: Vec<String>,
+}
+
+/// Who is late on `as_of`: every project under way (past "defined",
+/// not closed, suspended or cancelled) without a submitted report for the
+/// last month whose report is due, and every manually recorded KPI without
+/// a submitted or verified value for its due period; most days late first.
+pub fn late(
+    conn: &mut DbConnection,
+    strategy: &Strategy,
+    as_of: chrono::NaiveDate,
+) -> QueryResult<Vec<Late>> {
+    use super::kpi::{Frequency, due_period, label_of_period};
+    use super::model::{MeasurementState, ProjectState, ReportState};
+    use crate::db::schema::{kpi_members, project_members, users};
+    use chrono::Datelike;
+    let grace = i64::from(strategy.grace_days);
+    let mut out = Vec::new();
+    let members_of = |rows: Vec<(String, String)>, id: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|(owner, _)| owner == id)
+            .map(|(_, name)| name.clone())
+            .collect()
+    };
+
+    let (start, end) = due_period(Frequency::Monthly, as_of, grace);
+    let due = end + chrono::Duration::days(grace);
+    let reported: Vec<String> = status_reports::table
+        .inner_join(reporting_periods::table)
+        .filter(reporting_periods::strategy_id.eq(&strategy.id))
+        .filter(reporting_periods::period_start.eq(start.to_string()))
+        .filter(status_reports::state.eq(ReportState::Submitted))
+        .select(status_reports::project_id)
+        .load(conn)?;
+    let projects: Vec<Project> = projects::table
+        .filter(projects::strategy_id.eq(&strategy.id))
+        .order(projects::code.asc())
+        .select(Project::as_select())
+        .load(conn)?;
+    let people: Vec<(String, String)> = project_members::table
+        .inner_join(users::table)
+        .filter(
+            project_members::project_id
+                .eq_any(projects.iter().map(|p| p.id.clone()).collect::<Vec<_>>()),
+        )
+        .order(users::display_name.asc())
+        .select((project_members::project_id, users::display_name))
+        .load(conn)?;
+    for p in &projects {
+        if !p.state.is_active() || p.state == ProjectState::Defined || reported.contains(&p.id) {
+            continue;
+        }
+        out.push(Late {
+            kind: "report",
+            code: p.code.clone(),
+            title: p.title_cs.clone(),
+            period: label_of_period(&start.to_string(), &end.to_string()),
+            due,
+            days_late: (as_of - due).num_days(),
+            members: members_of(people.clone(), &p.id),
+        });
+    }
+
+    let kpis: Vec<Kpi> = kpis::table
+        .left_join(goals::table)
+        .left_join(projects::table)
+        .filter(
+            goals::strategy_id
+                .eq(&strategy.id)
+                .or(projects::strategy_id.eq(&strategy.id)),
+        )
+        .filter(kpis::source.eq("manual"))
+        .order(kpis::code.asc())
+        .select(Kpi::as_select())
+        .load(conn)?;
+    let people: Vec<(String, String)> = kpi_members::table
+        .inner_join(users::table)
+        .filter(kpi_members::kpi_id.eq_any(kpis.iter().map(|k| k.id.clone()).collect::<Vec<_>>()))
+        .order(users::display_name.asc())
+        .select((kpi_members::kpi_id, users::display_name))
+        .load(conn)?;
+    for k in &kpis {
+        let (start, end) = due_period(k.frequency, as_of, grace);
+        if start.year() <= k.baseline_year {
+            continue;
+        }
+        let have: i64 = measurements::table
+            .filter(measurements::kpi_id.eq(&k.id))
+            .filter(measurements::period_start.eq(start.to_string()))
+            .filter(measurements::period_end.eq(end.to_string()))
+            .filter(
+                measurements::state
+                    .eq(MeasurementState::Submitted)
+                    .or(measurements::state.eq(MeasurementState::Verified)),
+            )
+            .count()
+            .get_result(conn)?;
+        if have > 0 {
+            continue;
+        }
+        let due = end + chrono::Duration::days(grace);
+        out.push(Late {
+            kind: "value",
+            code: k.code.clone(),
+            title: k.name_cs.clone(),
+            period: label_of_period(&start.to_string(), &end.to_string()),
+            due,
+            days_late: (as_of - due).num_days(),
+            members: members_of(people.clone(), &k.id),
+        });
+    }
+    out.sort_by(|a, b| b.days_late.cmp(&a.days_late).then(a.code.cmp(&b.code)));
+    Ok(out)
+}
+
+pub fn strategy_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Strategy> {
+    strategies::table
+        .find(id)
+        .select(Strategy::as_select())
+        .first(conn)
+}
+
+/// A strategy's projects and KPIs (of its goals and of its projects), by
+/// code.
+pub fn projects_and_kpis(
+    conn: &mut DbConnection,
+    strategy_id: &str,
+) -> QueryResult<(Vec<Project>, Vec<Kpi>)> {
+    let projects: Vec<Project> = projects::table
+        .filter(projects::strategy_id.eq(strategy_id))
+        .order(projects::code.asc())
+        .select(Project::as_select())
+        .load(conn)?;
+    let kpis: Vec<Kpi> = kpis::table
+        .left_join(goals::table)
+        .left_join(projects::table)
+        .filter(
+            goals::strategy_id
+                .eq(strategy_id)
+                .or(projects::strategy_id.eq(strategy_id)),
+        )
+        .order(kpis::code.asc())
+        .select(Kpi::as_select())
+        .load(conn)?;
+    Ok((projects, kpis))
+}
+
+/// The positions of a goal's measures that some project fulfils.
+pub fn fulfilled_measure_positions(
+    conn: &mut DbConnection,
+    goal_id: &str,
+) -> QueryResult<Vec<i32>> {
+    project_measures::table
+        .inner_join(measures::table)
+        .filter(measures::goal_id.eq(goal_id))
+        .select(measures::position)
+        .distinct()
+        .load(conn)
+}
+
+pub fn members_of_project(conn: &mut DbConnection, project_id: &str) -> QueryResult<Vec<String>> {
+    use crate::db::schema::project_members;
+    project_members::table
+        .filter(project_members::project_id.eq(project_id))
+        .select(project_members::user_id)
+        .load(conn)
+}
+
+pub fn members_of_kpi(conn: &mut DbConnection, kpi_id: &str) -> QueryResult<Vec<String>> {
+    use crate::db::schema::kpi_members;
+    kpi_members::table
+        .filter(kpi_members::kpi_id.eq(kpi_id))
+        .select(kpi_members::user_id)
+        .load(conn)
+}
+
+/// Whether a project or a KPI has this code: codes name both in URLs and
+/// in the CSV import, so they never repeat across the two.
+pub fn code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
+    let p: i64 = projects::table
+        .filter(projects::code.eq(code))
+        .count()
+        .get_result(conn)?;
+    let k: i64 = kpis::table
+        .filter(kpis::code.eq(code))
+        .count()
+        .get_result(conn)?;
+    Ok(p + k > 0)
+}
+
+/// The strategy a KPI belongs to and what it is of (`goal:{chapter}` or
+/// `project:{code}`).
+pub fn strategy_of_kpi(
+    conn: &mut DbConnection,
+    k: &Kpi,
+) -> QueryResult<Option<(Strategy, String)>> {
+    if let Some(goal_id) = &k.goal_id {
+        let (chapter, sid): (String, String) = goals::table
+            .find(goal_id)
+            .select((goals::chapter, goals::strategy_id))
+            .first(conn)?;
+        return Ok(Some((
+            strategy_by_id(conn, &sid)?,
+            format!("goal:{chapter}"),
+        )));
+    }
+    if let Some(project_id) = &k.project_id {
+        let (code, sid): (String, String) = projects::table
+            .find(project_id)
+            .select((projects::code, projects::strategy_id))
+            .first(conn)?;
+        return Ok(Some((
+            strategy_by_id(conn, &sid)?,
+            format!("project:{code}"),
+        )));
+    }
+    Ok(None)
+}
+
+/// The year of a KPI's earliest recorded period, if any.
+pub fn first_value_year(conn: &mut DbConnection, kpi_id: &str) -> QueryResult<Option<i32>> {
+    let first: Option<String> = measurements::table
+        .filter(measurements::kpi_id.eq(kpi_id))
+        .select(diesel::dsl::min(measurements::period_start))
+        .first(conn)?;
+    Ok(first
+        .and_then(|d| d.get(..4).map(str::to_string))
+        .and_then(|y| y.parse().ok()))
+}

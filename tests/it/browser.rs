@@ -726,6 +726,14 @@ async fn the_pages_of_signed_in_work_fit_a_phone_and_a_desktop() {
         "/datasets/pasport-zelene/distributions/new",
         "/datasets/parkoviste",
         "/harvest",
+        "/admin/strategies",
+        "/admin/strategies/chomutov-ict-2020-2024",
+        "/admin/strategies/chomutov-ict-2020-2024/goals/3.1.1",
+        "/admin/strategies/chomutov-ict-2020-2024/goals/new",
+        "/admin/projects/P-SC1-01",
+        "/admin/strategies/chomutov-ict-2020-2024/projects/new",
+        "/admin/kpis/KPI-SC1-01",
+        "/admin/strategies/chomutov-ict-2020-2024/kpis/new",
     ];
     for width in [1280, 390] {
         d.set_width(width).await;

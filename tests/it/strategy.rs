@@ -1229,3 +1229,252 @@ async fn the_strategy_is_open_data_in_the_catalog_and_in_sparql() {
         == "http://reference.data.gov.uk/id/quarter/2025-Q4"
         && r["v"]["value"] == "99.8"));
 }
+
+/// An admin keeps a second strategy beside the ICT one: its goals and
+/// measures, a project and a KPI with the member responsible for them.
+/// Bad input is a field error that stores nothing; who is late is listed.
+#[actix_web::test]
+async fn an_admin_keeps_strategies_and_sees_who_is_late() {
+    use diesel::prelude::*;
+    use radnice::auth::Role;
+    use radnice::db::schema::{goals, measures};
+    let app = TestApp::start().await;
+    let admin = app.signed_in("spravce@chomutov.test", &[Role::Admin]).await;
+    let member = app.person("clen@chomutov.test", &[Role::WorkingGroup], &[]);
+    app.browser_of(&member)
+        .await
+        .page("/admin/strategies")
+        .await
+        .expect(403);
+    let strategy = |slug: &'static str, at_risk: &'static str| {
+        vec![
+            ("slug", slug),
+            ("title_cs", "Strategie Smart City Chomutov"),
+            ("title_en", "Smart City Strategy of Chomutov"),
+            (
+                "description_cs",
+                "Koncepce chytrého města na léta 2025–2030.",
+            ),
+            ("period_start", "2025"),
+            ("period_end", "2030"),
+            ("publisher", "statutarni-mesto-chomutov"),
+            (
+                "spatial_iri",
+                "https://linked.cuzk.cz/resource/ruian/obec/562971",
+            ),
+            ("on_track_band", "95"),
+            ("at_risk_band", at_risk),
+            ("grace_days", "15"),
+        ]
+    };
+    let version = |app: &TestApp| radnice::db::data_version(&mut app.conn()).expect("v");
+    let before = version(&app);
+    let bad = admin
+        .submit("/admin/strategies", &strategy("smart-city", "96"))
+        .await
+        .expect(422);
+    assert!(bad.contains("nejvýše tolik jako hranice"), "{}", bad.body);
+    assert_eq!(version(&app), before, "nothing stored");
+    admin
+        .submit("/admin/strategies", &strategy("smart-city", "85"))
+        .await
+        .expect(303);
+    let taken = admin
+        .submit("/admin/strategies", &strategy("smart-city", "85"))
+        .await
+        .expect(422);
+    assert!(taken.contains("Strategie s touto adresou už je."));
+    // Its open data is in the catalog at once.
+    app.api()
+        .get("/api/v1/datasets/smart-city-hodnoty-ukazatelu")
+        .await
+        .expect(200);
+
+    let goal = |chapter: &'static str, measures: &'static str| {
+        vec![
+            ("chapter", chapter),
+            ("sc_code", "SMART1"),
+            ("title_cs", "Chytrá doprava"),
+            ("description_cs", "Doprava řízená daty."),
+            ("planned_start", "2025"),
+            ("planned_end", "2027"),
+            ("measures_cs", measures),
+        ]
+    };
+    let bad = admin
+        .submit(
+            "/admin/strategies/smart-city/goals",
+            &goal("1..1", "Senzory"),
+        )
+        .await
+        .expect(422);
+    assert!(bad.contains("Kapitola jsou čísla oddělená tečkou"));
+    admin
+        .submit(
+            "/admin/strategies/smart-city/goals",
+            &goal(
+                "1.1",
+                "Senzory obsazenosti parkovišť\nJednotná dopravní data",
+            ),
+        )
+        .await
+        .expect(303);
+    let measure: String = measures::table
+        .inner_join(goals::table)
+        .filter(goals::chapter.eq("1.1"))
+        .filter(measures::position.eq(2))
+        .select(measures::id)
+        .first(&mut *app.conn())
+        .expect("measure 1.1/2");
+    let project = |code: &'static str| {
+        vec![
+            ("code", code),
+            ("title_cs", "Dopravní data"),
+            ("description_cs", "Jednotné úložiště dopravních dat."),
+            ("guarantor", "Odbor rozvoje"),
+            ("funding", "irop"),
+            ("budget_czk", "2 500 000"),
+            ("planned_start", "2025-03-01"),
+            ("planned_end", "2026-06-30"),
+            ("weight", "2"),
+            ("measures", measure.as_str()),
+            ("members", member.id.as_str()),
+        ]
+    };
+    admin
+        .submit(
+            "/admin/strategies/smart-city/projects",
+            &project("P-SMART-01"),
+        )
+        .await
+        .expect(303);
+    // A code is a project's or a KPI's for good.
+    let taken = admin
+        .submit(
+            "/admin/strategies/smart-city/projects",
+            &project("KPI-SC1-01"),
+        )
+        .await
+        .expect(422);
+    assert!(taken.contains("Tento kód už má jiný projekt nebo ukazatel."));
+    let kpi = |targets: &'static str| {
+        vec![
+            ("code", "KPI-SMART-01"),
+            ("owner", "goal:1.1"),
+            ("name_cs", "Parkoviště se senzory"),
+            ("unit", "%"),
+            ("direction", "higher"),
+            ("frequency", "yearly"),
+            ("baseline_value", "0"),
+            ("baseline_year", "2024"),
+            ("targets", targets),
+            ("method", "linear"),
+            (
+                "method_note_cs",
+                "Podíl parkovišť města se senzory obsazenosti.",
+            ),
+            ("source", "manual"),
+            ("members", member.id.as_str()),
+        ]
+    };
+    let before = version(&app);
+    let bad = admin
+        .submit("/admin/strategies/smart-city/kpis", &kpi("2023: 50"))
+        .await
+        .expect(422);
+    assert!(bad.contains("po roce výchozí hodnoty"), "{}", bad.body);
+    assert_eq!(version(&app), before, "nothing stored");
+    admin
+        .submit(
+            "/admin/strategies/smart-city/kpis",
+            &kpi("2027: 50\n2030: 100"),
+        )
+        .await
+        .expect(303);
+
+    // The member's work, the dashboard and the KPI's page follow.
+    let work = app
+        .browser_of(&member)
+        .await
+        .page("/work")
+        .await
+        .expect(200);
+    assert!(work.contains("P-SMART-01") && work.contains("KPI-SMART-01"));
+    let board = app
+        .api()
+        .get("/api/v1/strategies/smart-city/dashboard?as_of=2026-12-04")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(board["goals"][0]["chapter"], "1.1");
+    assert_eq!(
+        board["goals"][0]["projects"],
+        serde_json::json!(["P-SMART-01"])
+    );
+    assert_eq!(
+        board["goals"][0]["kpis"],
+        serde_json::json!(["KPI-SMART-01"])
+    );
+    let k = app
+        .api()
+        .get("/api/v1/kpis/KPI-SMART-01")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        k["targets"],
+        serde_json::json!([{"year": 2027, "value": 50.0}, {"year": 2030, "value": 100.0}])
+    );
+
+    // A measure a project fulfils cannot go.
+    let before = version(&app);
+    let bad = admin
+        .submit(
+            "/admin/strategies/smart-city/goals/1.1",
+            &goal("1.1", "Senzory obsazenosti parkovišť"),
+        )
+        .await
+        .expect(422);
+    assert!(bad.contains("Opatření, která naplňuje některý projekt"));
+    assert_eq!(version(&app), before, "nothing stored");
+
+    // Who is late: the member's project has no report for the month due.
+    let page = admin.page("/admin/strategies/smart-city").await.expect(200);
+    assert!(page.contains("Kdo je pozadu"));
+    let s = radnice::strategy::store::by_slug(&mut app.conn(), "smart-city")
+        .expect("q")
+        .expect("strategy");
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().expect("date");
+    let late = |as_of: &str| {
+        radnice::strategy::store::late(&mut app.conn(), &s, day(as_of)).expect("late")
+    };
+    // The KPI's 2025 value was due in January; a defined project owes no
+    // report yet.
+    let now = late("2026-12-04");
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_eq!(
+        (now[0].code.as_str(), now[0].period.as_str()),
+        ("KPI-SMART-01", "2025")
+    );
+    assert_eq!((now[0].due, now[0].days_late), (day("2026-01-15"), 323));
+    assert_eq!(now[0].members, vec!["clen@chomutov.test".to_string()]);
+    // Under way, it owes October's report from 15 November.
+    app.api_of(&member)
+        .post(
+            "/api/v1/projects/P-SMART-01/transition",
+            &serde_json::json!({"to": "intent_drafted"}),
+        )
+        .await
+        .expect(200);
+    let now = late("2026-12-04");
+    let report = now
+        .iter()
+        .find(|l| l.code == "P-SMART-01")
+        .expect("late report");
+    assert_eq!((report.kind, report.period.as_str()), ("report", "2026-10"));
+    assert_eq!((report.due, report.days_late), (day("2026-11-15"), 19));
+
+    // Every change is in the public history of its object.
+    let report = radnice::audit::verify(&mut app.conn()).expect("verify");
+    assert!(report.ok());
+}

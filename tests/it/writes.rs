@@ -164,6 +164,8 @@ struct Objects {
     /// A provisional value of KPI-SC2-01 to submit by API, and one by form.
     measurement: String,
     measurement_form: String,
+    /// The id of measure 3.1.1/1, which projects may fulfil.
+    measure: String,
 }
 
 impl Objects {
@@ -197,7 +199,19 @@ impl Objects {
         let len = rec.distributions.len();
         let measurement = provisional_value(app, &format!("2023-{:02}-01", 1 + 3 * (n % 4)), n / 4);
         let measurement_form = provisional_value(app, "2022-10-01", 0);
+        let measure = {
+            use diesel::prelude::*;
+            use radnice::db::schema::{goals, measures};
+            measures::table
+                .inner_join(goals::table)
+                .filter(goals::chapter.eq("3.1.1"))
+                .filter(measures::position.eq(1))
+                .select(measures::id)
+                .first::<String>(&mut *app.conn())
+                .expect("measure 3.1.1/1")
+        };
         Objects {
+            measure,
             measurement,
             measurement_form,
             n,
@@ -392,6 +406,131 @@ fn rows(o: &Objects) -> Vec<Row> {
             ),
             may: May::Committee,
             ok: 200,
+        },
+        // The strategy's administration: an admin's.
+        Row {
+            route: "POST /admin/strategies",
+            path: "/admin/strategies".into(),
+            send: form(&[
+                ("slug", &format!("strategie-{n}")),
+                ("title_cs", "Strategie Smart City"),
+                ("description_cs", "Koncepce chytrého města."),
+                ("period_start", "2025"),
+                ("period_end", "2030"),
+                ("publisher", HERE),
+                ("on_track_band", "95"),
+                ("at_risk_band", "85"),
+                ("grace_days", "15"),
+            ]),
+            may: May::Admin,
+            ok: 303,
+        },
+        Row {
+            route: "POST /admin/strategies/{slug}",
+            path: "/admin/strategies/chomutov-ict-2020-2024".into(),
+            send: form(&[
+                ("title_cs", &format!("Informační strategie {n}")),
+                ("description_cs", "Koncepční dokument."),
+                ("period_start", "2020"),
+                ("period_end", "2024"),
+                ("publisher", HERE),
+                ("on_track_band", "90"),
+                ("at_risk_band", "80"),
+                ("grace_days", "20"),
+            ]),
+            may: May::Admin,
+            ok: 303,
+        },
+        Row {
+            route: "POST /admin/strategies/{slug}/goals",
+            path: "/admin/strategies/chomutov-ict-2020-2024/goals".into(),
+            send: form(&[
+                ("chapter", &format!("9.{n}")),
+                ("title_cs", "Nový cíl"),
+                ("description_cs", "Popis cíle."),
+                ("measures_cs", "První opatření\nDruhé opatření"),
+            ]),
+            may: May::Admin,
+            ok: 303,
+        },
+        Row {
+            route: "POST /admin/strategies/{slug}/goals/{chapter}",
+            path: "/admin/strategies/chomutov-ict-2020-2024/goals/3.1.12".into(),
+            send: form(&[
+                ("title_cs", &format!("Vzdělávání {n}")),
+                ("description_cs", "Popis cíle."),
+                ("measures_cs", "Jediné opatření"),
+            ]),
+            may: May::Admin,
+            ok: 303,
+        },
+        Row {
+            route: "POST /admin/strategies/{slug}/projects",
+            path: "/admin/strategies/chomutov-ict-2020-2024/projects".into(),
+            send: form(&[
+                ("code", &format!("P-ADM-{n}")),
+                ("title_cs", "Nový projekt"),
+                ("description_cs", "Popis projektu."),
+                ("guarantor", "Odbor informatiky"),
+                ("funding", "city_budget"),
+                ("weight", "1"),
+                ("measures", &o.measure),
+            ]),
+            may: May::Admin,
+            ok: 303,
+        },
+        Row {
+            route: "POST /admin/projects/{code}",
+            path: "/admin/projects/P-SC1-01".into(),
+            send: form(&[
+                ("title_cs", &format!("Páteřní síť {n}")),
+                ("description_cs", "Popis projektu."),
+                ("guarantor", "Odbor informatiky"),
+                ("funding", "irop"),
+                ("weight", "2"),
+                ("measures", &o.measure),
+            ]),
+            may: May::Admin,
+            ok: 303,
+        },
+        Row {
+            route: "POST /admin/strategies/{slug}/kpis",
+            path: "/admin/strategies/chomutov-ict-2020-2024/kpis".into(),
+            send: form(&[
+                ("code", &format!("KPI-ADM-{n}")),
+                ("owner", "goal:3.1.1"),
+                ("name_cs", "Nový ukazatel"),
+                ("unit", "%"),
+                ("direction", "higher"),
+                ("frequency", "yearly"),
+                ("baseline_value", "10"),
+                ("baseline_year", "2020"),
+                ("targets", "2024: 50"),
+                ("method", "linear"),
+                ("method_note_cs", "Měří odbor."),
+                ("source", "manual"),
+            ]),
+            may: May::Admin,
+            ok: 303,
+        },
+        Row {
+            route: "POST /admin/kpis/{code}",
+            path: "/admin/kpis/KPI-SC1-01".into(),
+            send: form(&[
+                ("owner", "goal:3.1.1"),
+                ("name_cs", &format!("Ukazatel {n}")),
+                ("unit", "%"),
+                ("direction", "higher"),
+                ("frequency", "yearly"),
+                ("baseline_value", "10"),
+                ("baseline_year", "2019"),
+                ("targets", "2024: 50"),
+                ("method", "linear"),
+                ("method_note_cs", "Měří odbor."),
+                ("source", "manual"),
+            ]),
+            may: May::Admin,
+            ok: 303,
         },
         // Accounts: an admin's.
         Row {
