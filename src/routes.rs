@@ -222,6 +222,10 @@ pub fn table(cfg: &mut ServiceConfig) {
                     .post(strategy::tracking::file_report),
             )
             .service(
+                resource(format!("/projects/{CODE}/transition"))
+                    .post(strategy::tracking::move_project),
+            )
+            .service(
                 resource(format!("/kpis/{CODE}/values"))
                     .get(strategy::tracking::values_page)
                     .post(strategy::tracking::record_value),

@@ -172,9 +172,18 @@ pub(crate) async fn kpi_page(
 /// submitted monthly reports (drafts are its author's).
 pub(crate) async fn project_page(page: Page, code: web::Path<String>) -> AppResult<HttpResponse> {
     let code = code.into_inner();
-    let p = crate::db::run(&page.state.pool, move |c| store::project_page(c, &code))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = page.identity.user().cloned();
+    let (p, moves) = crate::db::run(&page.state.pool, move |c| {
+        let Some(p) = store::project_page(c, &code)? else {
+            return Err(AppError::NotFound);
+        };
+        let moves = match &user {
+            Some(u) => super::tracking::moves_for(c, u, &p.project)?,
+            None => Vec::new(),
+        };
+        Ok((p, moves))
+    })
+    .await?;
     let reports: Vec<serde_json::Value> = p
         .reports
         .iter()
@@ -191,6 +200,13 @@ pub(crate) async fn project_page(page: Page, code: web::Path<String>) -> AppResu
     ctx.insert("strategy", &p.strategy);
     ctx.insert("measures", &p.measures);
     ctx.insert("reports", &reports);
+    let moves: Vec<serde_json::Value> = moves
+        .iter()
+        .map(|(to, reason)| serde_json::json!({"value": to, "label": page.t(&format!("project_state_{to}")), "reason": reason}))
+        .collect();
+    ctx.insert("moves", &moves);
+    ctx.insert("form", &serde_json::json!({}));
+    ctx.insert("errors", &serde_json::json!({}));
     ctx.insert(
         "progress_bar",
         &super::chart::bar(f64::from(p.project.progress) / 100.0),

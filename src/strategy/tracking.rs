@@ -179,6 +179,63 @@ pub(crate) async fn move_value(
     Ok(page.see_other_saying(&format!("/kpis/{code}/values"), said))
 }
 
+/// Moves a project from its page's form: the same service, policy and
+/// lifecycle as the API; a refused move is the error page that names the
+/// moves allowed.
+pub(crate) async fn move_project(
+    page: Page,
+    code: web::Path<String>,
+    form: Form<StepForm>,
+) -> AppResult<HttpResponse> {
+    let user = tracker(&page)?;
+    let code = code.into_inner();
+    let form = form.into_inner();
+    let step = TransitionInput {
+        to: form.to,
+        reason: Some(form.reason).filter(|r| !r.trim().is_empty()),
+    };
+    let state = page.state.clone();
+    let c2 = code.clone();
+    crate::db::run(&page.state.pool, move |c| {
+        service::move_project(c, &state.views, &user, &c2, &step)
+    })
+    .await?;
+    Ok(page.see_other_saying(&format!("/projects/{code}"), "flash_project_moved"))
+}
+
+/// The moves a user may take with a project now: the lifecycle's steps for
+/// the user's roles, a working-group member's only on his own projects, a
+/// suspended project's only back to the state it left or to cancelled.
+pub fn moves_for(
+    conn: &mut crate::db::DbConnection,
+    user: &CurrentUser,
+    p: &super::model::Project,
+) -> Result<Vec<(&'static str, bool)>, AppError> {
+    use super::model::{PROJECT_LIFECYCLE, ProjectState};
+    let mut roles: Vec<Role> = user
+        .roles
+        .iter()
+        .copied()
+        .filter(|r| matches!(r, Role::WorkingGroup | Role::SteeringCommittee))
+        .collect();
+    if roles == [Role::WorkingGroup]
+        && !service::Policy::responsible_for_project(conn, user, &p.id)?
+    {
+        roles.clear();
+    }
+    Ok(PROJECT_LIFECYCLE
+        .steps
+        .iter()
+        .filter(|s| s.from == p.state && s.roles.iter().any(|r| roles.contains(r)))
+        .filter(|s| {
+            p.state != ProjectState::Suspended
+                || s.to == ProjectState::Cancelled
+                || Some(s.to) == p.suspended_from
+        })
+        .map(|s| (crate::lifecycle::State::as_str(s.to), s.needs_reason))
+        .collect())
+}
+
 #[derive(Deserialize, Default, serde::Serialize, Clone)]
 pub struct ReportForm {
     #[serde(default)]

@@ -1126,6 +1126,14 @@ async fn the_working_group_reports_and_the_committee_verifies() {
             "{text}"
         );
         d.assert_fits(&at("the dashboard")).await;
+        // The committee's move form on a project's page.
+        d.visit(
+            &app.url("/projects/P-SC8-01"),
+            &at("a project the committee moves"),
+        )
+        .await;
+        assert!(d.body_text().await.contains("Posunout projekt"));
+        d.check(&at("a project the committee moves")).await;
         d.log_out().await;
 
         // The citizen now sees it.

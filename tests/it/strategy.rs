@@ -1478,3 +1478,64 @@ async fn an_admin_keeps_strategies_and_sees_who_is_late() {
     let report = radnice::audit::verify(&mut app.conn()).expect("verify");
     assert!(report.ok());
 }
+
+/// A project moves from its page: the committee suspends it with a reason
+/// and may resume it only to the state it left; the responsible member
+/// sees the delivery step, a citizen no form at all.
+#[actix_web::test]
+async fn a_project_moves_from_its_page_by_the_right_role() {
+    use radnice::auth::Role;
+    let app = TestApp::start().await;
+    let committee = app
+        .signed_in("vybor@chomutov.test", &[Role::SteeringCommittee])
+        .await;
+    let member = app.person("clen@chomutov.test", &[Role::WorkingGroup], &[]);
+    responsible_for_project(&app, "P-SC7-01", &[&member]);
+    let citizen = app.client().page("/projects/P-SC7-01").await.expect(200);
+    assert!(!citizen.contains("/projects/P-SC7-01/transition"));
+    let own = app
+        .browser_of(&member)
+        .await
+        .page("/projects/P-SC7-01")
+        .await
+        .expect(200);
+    assert!(
+        own.contains("<option value=\"in_operation\""),
+        "{}",
+        own.body
+    );
+    assert!(!own.contains("<option value=\"suspended\""));
+
+    // A suspension without a reason is refused and changes nothing.
+    let before = radnice::db::data_version(&mut app.conn()).expect("v");
+    committee
+        .submit("/projects/P-SC7-01/transition", &[("to", "suspended")])
+        .await
+        .expect(422);
+    assert_eq!(
+        radnice::db::data_version(&mut app.conn()).expect("v"),
+        before
+    );
+    committee
+        .submit(
+            "/projects/P-SC7-01/transition",
+            &[("to", "suspended"), ("reason", "Čeká se na rozpočet.")],
+        )
+        .await
+        .expect(303);
+    let page = committee.page("/projects/P-SC7-01").await.expect(200);
+    assert!(page.contains("Stav projektu je změněný."));
+    assert!(page.contains("pozastaven ve stavu"));
+    // Resuming offers the state it left and cancelling, nothing else.
+    assert!(page.contains("<option value=\"in_realisation\""));
+    assert!(page.contains("<option value=\"cancelled\""));
+    assert!(!page.contains("<option value=\"procurement\""));
+    let refused = committee
+        .submit(
+            "/projects/P-SC7-01/transition",
+            &[("to", "procurement"), ("reason", "Znovu.")],
+        )
+        .await
+        .expect(409);
+    assert!(refused.contains("in_realisation") || refused.contains("v realizaci"));
+}

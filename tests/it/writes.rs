@@ -407,6 +407,13 @@ fn rows(o: &Objects) -> Vec<Row> {
             may: May::Committee,
             ok: 200,
         },
+        Row {
+            route: "POST /projects/{code}/transition",
+            path: "/projects/P-SC7-01/transition".into(),
+            send: form(&[("to", "suspended"), ("reason", "Čeká se na rozpočet.")]),
+            may: May::Committee,
+            ok: 303,
+        },
         // The strategy's administration: an admin's.
         Row {
             route: "POST /admin/strategies",
