@@ -882,6 +882,25 @@ fn member_choices(c: &mut crate::db::DbConnection) -> Result<Vec<Choice>, AppErr
         .collect())
 }
 
+/// Why a project or KPI cannot be saved under this code with these
+/// members: a new one's code taken (codes never repeat across the two), or
+/// someone chosen who is not an active working-group member.
+fn unclaimable(
+    c: &mut crate::db::DbConnection,
+    creating: bool,
+    code: &str,
+    members: &[String],
+) -> Result<Option<FieldError>, AppError> {
+    if creating && store::code_taken(c, code)? {
+        return Ok(Some(FieldError::new("code", "admin_code_taken")));
+    }
+    let allowed: Vec<String> = member_choices(c)?.into_iter().map(|m| m.value).collect();
+    if members.iter().any(|m| !allowed.contains(m)) {
+        return Ok(Some(FieldError::new("members", "admin_member_unknown")));
+    }
+    Ok(None)
+}
+
 fn measure_choices(detail: &super::model::StrategyDetail) -> Vec<Choice> {
     detail
         .goals
@@ -967,15 +986,8 @@ async fn save_project(
             Ok(v) => v,
             Err(errors) => return Ok::<_, AppError>(Err(errors)),
         };
-        if old2.is_none() && store::code_taken(c, &project.code)? {
-            return Ok(Err(vec![FieldError::new("code", "admin_code_taken")]));
-        }
-        let allowed: Vec<String> = member_choices(c)?.into_iter().map(|m| m.value).collect();
-        if f2.members.iter().any(|m| !allowed.contains(m)) {
-            return Ok(Err(vec![FieldError::new(
-                "members",
-                "admin_member_unknown",
-            )]));
+        if let Some(e) = unclaimable(c, old2.is_none(), &project.code, &f2.members)? {
+            return Ok(Err(vec![e]));
         }
         let code = project.code.clone();
         crate::audit::write_tx(c, |c| -> Result<(), AppError> {
@@ -1304,9 +1316,6 @@ async fn save_kpi(
             Ok(v) => v,
             Err(errors) => return Ok::<_, AppError>(Err(errors)),
         };
-        if old2.is_none() && store::code_taken(c, &kpi.code)? {
-            return Ok(Err(vec![FieldError::new("code", "admin_code_taken")]));
-        }
         // A value already recorded must stay after the baseline year.
         if let Some(first) = store::first_value_year(c, &kpi.id)?
             && first <= kpi.baseline_year
@@ -1316,12 +1325,8 @@ async fn save_kpi(
                 "admin_baseline_after_values",
             )]));
         }
-        let allowed: Vec<String> = member_choices(c)?.into_iter().map(|m| m.value).collect();
-        if f2.members.iter().any(|m| !allowed.contains(m)) {
-            return Ok(Err(vec![FieldError::new(
-                "members",
-                "admin_member_unknown",
-            )]));
+        if let Some(e) = unclaimable(c, old2.is_none(), &kpi.code, &f2.members)? {
+            return Ok(Err(vec![e]));
         }
         let code = kpi.code.clone();
         crate::audit::write_tx(c, |c| -> Result<(), AppError> {

@@ -548,6 +548,11 @@ pub struct TodayBoard {
     pub day: NaiveDate,
     pub detail: super::model::StrategyDetail,
     pub board: Dashboard,
+    /// The strategy page's content as rendered for each language (Czech,
+    /// English), made by the first reader and dropped with the board.
+    pub page: [std::sync::OnceLock<String>; 2],
+    /// The dashboard API's answer, serialised by its first caller.
+    pub json: std::sync::OnceLock<actix_web::web::Bytes>,
 }
 
 const FRESH_FOR: std::time::Duration = std::time::Duration::from_millis(100);
@@ -579,7 +584,13 @@ impl Boards {
                 let Some(board) = dashboard(c, &slug, day)? else {
                     return Ok(None);
                 };
-                Ok(Some(std::sync::Arc::new(TodayBoard { day, detail, board })))
+                Ok(Some(std::sync::Arc::new(TodayBoard {
+                    day,
+                    detail,
+                    board,
+                    page: Default::default(),
+                    json: Default::default(),
+                })))
             }
         };
         let got = cache.get(pool, FRESH_FOR, load(slug.to_string())).await?;

@@ -95,7 +95,7 @@ impl GraphSource for StrategyGraphs {
             let mut kpis: Vec<String> = changes.ids_of("kpi").into_iter().collect();
             let values: Vec<String> = changes.ids_of("measurement").into_iter().collect();
             kpis.extend(
-                store::kpis_of_measurements(conn, &values)
+                store::kpis_of_verified(conn, &values)
                     .map_err(db)?
                     .into_iter()
                     .map(|(id, _)| id),

@@ -24,6 +24,45 @@ pub(crate) async fn detail_page(
 ) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
     let b = board_for(&page, slug, &q).await?;
+    // Today's content is rendered once a language and kept with the board
+    // (dropped when anything it shows changes); another day's is made for
+    // its request.
+    let slot = &b.page[usize::from(page.lang.code() == "en")];
+    let made;
+    let content: &str = match slot.get() {
+        Some(html) => html,
+        None => {
+            made = detail_content(&page, &b)?;
+            if q.as_of.is_none() {
+                // Another request may have set it meanwhile: the same text.
+                let _ = slot.set(made.clone());
+            }
+            &made
+        }
+    };
+    // The layout around a mark, the kept content spliced in: one copy of
+    // it per request, not three.
+    const MARK: &str = "\u{2063}radnice:content\u{2063}";
+    let mut ctx = page.context();
+    // The frame needs the title only, not the whole strategy.
+    let s = &b.detail.strategy;
+    ctx.insert(
+        "s",
+        &serde_json::json!({"title_cs": s.title_cs, "title_en": s.title_en}),
+    );
+    ctx.insert("content", MARK);
+    let frame = page.render_part("strategy/detail.html", &ctx)?;
+    let (head, tail) = frame
+        .split_once(MARK)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the strategy page lost its mark")))?;
+    let mut html = String::with_capacity(frame.len() + content.len());
+    html.push_str(head);
+    html.push_str(content);
+    html.push_str(tail);
+    Ok(page.html(actix_web::http::StatusCode::OK, html))
+}
+
+fn detail_content(page: &Page, b: &super::dashboard::TodayBoard) -> AppResult<String> {
     let (detail, board) = (&b.detail, &b.board);
     let bars: std::collections::HashMap<&str, (Option<String>, Option<String>)> = board
         .goals
@@ -50,7 +89,7 @@ pub(crate) async fn detail_page(
         .filter_map(|t| Some((t, super::open_data::dataset_slug(&detail.strategy.slug, t)?)))
         .collect();
     ctx.insert("datasets", &datasets);
-    page.render("strategy/detail.html", &ctx)
+    page.render_part("strategy/detail_content.html", &ctx)
 }
 
 pub(crate) async fn api_list(state: web::Data<AppState>) -> AppResult<HttpResponse> {
@@ -80,7 +119,21 @@ pub(crate) async fn api_dashboard(
     if q.as_of.is_none() {
         let cached = state.boards.today(&state.pool, &slug).await?;
         let b = cached.as_ref().as_ref().ok_or(AppError::NotFound)?;
-        return Ok(HttpResponse::Ok().json(&b.board));
+        // Serialised once and kept with the board, like the page.
+        let json = match b.json.get() {
+            Some(j) => j.clone(),
+            None => {
+                let j =
+                    web::Bytes::from(serde_json::to_vec(&b.board).map_err(|e| {
+                        AppError::Internal(anyhow::anyhow!("dashboard as JSON: {e}"))
+                    })?);
+                let _ = b.json.set(j.clone());
+                j
+            }
+        };
+        return Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .body(json));
     }
     let as_of = q.day()?;
     let board = crate::db::run(&state.pool, move |c| {
@@ -471,6 +524,8 @@ async fn board_for(
             day,
             detail,
             board,
+            page: Default::default(),
+            json: Default::default(),
         })),
         _ => Err(AppError::NotFound),
     }

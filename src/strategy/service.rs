@@ -336,33 +336,7 @@ pub fn set_kpi_members(
     kpi_id: &str,
     user_ids: &[String],
 ) -> QueryResult<()> {
-    let before: Vec<String> = kpi_members::table
-        .filter(kpi_members::kpi_id.eq(kpi_id))
-        .select(kpi_members::user_id)
-        .order(kpi_members::user_id.asc())
-        .load(conn)?;
-    let mut after = user_ids.to_vec();
-    after.sort();
-    after.dedup();
-    if before == after {
-        return Ok(());
-    }
-    diesel::delete(kpi_members::table.filter(kpi_members::kpi_id.eq(kpi_id))).execute(conn)?;
-    for u in &after {
-        diesel::insert_into(kpi_members::table)
-            .values((kpi_members::kpi_id.eq(kpi_id), kpi_members::user_id.eq(u)))
-            .execute(conn)?;
-    }
-    crate::audit::store::record_change(
-        conn,
-        actor,
-        "kpi",
-        kpi_id,
-        "members",
-        Some(&serde_json::json!({ "members": before })),
-        Some(&serde_json::json!({ "members": after })),
-    )?;
-    Ok(())
+    set_members(conn, actor, Charge::Kpi, kpi_id, user_ids)
 }
 
 // --- Status reports and project moves ---------------------------------------
@@ -699,32 +673,76 @@ pub fn set_project_members(
     project_id: &str,
     user_ids: &[String],
 ) -> QueryResult<()> {
-    let before: Vec<String> = project_members::table
-        .filter(project_members::project_id.eq(project_id))
-        .select(project_members::user_id)
-        .order(project_members::user_id.asc())
-        .load(conn)?;
+    set_members(conn, actor, Charge::Project, project_id, user_ids)
+}
+
+/// What a working-group member is made responsible for.
+#[derive(Clone, Copy)]
+enum Charge {
+    Project,
+    Kpi,
+}
+
+/// Makes these users the responsible members of a project or KPI; one
+/// audit row on the object when the set changed.
+fn set_members(
+    conn: &mut DbConnection,
+    actor: &crate::audit::Actor,
+    charge: Charge,
+    id: &str,
+    user_ids: &[String],
+) -> QueryResult<()> {
+    let before: Vec<String> = match charge {
+        Charge::Project => project_members::table
+            .filter(project_members::project_id.eq(id))
+            .select(project_members::user_id)
+            .order(project_members::user_id.asc())
+            .load(conn)?,
+        Charge::Kpi => kpi_members::table
+            .filter(kpi_members::kpi_id.eq(id))
+            .select(kpi_members::user_id)
+            .order(kpi_members::user_id.asc())
+            .load(conn)?,
+    };
     let mut after = user_ids.to_vec();
     after.sort();
     after.dedup();
     if before == after {
         return Ok(());
     }
-    diesel::delete(project_members::table.filter(project_members::project_id.eq(project_id)))
-        .execute(conn)?;
+    match charge {
+        Charge::Project => {
+            diesel::delete(project_members::table.filter(project_members::project_id.eq(id)))
+                .execute(conn)?
+        }
+        Charge::Kpi => {
+            diesel::delete(kpi_members::table.filter(kpi_members::kpi_id.eq(id))).execute(conn)?
+        }
+    };
+    // One statement per row: the multi-backend connection has no batch
+    // insert.
     for u in &after {
-        diesel::insert_into(project_members::table)
-            .values((
-                project_members::project_id.eq(project_id),
-                project_members::user_id.eq(u),
-            ))
-            .execute(conn)?;
+        match charge {
+            Charge::Project => diesel::insert_into(project_members::table)
+                .values((
+                    project_members::project_id.eq(id),
+                    project_members::user_id.eq(u),
+                ))
+                .execute(conn)?,
+            Charge::Kpi => diesel::insert_into(kpi_members::table)
+                .values((kpi_members::kpi_id.eq(id), kpi_members::user_id.eq(u)))
+                .execute(conn)?,
+        };
     }
+    let kind = match charge {
+        Charge::Project => "project",
+        Charge::Kpi => "kpi",
+    };
     crate::audit::store::record_change(
         conn,
         actor,
-        "project",
-        project_id,
+        kind,
+        id,
         "members",
         Some(&serde_json::json!({ "members": before })),
         Some(&serde_json::json!({ "members": after })),

@@ -918,8 +918,11 @@ pub fn kpi_ids(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
         .load(conn)
 }
 
-/// The KPIs (id, code) these measurements belong to.
-pub fn kpis_of_measurements(
+/// The KPIs (id, code) of those of these measurements that are verified:
+/// only they are public, so only they change a KPI's published values (a
+/// correction is verified in its turn). An import of provisional values
+/// changes none.
+pub fn kpis_of_verified(
     conn: &mut DbConnection,
     ids: &[String],
 ) -> QueryResult<Vec<(String, String)>> {
@@ -930,6 +933,7 @@ pub fn kpis_of_measurements(
             measurements::table
                 .inner_join(kpis::table)
                 .filter(measurements::id.eq_any(chunk))
+                .filter(measurements::state.eq(super::model::MeasurementState::Verified))
                 .select((kpis::id, kpis::code))
                 .distinct()
                 .load::<(String, String)>(conn)?,

@@ -66,8 +66,15 @@ fn localized(
             .cloned()
     };
     let chosen = if lang == "en" { pick("en") } else { None };
+    // A Czech text may go by the plain name (`title` beside `title_en`).
     Ok(chosen
         .or_else(|| pick("cs"))
+        .or_else(|| {
+            value
+                .get_from_path(field)
+                .filter(|v| v.is_truthy())
+                .cloned()
+        })
         .unwrap_or_else(|| tera::Value::from("")))
 }
 
@@ -238,6 +245,15 @@ impl Page {
         flash::see_other(location, key, self.state.config.base_is_https())
     }
 
+    /// A template rendered to a string: a part of a page kept to be served
+    /// again.
+    pub fn render_part(&self, template: &str, ctx: &tera::Context) -> AppResult<String> {
+        self.state
+            .templates
+            .render(template, ctx)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering {template}: {e:#}")))
+    }
+
     pub fn render(&self, template: &str, ctx: &tera::Context) -> AppResult<HttpResponse> {
         self.render_status(actix_web::http::StatusCode::OK, template, ctx)
     }
@@ -253,13 +269,18 @@ impl Page {
             .templates
             .render(template, ctx)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering {template}: {e:#}")))?;
+        Ok(self.html(status, html))
+    }
+
+    /// A page already rendered (or put together from kept parts).
+    pub fn html(&self, status: actix_web::http::StatusCode, html: String) -> HttpResponse {
         let mut res = HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .body(html);
         if self.flash.is_some() {
             flash::clear(&mut res);
         }
-        Ok(res)
+        res
     }
 }
 

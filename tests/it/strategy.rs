@@ -1539,3 +1539,73 @@ async fn a_project_moves_from_its_page_by_the_right_role() {
         .expect(409);
     assert!(refused.contains("in_realisation") || refused.contains("v realizaci"));
 }
+
+/// The strategy page's content is kept between requests, one per language,
+/// and a change to what it shows reaches the next reader.
+#[actix_web::test]
+async fn the_kept_strategy_page_follows_a_change_and_the_language() {
+    use radnice::auth::Role;
+    let app = TestApp::start().await;
+    let path = "/strategies/chomutov-ict-2020-2024";
+    let reader = app.client();
+    let first = reader.page(path).await.expect(200);
+    // The status table and the contents name the goal.
+    assert_eq!(
+        first
+            .body
+            .matches("3.1.1 (SC1) Metropolitní síť</a>")
+            .count(),
+        2,
+        "{}",
+        first.body
+    );
+    let english = app.client();
+    assert_eq!(english.get("/lang/en?next=/").await.status().as_u16(), 303);
+    let en = english.page(path).await.expect(200);
+    assert_eq!(
+        en.body
+            .matches("3.1.1 (SC1) Metropolitan network</a>")
+            .count(),
+        2
+    );
+    assert!(!en.contains("Metropolitní síť</a>"));
+    let admin = app.signed_in("spravce@chomutov.test", &[Role::Admin]).await;
+    let goal = admin
+        .page("/admin/strategies/chomutov-ict-2020-2024/goals/3.1.1")
+        .await
+        .expect(200);
+    assert!(goal.contains("Metropolitní síť"));
+    let measures: Vec<String> = {
+        use diesel::prelude::*;
+        use radnice::db::schema::{goals, measures};
+        measures::table
+            .inner_join(goals::table)
+            .filter(goals::chapter.eq("3.1.1"))
+            .order(measures::position.asc())
+            .select(measures::text_cs)
+            .load(&mut *app.conn())
+            .expect("measures")
+    };
+    let joined = measures.join("\n");
+    admin
+        .submit(
+            "/admin/strategies/chomutov-ict-2020-2024/goals/3.1.1",
+            &[
+                ("sc_code", "SC1"),
+                ("title_cs", "Metropolitní optická síť"),
+                ("title_en", "Metropolitan network"),
+                ("description_cs", "Rozvoj metropolitní sítě."),
+                ("planned_start", "2020"),
+                ("planned_end", "2024"),
+                ("continues_after", "on"),
+                ("measures_cs", joined.as_str()),
+            ],
+        )
+        .await
+        .expect(303);
+    let again = reader.page(path).await.expect(200);
+    assert!(
+        again.contains("Metropolitní optická síť"),
+        "the change shows at once"
+    );
+}
