@@ -199,7 +199,7 @@ pub fn table(cfg: &mut ServiceConfig) {
             .service(resource(format!("/strategies/{SLUG}/goals/{CHAPTER}")).get(goal_page))
             .service(
                 resource(format!(
-                    "/strategies/{SLUG}/{{table:(goals|projects|kpi-values)}}.{{ext:(csv|json)}}"
+                    "/strategies/{SLUG}/{{table:(goals|projects|kpi-values|reports)}}.{{ext:(csv|json)}}"
                 ))
                 .get(table_download),
             )

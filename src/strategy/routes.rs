@@ -417,18 +417,31 @@ pub(crate) async fn api_import_csv(
     Ok(HttpResponse::Created().json(serde_json::json!({ "imported": stored })))
 }
 
-/// `GET /strategies/{slug}/{goals|projects|kpi-values}.{csv|json}`: a
-/// public table of the strategy as data (CSV with a header line, UTF-8;
-/// JSON as an array of objects), always current.
+/// Narrows a public table to one object: the rows whose first column (a
+/// goal's chapter, a project's or a KPI's code) is `code`.
+#[derive(serde::Deserialize)]
+pub(crate) struct TableFilter {
+    code: Option<String>,
+}
+
+/// `GET /strategies/{slug}/{goals|projects|kpi-values|reports}.{csv|json}`:
+/// a public table of the strategy as data (CSV with a header line, UTF-8;
+/// JSON as an array of objects), always current; `?code=` narrows it to
+/// one goal, project or KPI (the tables its page shows).
 pub(crate) async fn table_download(
     state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,
+    filter: web::Query<TableFilter>,
 ) -> AppResult<HttpResponse> {
     let (slug, table, ext) = path.into_inner();
     let t = table.clone();
-    let (header, rows) = crate::db::run(&state.pool, move |c| store::public_table(c, &slug, &t))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (header, mut rows) =
+        crate::db::run(&state.pool, move |c| store::public_table(c, &slug, &t))
+            .await?
+            .ok_or(AppError::NotFound)?;
+    if let Some(code) = filter.into_inner().code.filter(|c| !c.is_empty()) {
+        rows.retain(|r| r.first() == Some(&code));
+    }
     if ext == "json" {
         let items: Vec<serde_json::Map<String, serde_json::Value>> = rows
             .into_iter()

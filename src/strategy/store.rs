@@ -812,6 +812,67 @@ pub fn public_table(
                     .collect(),
             )
         }
+        "reports" => {
+            let rows: Vec<(String, String, String, StatusReport)> = status_reports::table
+                .inner_join(projects::table)
+                .inner_join(reporting_periods::table)
+                .filter(projects::strategy_id.eq(&strategy.id))
+                .filter(status_reports::state.eq(super::model::ReportState::Submitted))
+                .order((
+                    projects::code.asc(),
+                    reporting_periods::period_start.asc(),
+                    status_reports::version.asc(),
+                ))
+                .select((
+                    projects::code,
+                    reporting_periods::period_start,
+                    reporting_periods::period_end,
+                    StatusReport::as_select(),
+                ))
+                .load(conn)?;
+            (
+                vec![
+                    "project",
+                    "period",
+                    "version",
+                    "project_state",
+                    "progress",
+                    "health",
+                    "health_reason",
+                    "spent_czk",
+                    "actual_start",
+                    "actual_end",
+                    "risks",
+                    "next_steps",
+                    "asks",
+                    "submitted_at",
+                    "example",
+                ],
+                rows.into_iter()
+                    .map(|(code, start, end, r)| {
+                        vec![
+                            code,
+                            super::kpi::label_of_period(&start, &end),
+                            r.version.to_string(),
+                            r.project_state.as_str().to_string(),
+                            r.progress.to_string(),
+                            r.health.as_str().to_string(),
+                            opt(r.health_reason),
+                            r.spent_czk.map(|v| v.to_string()).unwrap_or_default(),
+                            opt(r.actual_start),
+                            opt(r.actual_end),
+                            opt(r.risks),
+                            opt(r.next_steps),
+                            opt(r.asks),
+                            r.submitted_at
+                                .map(|t| t.and_utc().to_rfc3339())
+                                .unwrap_or_default(),
+                            r.is_example.to_string(),
+                        ]
+                    })
+                    .collect(),
+            )
+        }
         _ => return Ok(None),
     }))
 }

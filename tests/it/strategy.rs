@@ -1051,6 +1051,45 @@ async fn the_strategys_tables_download_as_csv_and_json() {
         values.body
     );
     assert!(!values.contains("99.4"), "a submitted value is not public");
+    // One object's rows: a KPI's values, a project's reports, a goal's
+    // measures, as their pages link them.
+    let one = c
+        .page(&format!("{base}/kpi-values.json?code=KPI-SC2-01"))
+        .await
+        .expect(200)
+        .json();
+    let one = one.as_array().expect("values");
+    assert!(!one.is_empty() && one.iter().all(|v| v["kpi"] == "KPI-SC2-01"));
+    let reports = c
+        .page(&format!("{base}/reports.csv?code=P-SC1-01"))
+        .await
+        .expect(200);
+    assert!(
+        reports
+            .body
+            .starts_with("project,period,version,project_state,progress,health")
+    );
+    assert!(
+        reports
+            .body
+            .lines()
+            .skip(1)
+            .all(|l| l.starts_with("P-SC1-01,"))
+    );
+    assert!(reports.body.lines().count() > 1);
+    let measures = c
+        .page(&format!("{base}/goals.csv?code=3.1.10"))
+        .await
+        .expect(200);
+    assert!(
+        measures
+            .body
+            .lines()
+            .skip(1)
+            .all(|l| l.starts_with("3.1.10,"))
+    );
+    let kpi = c.page("/kpis/KPI-SC2-01").await.expect(200);
+    assert!(kpi.contains("kpi-values.csv?code=KPI-SC2-01"));
     c.page(&format!("{base}/tajne.csv")).await.expect(404);
     c.page("/strategies/neexistuje/goals.csv").await.expect(404);
 }
