@@ -356,7 +356,8 @@ pub fn upsert_project(
 }
 
 /// The reporting period starting on `range.0`, made (and audited) when the
-/// strategy has none yet; its reports are due 15 days after it ends.
+/// strategy has none yet; its reports are due the strategy's grace days
+/// after it ends.
 pub fn ensure_period(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -373,12 +374,18 @@ pub fn ensure_period(
     {
         return Ok(id);
     }
+    let grace: i32 = strategies::table
+        .find(strategy_id)
+        .select(strategies::grace_days)
+        .first(conn)?;
     let period = ReportingPeriod {
         id: crate::db::new_id(),
         strategy_id: strategy_id.to_string(),
         period_start: start,
         period_end: range.1.to_string(),
-        due: (range.1 + chrono::Duration::days(15)).to_string(),
+        // Due when the strategy's grace days after its end have passed
+        // (the admin's setting; `late` counts from the same).
+        due: (range.1 + chrono::Duration::days(i64::from(grace))).to_string(),
     };
     diesel::insert_into(reporting_periods::table)
         .values(&period)

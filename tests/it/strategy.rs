@@ -357,9 +357,15 @@ async fn a_project_page_shows_its_reports() {
         "{}",
         page.body
     );
-    let nov = page.body.find("<td>2026-11</td>").expect("November");
-    let oct = page.body.find("<td>2026-10</td>").expect("October");
+    let nov = page.body.find("<td>2026-11<").expect("November");
+    let oct = page.body.find("<td>2026-10<").expect("October");
     assert!(nov < oct, "newest first");
+    // Each report says when it was submitted (Prague time).
+    assert!(
+        page.body[nov..oct].contains("odevzdáno 2026-"),
+        "{}",
+        page.body
+    );
     assert!(page.contains("Dodávka přepínačů pro páteřní uzly se zpozdila"));
     app.client().page("/projects/P-NIC").await.expect(404);
 }
@@ -662,7 +668,7 @@ async fn the_working_group_files_monthly_reports() {
     .await
     .expect(201);
     let page = app.client().page("/projects/P-SC7-01").await.expect(200);
-    assert!(page.contains("<td>2026-09</td>"));
+    assert!(page.contains("<td>2026-09<br><span class=\"muted\">odevzdáno 20"));
     assert!(page.contains("Čtyři místa bez připojení."));
     assert!(
         page.contains("</svg> 38 %"),
