@@ -135,6 +135,7 @@ diesel::table! {
         at_risk_band -> Double,
         grace_days -> Integer,
         spatial_iri -> Nullable<Text>,
+        report_cadence -> Text,
     }
 }
 

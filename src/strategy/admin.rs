@@ -137,6 +137,14 @@ fn choices<S: State>(page: &Page, all: &[S], prefix: &str) -> Vec<Choice> {
         .collect()
 }
 
+fn cadences(page: &Page) -> Vec<Choice> {
+    choices(
+        page,
+        &[Frequency::Monthly, Frequency::Quarterly, Frequency::Yearly],
+        "kpi_frequency_",
+    )
+}
+
 fn error_map<'a>(page: &'a Page, errors: &'a [FieldError]) -> BTreeMap<&'a str, &'a str> {
     errors
         .iter()
@@ -176,6 +184,9 @@ pub struct StrategyForm {
     at_risk_band: String,
     #[serde(default)]
     grace_days: String,
+    /// How often projects report (`monthly`, `quarterly`, `yearly`).
+    #[serde(default)]
+    report_cadence: String,
 }
 
 impl StrategyForm {
@@ -195,6 +206,7 @@ impl StrategyForm {
             on_track_band: percent(s.on_track_band),
             at_risk_band: percent(s.at_risk_band),
             grace_days: s.grace_days.to_string(),
+            report_cadence: s.report_cadence.as_str().to_string(),
         }
     }
 
@@ -203,6 +215,7 @@ impl StrategyForm {
             on_track_band: "95".into(),
             at_risk_band: "85".into(),
             grace_days: super::seed::GRACE_DAYS.to_string(),
+            report_cadence: Frequency::Monthly.as_str().into(),
             ..StrategyForm::default()
         }
     }
@@ -253,6 +266,15 @@ impl StrategyForm {
                 0
             }
         };
+        // Monthly unless chosen otherwise (a form without the field too).
+        let cadence = if self.report_cadence.trim().is_empty() {
+            Frequency::Monthly
+        } else {
+            Frequency::parse(self.report_cadence.trim()).unwrap_or_else(|| {
+                e.bad("report_cadence", "admin_choice_invalid");
+                Frequency::Monthly
+            })
+        };
         e.done(Strategy {
             id: existing.map_or_else(crate::db::new_id, |s| s.id.clone()),
             slug,
@@ -268,6 +290,7 @@ impl StrategyForm {
             on_track_band: on_track,
             at_risk_band: at_risk,
             grace_days: grace,
+            report_cadence: cadence,
         })
     }
 }
@@ -287,6 +310,7 @@ async fn render_strategies(
     let mut ctx = page.context();
     ctx.insert("strategies", &strategies);
     ctx.insert("publishers", &publishers);
+    ctx.insert("cadences", &cadences(page));
     ctx.insert("form", form);
     ctx.insert("errors", &error_map(page, errors));
     page.render_status(form_status(errors), "strategy/admin_strategies.html", &ctx)
@@ -391,6 +415,7 @@ async fn render_strategy(
     ctx.insert("o", &overview);
     ctx.insert("today", &today);
     ctx.insert("publishers", &publishers);
+    ctx.insert("cadences", &cadences(page));
     ctx.insert("form", form);
     ctx.insert("errors", &error_map(page, errors));
     page.render_status(form_status(errors), "strategy/admin_strategy.html", &ctx)

@@ -76,6 +76,30 @@ pub enum Frequency {
 }
 crate::text_state!(Frequency { Monthly => "monthly", Quarterly => "quarterly", Yearly => "yearly" });
 
+impl Frequency {
+    /// The months one period lasts.
+    pub fn months(self) -> u32 {
+        match self {
+            Frequency::Monthly => 1,
+            Frequency::Quarterly => 3,
+            Frequency::Yearly => 12,
+        }
+    }
+
+    /// The label of the period that ended last before `day` (`2026-10`,
+    /// `2026-Q3`, `2025`).
+    pub fn last_ended(self, day: NaiveDate) -> String {
+        let (start, end) = due_period(self, day, 0);
+        label_of_period(&start.to_string(), &end.to_string())
+    }
+}
+
+/// How many calendar months a period from `start` to `end` covers.
+pub fn months_spanned(start: NaiveDate, end: NaiveDate) -> u32 {
+    let months = (end.year() - start.year()) * 12 + end.month0() as i32 - start.month0() as i32 + 1;
+    u32::try_from(months).unwrap_or(0)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     Achieved,
@@ -683,4 +707,15 @@ fn period_labels() {
     ] {
         assert_eq!(period_of_label(bad), None, "{bad}");
     }
+}
+
+#[cfg(test)]
+#[test]
+fn the_last_period_of_a_cadence_that_has_ended() {
+    let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    assert_eq!(Frequency::Monthly.last_ended(d(2026, 12, 4)), "2026-11");
+    assert_eq!(Frequency::Quarterly.last_ended(d(2026, 12, 4)), "2026-Q3");
+    assert_eq!(Frequency::Yearly.last_ended(d(2026, 1, 1)), "2025");
+    assert_eq!(months_spanned(d(2026, 7, 1), d(2026, 9, 30)), 3);
+    assert_eq!(months_spanned(d(2025, 1, 1), d(2025, 12, 31)), 12);
 }

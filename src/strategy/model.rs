@@ -32,6 +32,8 @@ pub struct Strategy {
     pub at_risk_band: f64,
     /// Days after a period's end before its report and values are due.
     pub grace_days: i32,
+    /// How often projects report: the length of the reporting periods.
+    pub report_cadence: Frequency,
 }
 
 #[derive(

@@ -264,6 +264,7 @@ fn check(
             on_track_band: ON_TRACK_BAND,
             at_risk_band: AT_RISK_BAND,
             grace_days: GRACE_DAYS,
+            report_cadence: super::kpi::Frequency::Monthly,
         },
         publisher_slug: s.publisher.map(Spanned::into_inner),
         goals,
@@ -282,13 +283,26 @@ pub fn apply(
     };
     // The seed file has no bands: the admin's choice survives a re-seed.
     let bands = super::store::by_slug(conn, &seed.strategy.slug)?
-        .map(|s| (s.on_track_band, s.at_risk_band, s.grace_days))
-        .unwrap_or((ON_TRACK_BAND, AT_RISK_BAND, GRACE_DAYS));
+        .map(|s| {
+            (
+                s.on_track_band,
+                s.at_risk_band,
+                s.grace_days,
+                s.report_cadence,
+            )
+        })
+        .unwrap_or((
+            ON_TRACK_BAND,
+            AT_RISK_BAND,
+            GRACE_DAYS,
+            super::kpi::Frequency::Monthly,
+        ));
     let strategy = Strategy {
         publisher_id,
         on_track_band: bands.0,
         at_risk_band: bands.1,
         grace_days: bands.2,
+        report_cadence: bands.3,
         ..seed.strategy.clone()
     };
     let strategy_id = super::store::upsert_strategy(conn, actor, &strategy)?;

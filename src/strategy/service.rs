@@ -414,14 +414,16 @@ fn day(v: &Option<String>, name: &str) -> Result<Option<String>, AppError> {
     }
 }
 
-/// The strategy's monthly reporting periods from its first year up to the
-/// month before `today`, made where missing (monthly is the default the
-/// admin may refine); reports are due 15 days after a month ends.
-pub fn ensure_monthly_periods(
+/// The strategy's reporting periods of its cadence (monthly unless the
+/// admin chose quarterly or yearly) from its first year up to the last one
+/// that has ended before `today`, made where missing; reports are due the
+/// strategy's grace days after a period ends.
+pub fn ensure_periods(
     conn: &mut DbConnection,
     actor: &crate::audit::Actor,
     strategy_id: &str,
     first_year: i32,
+    cadence: kpi::Frequency,
     today: NaiveDate,
 ) -> QueryResult<()> {
     let have: std::collections::HashSet<String> = reporting_periods::table
@@ -431,7 +433,7 @@ pub fn ensure_monthly_periods(
         .into_iter()
         .collect();
     let mut month = NaiveDate::from_ymd_opt(first_year, 1, 1).unwrap_or(today);
-    while let Some(next) = month.checked_add_months(chrono::Months::new(1)) {
+    while let Some(next) = month.checked_add_months(chrono::Months::new(cadence.months())) {
         if next > today {
             break;
         }
@@ -484,14 +486,22 @@ pub fn file_report(
                     .ok_or_else(|| field("spent_czk", "report_money"))?,
             ),
         };
-        let (start, end) = kpi::period_of_label(&input.period)
-            .filter(|(s, e)| s.month() == e.month() && s.year() == e.year())
-            .ok_or_else(|| field("period", "report_period"))?;
         let strategy: super::model::Strategy = crate::db::schema::strategies::table
             .find(&p.strategy_id)
             .select(super::model::Strategy::as_select())
             .first(c)?;
-        ensure_monthly_periods(c, &actor, &strategy.id, strategy.period_start, today)?;
+        // A period of the strategy's cadence: a month, a quarter or a year.
+        let (start, end) = kpi::period_of_label(&input.period)
+            .filter(|(s, e)| kpi::months_spanned(*s, *e) == strategy.report_cadence.months())
+            .ok_or_else(|| field("period", "report_period"))?;
+        ensure_periods(
+            c,
+            &actor,
+            &strategy.id,
+            strategy.period_start,
+            strategy.report_cadence,
+            today,
+        )?;
         let period_id: String = reporting_periods::table
             .filter(reporting_periods::strategy_id.eq(&strategy.id))
             .filter(reporting_periods::period_start.eq(start.to_string()))

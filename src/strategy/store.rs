@@ -1036,7 +1036,7 @@ pub fn late(
     strategy: &Strategy,
     as_of: chrono::NaiveDate,
 ) -> QueryResult<Vec<Late>> {
-    use super::kpi::{Frequency, due_period, label_of_period};
+    use super::kpi::{due_period, label_of_period};
     use super::model::{MeasurementState, ProjectState, ReportState};
     use crate::db::schema::{kpi_members, project_members, users};
     use chrono::Datelike;
@@ -1049,7 +1049,7 @@ pub fn late(
             .collect()
     };
 
-    let (start, end) = due_period(Frequency::Monthly, as_of, grace);
+    let (start, end) = due_period(strategy.report_cadence, as_of, grace);
     let due = end + chrono::Duration::days(grace);
     let reported: Vec<String> = status_reports::table
         .inner_join(reporting_periods::table)

@@ -271,21 +271,23 @@ async fn render_report_form(
     errors: &[FieldError],
 ) -> AppResult<HttpResponse> {
     let u = user.clone();
-    let (project, responsible) = crate::db::run(&page.state.pool, move |c| {
+    let (project, responsible, cadence) = crate::db::run(&page.state.pool, move |c| {
         let p = store::project_by_code(c, &code)?.ok_or(AppError::NotFound)?;
         let responsible = service::Policy::responsible_for_project(c, &u, &p.id)?;
-        Ok::<_, AppError>((p, responsible))
+        let cadence = store::strategy_by_id(c, &p.strategy_id)?.report_cadence;
+        Ok::<_, AppError>((p, responsible, cadence))
     })
     .await?;
     if !responsible {
         return Err(AppError::Forbidden);
     }
-    // The months a report may be for: the last twelve that have ended.
+    // The periods a report may be for: the last twelve of the strategy's
+    // cadence that have ended.
     let today = super::dashboard::today();
-    let months: Vec<serde_json::Value> = (1..=12)
-        .filter_map(|back| today.checked_sub_months(chrono::Months::new(back)))
+    let months: Vec<serde_json::Value> = (0..12)
+        .filter_map(|back| today.checked_sub_months(chrono::Months::new(back * cadence.months())))
         .map(|d| {
-            let label = d.format("%Y-%m").to_string();
+            let label = cadence.last_ended(d);
             serde_json::json!({ "value": label, "label": label })
         })
         .collect();

@@ -1310,6 +1310,8 @@ async fn an_admin_keeps_strategies_and_sees_who_is_late() {
             ("on_track_band", "95"),
             ("at_risk_band", at_risk),
             ("grace_days", "15"),
+            // Its projects report quarterly.
+            ("report_cadence", "quarterly"),
         ]
     };
     let version = |app: &TestApp| radnice::db::data_version(&mut app.conn()).expect("v");
@@ -1503,21 +1505,39 @@ async fn an_admin_keeps_strategies_and_sees_who_is_late() {
     );
     assert_eq!((now[0].due, now[0].days_late), (day("2026-01-15"), 323));
     assert_eq!(now[0].members, vec!["clen@chomutov.test".to_string()]);
-    // Under way, it owes October's report from 15 November.
-    app.api_of(&member)
-        .post(
-            "/api/v1/projects/P-SMART-01/transition",
-            &serde_json::json!({"to": "intent_drafted"}),
-        )
-        .await
-        .expect(200);
+    // Under way, it owes the third quarter's report from 15 October.
+    let wg = app.api_of(&member);
+    wg.post(
+        "/api/v1/projects/P-SMART-01/transition",
+        &serde_json::json!({"to": "intent_drafted"}),
+    )
+    .await
+    .expect(200);
     let now = late("2026-12-04");
     let report = now
         .iter()
         .find(|l| l.code == "P-SMART-01")
         .expect("late report");
-    assert_eq!((report.kind, report.period.as_str()), ("report", "2026-10"));
-    assert_eq!((report.due, report.days_late), (day("2026-11-15"), 19));
+    assert_eq!((report.kind, report.period.as_str()), ("report", "2026-Q3"));
+    assert_eq!((report.due, report.days_late), (day("2026-10-15"), 50));
+    // A month is not a period of this strategy; the quarter is.
+    let reports = "/api/v1/projects/P-SMART-01/reports";
+    let report = |period: &str| serde_json::json!({"period": period, "progress": 10, "health": "on_track", "submit": true});
+    let bad = wg
+        .post(reports, &report("2026-09"))
+        .await
+        .expect(422)
+        .json();
+    assert!(bad.to_string().contains("period"), "{bad}");
+    wg.post(reports, &report("2026-Q3")).await.expect(201);
+    assert!(late("2026-12-04").iter().all(|l| l.code != "P-SMART-01"));
+    let form = app
+        .browser_of(&member)
+        .await
+        .page("/projects/P-SMART-01/report")
+        .await
+        .expect(200);
+    assert!(form.contains("<option value=\"2026-Q3\""), "{}", form.body);
 
     // Every change is in the public history of its object.
     let report = radnice::audit::verify(&mut app.conn()).expect("verify");

@@ -1,1 +1,2 @@
+ALTER TABLE strategies DROP COLUMN report_cadence;
 ALTER TABLE strategies DROP COLUMN spatial_iri;
