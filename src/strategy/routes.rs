@@ -52,8 +52,10 @@ pub(crate) async fn detail_page(
     );
     ctx.insert("content", MARK);
     let frame = page.render_part("strategy/detail.html", &ctx)?;
+    // The last mark is the slot: the frame's only text of the strategy's
+    // own, its title, comes before it.
     let (head, tail) = frame
-        .split_once(MARK)
+        .rsplit_once(MARK)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the strategy page lost its mark")))?;
     let mut html = String::with_capacity(frame.len() + content.len());
     html.push_str(head);
