@@ -185,6 +185,7 @@ fn main() -> anyhow::Result<()> {
                             service_description_url: None,
                             service_conforms_to: None,
                             managed_by: None,
+                            checksum_sha256: None,
                         })
                         .collect(),
                 }

@@ -51,6 +51,12 @@ pub struct Config {
     /// How often web harvest sources are harvested again, in hours (0: only
     /// when a curator asks).
     pub harvest_every_hours: u64,
+    /// Largest file a curator may upload, in bytes (streamed to disk, never
+    /// held in memory).
+    pub file_limit: u64,
+    /// Most rows a tabular file may have for its preview and table API
+    /// (a larger file is stored and downloads, but is not imported).
+    pub table_max_rows: u64,
 }
 
 /// The keys a config file may hold; all optional.
@@ -78,6 +84,8 @@ struct FileConfig {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     harvest_every_hours: Option<u64>,
+    file_limit: Option<u64>,
+    table_max_rows: Option<u64>,
 }
 
 /// What the command line says; `None` leaves the lower layers in force.
@@ -221,7 +229,15 @@ impl Config {
         .map(|c| crate::fetch::Cidr::parse(c).map_err(|e| format!("fetch_allow: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
         let body_timeout_ms = number("RADNICE_BODY_TIMEOUT_MS", file.body_timeout_ms, 30_000)?;
+        let file_limit = number(
+            "RADNICE_FILE_LIMIT",
+            file.file_limit,
+            2 * 1024 * 1024 * 1024,
+        )?;
+        let table_max_rows = number("RADNICE_TABLE_MAX_ROWS", file.table_max_rows, 2_000_000)?;
         Ok(Config {
+            file_limit,
+            table_max_rows,
             body_timeout_ms,
             fetch_allow,
             sparql_timeout_ms,

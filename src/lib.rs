@@ -10,6 +10,7 @@ pub mod db;
 pub mod dcat;
 pub mod error;
 pub mod fetch;
+pub mod files;
 pub mod home;
 pub mod legal;
 pub mod lifecycle;

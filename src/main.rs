@@ -194,6 +194,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             // Built before the first request, so harvesters never wait on it.
             let mut conn = state.pool.get()?;
+            let swept = radnice::files::sweep(&mut conn, &state.config.data_dir)?;
+            if swept > 0 {
+                log::info!("removed {swept} files an interrupted upload left behind");
+            }
             // The strategies' open data links to this server's base, which
             // may have changed since they were made.
             radnice::strategy::open_data::ensure_all(&mut conn, &state.config.base())?;

@@ -6,7 +6,7 @@
 
 use actix_web::web::{self, ServiceConfig, resource};
 
-use crate::{audit, auth, catalog, dcat, home, strategy};
+use crate::{audit, auth, catalog, dcat, files, home, strategy};
 
 /// The patterns, named once: the table and the overlap test share them.
 pub mod paths {
@@ -169,6 +169,42 @@ pub fn table(cfg: &mut ServiceConfig) {
             .service(resource(dataset("/delete")).post(cur::delete_draft));
     }
 
+    // Files: stored distributions, their versions and tables.
+    {
+        use files::routes::*;
+        let dist = |rest: &str| dataset(&format!("/distributions/{ID}{rest}"));
+        cfg.service(
+            resource(format!("/api/v1/datasets/{SLUG}/distributions/upload")).post(api_upload),
+        )
+        .service(
+            resource(format!("/api/v1/datasets/{SLUG}/distributions/{ID}/file")).put(api_put_file),
+        )
+        .service(
+            resource(format!(
+                "/api/v1/datasets/{SLUG}/distributions/{ID}/versions"
+            ))
+            .get(api_versions),
+        )
+        .service(resource(format!("/api/v1/tables/{ID}")).get(api_table))
+        .service(resource(format!("/api/v1/tables/{ID}/schema")).get(api_table_schema))
+        .service(
+            resource(dist("/download"))
+                .get(download)
+                .route(web::head().to(download)),
+        )
+        .service(resource(dist("/preview")).get(preview_page))
+        .service(
+            resource(dist("/file"))
+                .get(version_form)
+                .post(upload_version),
+        )
+        .service(
+            resource(dataset("/distributions/upload"))
+                .get(upload_form)
+                .post(upload),
+        );
+    }
+
     // DCAT: the catalog as RDF, SPARQL, harvesting.
     {
         use dcat::routes::*;
@@ -319,6 +355,10 @@ mod tests {
             dist(""),
             dist("/edit"),
             dist("/delete"),
+            dist("/download"),
+            dist("/preview"),
+            dist("/file"),
+            dataset("/distributions/upload"),
             dataset("/transition"),
             dataset("/publish"),
             dataset("/withdraw"),
@@ -359,6 +399,9 @@ mod tests {
             "/datasets/pasport-zelene/distributions/new".into(),
             format!("/datasets/pasport-zelene/distributions/{id}"),
             format!("/datasets/pasport-zelene/distributions/{id}/edit"),
+            format!("/datasets/pasport-zelene/distributions/{id}/download"),
+            format!("/datasets/pasport-zelene/distributions/{id}/preview"),
+            "/datasets/pasport-zelene/distributions/upload".into(),
             "/datasets/pasport-zelene/transition".into(),
             "/datasets/pasport-zelene/delete".into(),
             "/catalog".into(),

@@ -188,6 +188,7 @@ pub fn distribution_input(d: &Distribution) -> DistributionInput {
         service_description_url: d.service_description_url.clone(),
         service_conforms_to: d.service_conforms_to.clone(),
         managed: d.is_managed(),
+        checksum: d.checksum_sha256.clone(),
     }
 }
 
@@ -279,6 +280,7 @@ impl DistributionForm {
             service_description_url: some(&self.service_description_url),
             service_conforms_to: some(&self.service_conforms_to),
             managed: false,
+            checksum: None,
         })
     }
 }

@@ -122,6 +122,10 @@ pub struct DistributionInput {
     /// layer): sent back, it is left as it is.
     #[serde(default)]
     pub managed: bool,
+    /// `GET` shows a stored file's SHA-256; it is the server's to set, and
+    /// read back only so that what a client read it can send again.
+    #[serde(default)]
+    pub checksum: Option<String>,
 }
 
 /// DCAT-AP-CZ terms of use: each a licence IRI or the standard's "none" IRI.
@@ -353,6 +357,7 @@ pub fn validate(
             service_endpoint_url: endpoint,
             // The API and the forms edit the curator's own links only.
             managed_by: None,
+            checksum_sha256: None,
         });
     }
     // Built even when fields are wrong, so that the rules every record

@@ -333,6 +333,10 @@ pub struct Distribution {
     /// API.
     #[serde(default)]
     pub managed_by: Option<String>,
+    /// The SHA-256 of a file the portal stores (`spdx:checksum`), in
+    /// lower-case hex; `None` for a link.
+    #[serde(default)]
+    pub checksum_sha256: Option<String>,
 }
 
 impl Distribution {

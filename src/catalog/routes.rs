@@ -314,6 +314,20 @@ fn render_dataset(
     ctx.insert("publisher", publisher);
     ctx.insert("labels", &labels);
     ctx.insert("base_url", &page.state.config.base());
+    // A file the portal stores downloads from under the dataset's own
+    // IRI; such a file has its preview and versions page there too.
+    let own = format!(
+        "{}/datasets/{}/distributions/",
+        page.state.config.base(),
+        rec.dataset.slug
+    );
+    let stored: Vec<&str> = rec
+        .distributions
+        .iter()
+        .filter(|x| x.download_url.as_deref() == Some(&format!("{own}{}/download", x.id)))
+        .map(|x| x.id.as_str())
+        .collect();
+    ctx.insert("stored_files", &stored);
     ctx.insert("issued", &rec.dataset.published_at.as_ref().map(day));
     ctx.insert("modified", &modified.as_ref().map(day));
     page.render("catalog/dataset.html", &ctx)
@@ -415,34 +429,8 @@ fn api_view(
         }
         _ => serde_json::Value::Null,
     };
-    let distributions: Vec<serde_json::Value> = rec
-        .distributions
-        .iter()
-        .map(|x| {
-            serde_json::json!({
-                "id": x.id,
-                "title_cs": x.title_cs,
-                "title_en": x.title_en,
-                "download_url": x.download_url,
-                "access_url": x.access_url,
-                "format": x.format_iri,
-                "media_type": x.media_type,
-                "byte_size": x.byte_size,
-                "licence": x.licence_iri,
-                "terms": {
-                    "author_work": x.tou_author_work,
-                    "db_author_work": x.tou_db_author_work,
-                    "db_sui_generis": x.tou_db_sui_generis,
-                    "personal_data": x.tou_personal_data,
-                },
-                "conforms_to": x.conforms_to,
-                "service_endpoint_url": x.service_endpoint_url,
-                "service_description_url": x.service_description_url,
-                "service_conforms_to": x.service_conforms_to,
-                "managed": x.is_managed(),
-            })
-        })
-        .collect();
+    let distributions: Vec<serde_json::Value> =
+        rec.distributions.iter().map(distribution_json).collect();
     Ok(serde_json::json!({
         "id": d.id,
         "slug": d.slug,
@@ -472,6 +460,34 @@ fn api_view(
         "bbox": bbox,
         "distributions": distributions,
     }))
+}
+
+/// One distribution as the API shows it (in the dataset's `distributions`,
+/// and as the answer to an upload): `checksum` is a stored file's SHA-256.
+pub fn distribution_json(x: &super::model::Distribution) -> serde_json::Value {
+    serde_json::json!({
+        "id": x.id,
+        "title_cs": x.title_cs,
+        "title_en": x.title_en,
+        "download_url": x.download_url,
+        "access_url": x.access_url,
+        "format": x.format_iri,
+        "media_type": x.media_type,
+        "byte_size": x.byte_size,
+        "licence": x.licence_iri,
+        "terms": {
+            "author_work": x.tou_author_work,
+            "db_author_work": x.tou_db_author_work,
+            "db_sui_generis": x.tou_db_sui_generis,
+            "personal_data": x.tou_personal_data,
+        },
+        "conforms_to": x.conforms_to,
+        "service_endpoint_url": x.service_endpoint_url,
+        "service_description_url": x.service_description_url,
+        "service_conforms_to": x.service_conforms_to,
+        "managed": x.is_managed(),
+        "checksum": x.checksum_sha256,
+    })
 }
 
 /// A dataset's version as an entity tag: the audit sequence number of its

@@ -358,11 +358,22 @@ pub fn save_record(
         .map(|o| o.distributions.iter().map(|d| d.id.clone()).collect())
         .unwrap_or_default();
     let mut claimed = std::collections::HashSet::new();
-    let keeps: Vec<bool> = rec
-        .distributions
-        .iter()
-        .map(|d| old_ids.contains(&d.id) && claimed.insert(d.id.clone()))
-        .collect();
+    // A distribution the system makes (a stored file) comes with its id
+    // chosen already, as its download URL is made of it: a fresh UUID that
+    // no distribution has is kept too.
+    let mut keeps: Vec<bool> = Vec::with_capacity(rec.distributions.len());
+    for d in &rec.distributions {
+        let fresh = d.is_managed()
+            && d.download_url.as_deref().is_some_and(|u| u.contains(&d.id))
+            && !old_ids.contains(&d.id)
+            && uuid::Uuid::parse_str(&d.id).is_ok()
+            && distributions::table
+                .find(&d.id)
+                .count()
+                .get_result::<i64>(conn)?
+                == 0;
+        keeps.push((old_ids.contains(&d.id) || fresh) && claimed.insert(d.id.clone()));
+    }
     for (i, d) in rec.distributions.iter_mut().enumerate() {
         d.position = i as i32 + 1;
         d.dataset_id = id.clone();
@@ -587,6 +598,18 @@ pub fn modified_of(
     datasets::table
         .filter(datasets::id.eq(id))
         .select(datasets::updated_at)
+        .first(conn)
+        .optional()
+}
+
+/// The id of the dataset a distribution belongs to.
+pub fn dataset_of_distribution(
+    conn: &mut DbConnection,
+    distribution_id: &str,
+) -> QueryResult<Option<String>> {
+    distributions::table
+        .find(distribution_id)
+        .select(distributions::dataset_id)
         .first(conn)
         .optional()
 }

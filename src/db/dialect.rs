@@ -102,3 +102,145 @@ pub fn vacuum_into(conn: &mut DbConnection, path: &str) -> QueryResult<()> {
         )),
     }
 }
+
+/// A value bound into a statement whose shape is known only at run time
+/// (the tables of imported files): its SQL type goes with it, as
+/// PostgreSQL types a NULL by its parameter.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Bind<'a> {
+    Int(Option<i64>),
+    Num(Option<f64>),
+    Text(Option<&'a str>),
+}
+
+/// The column types of those tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnType {
+    Int,
+    Num,
+    Text,
+}
+
+pub fn column_type(conn: &DbConnection, t: ColumnType) -> &'static str {
+    match (conn, t) {
+        (DbConnection::Pg(_), ColumnType::Int) => "BIGINT",
+        (DbConnection::Pg(_), ColumnType::Num) => "DOUBLE PRECISION",
+        (DbConnection::Sqlite(_), ColumnType::Int) => "INTEGER",
+        (DbConnection::Sqlite(_), ColumnType::Num) => "REAL",
+        (_, ColumnType::Text) => "TEXT",
+    }
+}
+
+/// A row's columns as one JSON array text, the shape `load_texts` reads
+/// whatever the table's columns are.
+pub fn json_row(conn: &DbConnection, columns: &[String]) -> String {
+    match conn {
+        DbConnection::Pg(_) => format!("json_build_array({})::text", columns.join(", ")),
+        DbConnection::Sqlite(_) => format!("json_array({})", columns.join(", ")),
+    }
+}
+
+/// `?` placeholders as the backend writes them (`$1`, `$2`, … for
+/// PostgreSQL). The statements passed here hold no literal `?`: every
+/// value is a bind.
+fn placeholders(conn: &DbConnection, sql: &str) -> String {
+    match conn {
+        DbConnection::Sqlite(_) => sql.to_string(),
+        DbConnection::Pg(_) => {
+            let mut out = String::with_capacity(sql.len() + 16);
+            let mut n = 0;
+            for ch in sql.chars() {
+                if ch == '?' {
+                    n += 1;
+                    out.push('$');
+                    out.push_str(&n.to_string());
+                } else {
+                    out.push(ch);
+                }
+            }
+            out
+        }
+    }
+}
+
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        use diesel::sql_types::{BigInt, Double, Nullable};
+        let mut q = $query;
+        for b in $binds {
+            q = match *b {
+                Bind::Int(v) => q.bind::<Nullable<BigInt>, _>(v),
+                Bind::Num(v) => q.bind::<Nullable<Double>, _>(v),
+                Bind::Text(v) => q.bind::<Nullable<Text>, _>(v),
+            };
+        }
+        q
+    }};
+}
+
+/// Runs a statement with run-time binds (`?` placeholders).
+pub fn execute(conn: &mut DbConnection, sql: &str, binds: &[Bind<'_>]) -> QueryResult<usize> {
+    let sql = placeholders(conn, sql);
+    match conn {
+        DbConnection::Sqlite(c) => bind_all!(
+            diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>(),
+            binds
+        )
+        .execute(c),
+        DbConnection::Pg(c) => {
+            bind_all!(diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>(), binds).execute(c)
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct TextRow {
+    #[diesel(sql_type = Text)]
+    t: String,
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// A query with run-time binds whose one column is text named `t`.
+pub fn load_texts(
+    conn: &mut DbConnection,
+    sql: &str,
+    binds: &[Bind<'_>],
+) -> QueryResult<Vec<String>> {
+    let sql = placeholders(conn, sql);
+    let rows: Vec<TextRow> = match conn {
+        DbConnection::Sqlite(c) => bind_all!(
+            diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>(),
+            binds
+        )
+        .load(c)?,
+        DbConnection::Pg(c) => {
+            bind_all!(diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>(), binds).load(c)?
+        }
+    };
+    Ok(rows.into_iter().map(|r| r.t).collect())
+}
+
+/// A query with run-time binds whose one column is a count named `n`.
+pub fn load_count(conn: &mut DbConnection, sql: &str, binds: &[Bind<'_>]) -> QueryResult<i64> {
+    let sql = placeholders(conn, sql);
+    let rows: Vec<CountRow> = match conn {
+        DbConnection::Sqlite(c) => bind_all!(
+            diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>(),
+            binds
+        )
+        .load(c)?,
+        DbConnection::Pg(c) => {
+            bind_all!(diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>(), binds).load(c)?
+        }
+    };
+    Ok(rows.first().map_or(0, |r| r.n))
+}
+
+/// Most values one statement may bind (SQLite's limit is 32,766,
+/// PostgreSQL's 65,535).
+pub const MAX_BINDS: usize = 30_000;

@@ -256,6 +256,38 @@ diesel::table! {
         service_description_url -> Nullable<Text>,
         service_conforms_to -> Nullable<Text>,
         managed_by -> Nullable<Text>,
+        checksum_sha256 -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    file_versions (id) {
+        id -> Text,
+        distribution_id -> Text,
+        dataset_id -> Text,
+        version -> Integer,
+        sha256 -> Text,
+        byte_size -> BigInt,
+        media_type -> Text,
+        file_name -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    data_tables (id) {
+        id -> Text,
+        distribution_id -> Text,
+        file_version -> Integer,
+        sheet -> Integer,
+        sheet_name -> Nullable<Text>,
+        table_name -> Text,
+        fields -> Text,
+        row_count -> BigInt,
+        encoding -> Nullable<Text>,
+        delimiter -> Nullable<Text>,
+        imported_at -> Timestamp,
     }
 }
 
@@ -450,6 +482,8 @@ diesel::joinable!(status_reports -> reporting_periods (period_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    file_versions,
+    data_tables,
     user_roles,
     sessions,
     password_resets,

@@ -6,7 +6,7 @@
 use chrono::NaiveDateTime;
 use oxigraph::model::{Literal, NamedNode, Triple};
 
-use super::ns::{DCAT, DCT, FOAF, GSP, IANA_MEDIA_TYPES, PU, RDF, SKOS, VCARD, XSD};
+use super::ns::{DCAT, DCT, FOAF, GSP, IANA_MEDIA_TYPES, PU, RDF, SKOS, SPDX, VCARD, XSD};
 use crate::catalog::model::{CatalogRecord, Concept, DatasetRecord, Distribution, Publisher};
 
 /// Makes the IRIs of the catalog's own resources from the public base URL,
@@ -331,6 +331,16 @@ fn distribution(t: &mut Triples, iris: &Iris, iri: &str, d: &Distribution, autho
             &size.to_string(),
             "nonNegativeInteger",
         );
+    }
+    if let Some(sum) = &d.checksum_sha256 {
+        // The checksum is the distribution's own node, as its service is.
+        let node = format!("{iri}#kontrolní-součet");
+        let sha256 = format!("{SPDX}checksumAlgorithm_sha256");
+        t.iri(iri, (SPDX, "checksum"), &node);
+        t.a(&node, SPDX, "Checksum");
+        t.iri(&node, (SPDX, "algorithm"), &sha256);
+        t.a(&sha256, SPDX, "ChecksumAlgorithm");
+        t.typed(&node, (SPDX, "checksumValue"), sum, "hexBinary");
     }
     if let Some(licence) = &d.licence_iri {
         t.iri(iri, (DCT, "license"), licence);

@@ -510,6 +510,7 @@ fn to_distribution(
         tou_personal_data: tou_iri("osobní-údaje")
             .filter(|p| p == terms::PERSONAL_DATA || p == terms::NO_PERSONAL_DATA)?,
         managed_by: None,
+        checksum_sha256: None,
     })
 }
 

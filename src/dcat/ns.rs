@@ -9,6 +9,7 @@ pub const VCARD: &str = "http://www.w3.org/2006/vcard/ns#";
 pub const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
 pub const HYDRA: &str = "http://www.w3.org/ns/hydra/core#";
 pub const GSP: &str = "http://www.opengis.net/ont/geosparql#";
+pub const SPDX: &str = "http://spdx.org/rdf/terms#";
 /// The RDF Data Cube vocabulary and the SDMX components it is used with
 /// (the strategies' KPI values).
 pub const QB: &str = "http://purl.org/linked-data/cube#";
@@ -22,7 +23,7 @@ pub const IANA_MEDIA_TYPES: &str = "http://www.iana.org/assignments/media-types/
 
 /// Prefixes for Turtle and RDF/XML output, so documents read like the
 /// standard's examples.
-pub const PREFIXES: [(&str, &str); 15] = [
+pub const PREFIXES: [(&str, &str); 16] = [
     ("rdf", RDF),
     ("xsd", XSD),
     ("dcat", DCAT),
@@ -33,6 +34,7 @@ pub const PREFIXES: [(&str, &str); 15] = [
     ("hydra", HYDRA),
     ("pu", PU),
     ("gsp", GSP),
+    ("spdx", SPDX),
     ("adms", "http://www.w3.org/ns/adms#"),
     ("qb", QB),
     ("sdmx-dimension", SDMX_DIMENSION),

@@ -15,7 +15,7 @@ use oxigraph::model::{GraphNameRef, NamedNodeRef, TermRef, TripleRef};
 
 use super::graph::Iris;
 use super::lookup::Graph;
-use super::ns::{DCAT, DCT, FOAF, IANA_MEDIA_TYPES, SKOS, VCARD};
+use super::ns::{DCAT, DCT, FOAF, IANA_MEDIA_TYPES, SKOS, SPDX, VCARD};
 use crate::catalog::model::{Dataset, DatasetRecord, Distribution, Publisher, RUIAN_PREFIX};
 use crate::error::AppError;
 
@@ -166,6 +166,9 @@ fn distribution(doc: &Graph<'_>, key: &str, id: &str, i: usize, facts: &Facts) -
         // Not in the RDF; the public page does not show it (only the
         // curator's, which is read from the database).
         managed_by: None,
+        checksum_sha256: doc
+            .node(key, SPDX, "checksum")
+            .and_then(|n| doc.literal(&n, SPDX, "checksumValue")),
     }
 }
 

@@ -205,6 +205,7 @@ fn distributions(strategy: &Strategy, table: &Table, base: &str) -> Vec<Distribu
             service_description_url: None,
             service_conforms_to: None,
             managed_by: Some(MANAGED_BY.to_string()),
+            checksum_sha256: None,
         }
     })
     .collect()

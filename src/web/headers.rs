@@ -7,13 +7,17 @@ img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
 base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 pub fn apply(headers: &mut actix_web::http::header::HeaderMap, https: bool) {
+    // A stored file's download brings its own, stricter policy (`files`).
+    let own_policy = headers.contains_key("content-security-policy");
     let mut set = |name: &'static str, value: &'static str| {
         headers.insert(
             HeaderName::from_static(name),
             HeaderValue::from_static(value),
         );
     };
-    set("content-security-policy", CSP);
+    if !own_policy {
+        set("content-security-policy", CSP);
+    }
     set("x-content-type-options", "nosniff");
     set("referrer-policy", "strict-origin-when-cross-origin");
     set("x-frame-options", "DENY");

@@ -35,6 +35,7 @@ pub fn distribution(format: &str, media: &str, licence: &str) -> Distribution {
         service_description_url: None,
         service_conforms_to: None,
         managed_by: None,
+        checksum_sha256: None,
     }
 }
 
@@ -49,6 +50,7 @@ pub fn data_service() -> Distribution {
         service_description_url: Some(format!("{endpoint}/api")),
         service_conforms_to: Some("https://docs.ogc.org/is/18-088/18-088.html".into()),
         managed_by: None,
+        checksum_sha256: None,
         ..distribution(CSV, "application/json", CC_BY)
     }
 }

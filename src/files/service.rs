@@ -1,0 +1,386 @@
+//! The files domain's write path: a file distribution is created, or gets a
+//! new version, in this order: the curator's right to change the dataset
+//! (before the body is read), the body streamed to a temp file, the file
+//! checked (a table's every row), the file moved into place, a tabular
+//! file imported into a table of its own, and then one transaction that
+//! writes the distribution, the version and the table's row with the
+//! dataset's audit row. Whatever fails before the commit leaves nothing
+//! anyone can see; the old version stays as it was.
+
+use encoding_rs::Encoding;
+
+use super::model::{FileVersion, Kind, MANAGED_BY, Tabular};
+use super::storage::{Storage, TempFile};
+use super::store::{self, DataTable};
+use super::table::{self, CsvFormat, Field, Scanned};
+use super::xlsx;
+use crate::audit::follow::Views;
+use crate::auth::CurrentUser;
+use crate::catalog::model::{DatasetRecord, Distribution, terms};
+use crate::db::DbConnection;
+use crate::error::{AppError, FieldError};
+
+/// What an upload creates: a new distribution, or a new version of one.
+#[derive(Clone, Debug)]
+pub enum Target {
+    New,
+    Version(String),
+}
+
+/// How the curator wants a CSV read, where detection would guess wrong.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadAs {
+    pub encoding: Option<&'static Encoding>,
+    pub delimiter: Option<u8>,
+}
+
+impl ReadAs {
+    /// From the form's or the query's words: an encoding label
+    /// (`windows-1250`, `iso-8859-2`, `utf-8`) and a delimiter (`;`, `,`,
+    /// `tab`); empty or `auto` means detect.
+    pub fn parse(encoding: Option<&str>, delimiter: Option<&str>) -> Result<ReadAs, AppError> {
+        let encoding = match encoding
+            .map(str::trim)
+            .filter(|e| !e.is_empty() && *e != "auto")
+        {
+            None => None,
+            Some(label) => Some(Encoding::for_label(label.as_bytes()).ok_or_else(|| {
+                AppError::Validation(vec![FieldError::new("encoding", "file_encoding_unknown")])
+            })?),
+        };
+        let delimiter = match delimiter
+            .map(str::trim)
+            .filter(|d| !d.is_empty() && *d != "auto")
+        {
+            None => None,
+            Some(";") => Some(b';'),
+            Some(",") => Some(b','),
+            Some("tab") | Some("\t") => Some(b'\t'),
+            Some(_) => {
+                return Err(AppError::Validation(vec![FieldError::new(
+                    "delimiter",
+                    "file_delimiter_unknown",
+                )]));
+            }
+        };
+        Ok(ReadAs {
+            encoding,
+            delimiter,
+        })
+    }
+}
+
+/// The dataset the user may change, and for a new version the file
+/// distribution it replaces. Called before the body is read, and again in
+/// the transaction that stores it.
+pub fn check_target(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    slug: &str,
+    target: &Target,
+) -> Result<DatasetRecord, AppError> {
+    let (rec, _) = crate::catalog::service::editable(conn, user, slug)?;
+    if let Target::Version(id) = target {
+        match rec.distributions.iter().find(|d| &d.id == id) {
+            None => return Err(AppError::NotFound),
+            Some(d) if d.managed_by.as_deref() != Some(MANAGED_BY) => {
+                return Err(AppError::Conflict(
+                    "this distribution is not a stored file".into(),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(rec)
+}
+
+/// One sheet of a tabular file, checked.
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    pub index: i32,
+    pub name: Option<String>,
+    pub scanned: Scanned,
+}
+
+/// A received file, checked and ready to store.
+#[derive(Debug)]
+pub struct Checked {
+    pub name: String,
+    pub kind: Kind,
+    pub csv: Option<CsvFormat>,
+    pub sheets: Vec<Sheet>,
+}
+
+/// Checks a received file for what the portal does with it: never empty;
+/// a table's every row read (its problems name line and column); a
+/// workbook's archive within its limits. Runs on a blocking thread.
+pub fn check_file(
+    temp: &TempFile,
+    name: &str,
+    read_as: ReadAs,
+    max_rows: u64,
+) -> Result<Checked, AppError> {
+    let invalid = |e: FieldError| AppError::Validation(vec![e]);
+    if temp.size == 0 {
+        return Err(invalid(FieldError::new("file", "file_empty")));
+    }
+    let kind = Kind::of(name);
+    let (csv, sheets) = match kind.tabular {
+        None => (None, Vec::new()),
+        Some(Tabular::Csv) => {
+            let encoding = match read_as.encoding {
+                Some(e) => e,
+                None => table::detect_encoding(&temp.path).map_err(invalid)?,
+            };
+            let delimiter = match read_as.delimiter {
+                Some(d) => d,
+                None => table::detect_delimiter(&temp.path, encoding).map_err(invalid)?,
+            };
+            let format = CsvFormat {
+                encoding,
+                delimiter,
+            };
+            let mut rows = table::csv_rows(&temp.path, format).map_err(invalid)?;
+            let scanned = table::scan(&mut rows, max_rows).map_err(invalid)?;
+            let sheet = Sheet {
+                index: 0,
+                name: None,
+                scanned,
+            };
+            (Some(format), vec![sheet])
+        }
+        Some(Tabular::Xlsx) => {
+            xlsx::check_archive(&temp.path).map_err(invalid)?;
+            let mut sheets = Vec::new();
+            for (index, sheet_name) in xlsx::sheet_names(&temp.path)
+                .map_err(invalid)?
+                .into_iter()
+                .enumerate()
+                .take(xlsx::MAX_SHEETS)
+            {
+                let mut rows = xlsx::rows(&temp.path, &sheet_name).map_err(invalid)?;
+                match table::scan(&mut rows, max_rows) {
+                    Ok(scanned) => sheets.push(Sheet {
+                        index: index as i32,
+                        name: Some(sheet_name),
+                        scanned,
+                    }),
+                    // An empty sheet beside others is no table.
+                    Err(e) if e.message == "file_empty" => {}
+                    Err(mut e) => {
+                        e.field = format!("sheet:{sheet_name}");
+                        return Err(invalid(e));
+                    }
+                }
+            }
+            if sheets.is_empty() {
+                return Err(invalid(FieldError::new("file", "file_empty")));
+            }
+            (None, sheets)
+        }
+    };
+    Ok(Checked {
+        name: name.to_string(),
+        kind,
+        csv,
+        sheets,
+    })
+}
+
+/// What a stored upload answers.
+#[derive(Debug)]
+pub struct Stored {
+    pub slug: String,
+    pub distribution: Distribution,
+    pub version: FileVersion,
+}
+
+/// Stores a checked file: in place under its hash, its tables imported,
+/// then the distribution, its version and its tables' rows in one audited
+/// transaction. `title` names a new distribution (its file name if none).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one write path, each a distinct input"
+)]
+pub fn store(
+    conn: &mut DbConnection,
+    storage: &Storage,
+    views: &Views,
+    user: &CurrentUser,
+    slug: &str,
+    target: &Target,
+    title: Option<&str>,
+    temp: TempFile,
+    checked: Checked,
+    base: &str,
+) -> Result<Stored, AppError> {
+    let sha256 = temp.sha256.clone();
+    let size = temp.size as i64;
+    let blob = storage
+        .persist(temp, checked.kind.text)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("storing a file: {e}")))?;
+    let distribution_id = match target {
+        Target::New => crate::db::new_id(),
+        Target::Version(id) => id.clone(),
+    };
+    // Imported before the transaction, under names nothing refers to yet:
+    // a failure drops them and leaves the old version's tables in place.
+    let mut imported: Vec<DataTable> = Vec::new();
+    let drop_all = |conn: &mut DbConnection, tables: &[DataTable]| {
+        for t in tables {
+            let _ = crate::db::dialect::execute(
+                conn,
+                &format!("DROP TABLE IF EXISTS {}", t.table_name),
+                &[],
+            );
+        }
+    };
+    for sheet in &checked.sheets {
+        let table_name = format!("ds_{}", uuid::Uuid::new_v4().simple());
+        let result = match (checked.kind.tabular, checked.csv) {
+            (Some(Tabular::Csv), Some(format)) => table::csv_rows(&blob, format)
+                .and_then(|mut r| table::import(conn, &table_name, &sheet.scanned.fields, &mut r)),
+            _ => xlsx::rows(&blob, sheet.name.as_deref().unwrap_or_default())
+                .and_then(|mut r| table::import(conn, &table_name, &sheet.scanned.fields, &mut r)),
+        };
+        match result {
+            Ok(rows) => imported.push(DataTable {
+                id: crate::db::new_id(),
+                distribution_id: distribution_id.clone(),
+                file_version: 0,
+                sheet: sheet.index,
+                sheet_name: sheet.name.clone(),
+                table_name,
+                fields: serde_json::to_string(&sheet.scanned.fields).unwrap_or_default(),
+                row_count: rows as i64,
+                encoding: checked.csv.map(|f| f.encoding.name().to_string()),
+                delimiter: checked.csv.map(|f| (f.delimiter as char).to_string()),
+                imported_at: crate::db::now(),
+            }),
+            Err(e) => {
+                drop_all(conn, &imported);
+                return Err(AppError::Validation(vec![e]));
+            }
+        }
+    }
+    let actor = user.actor();
+    let written = crate::audit::write_tx(conn, |c| {
+        let mut rec = check_target(c, user, slug, target)?;
+        let kind = &checked.kind;
+        let url = format!(
+            "{}/datasets/{}/distributions/{distribution_id}/download",
+            base.trim_end_matches('/'),
+            rec.dataset.slug
+        );
+        let apply = |d: &mut Distribution| {
+            d.download_url = Some(url.clone());
+            d.access_url = url.clone();
+            d.media_type = kind.media_type.clone();
+            d.format_iri = kind.format_iri();
+            d.byte_size = Some(size);
+            d.checksum_sha256 = Some(sha256.clone());
+            if let Some(t) = title.map(str::trim).filter(|t| !t.is_empty()) {
+                d.title_cs = t.to_string();
+            }
+        };
+        match target {
+            Target::New => {
+                let mut d = new_distribution(&rec, &distribution_id, &checked.name);
+                apply(&mut d);
+                rec.distributions.push(d);
+            }
+            Target::Version(id) => {
+                if let Some(d) = rec.distributions.iter_mut().find(|d| &d.id == id) {
+                    apply(d);
+                }
+            }
+        }
+        let previous = store::version(c, &distribution_id, None)?;
+        let number = previous.as_ref().map_or(1, |v| v.version + 1);
+        crate::catalog::store::save_record(c, &actor, &rec, None)?;
+        let version = FileVersion {
+            id: crate::db::new_id(),
+            distribution_id: distribution_id.clone(),
+            dataset_id: rec.dataset.id.clone(),
+            version: number,
+            sha256: sha256.clone(),
+            byte_size: size,
+            media_type: kind.media_type.clone(),
+            file_name: checked.name.clone(),
+            created_at: crate::db::now(),
+            created_by: Some(user.id.clone()),
+        };
+        store::insert_version(c, &version)?;
+        for t in &mut imported {
+            t.file_version = number;
+        }
+        let replaced = store::replace_tables(c, &distribution_id, &imported)?;
+        let saved = crate::catalog::store::record_by_slug(c, &rec.dataset.slug)?
+            .ok_or(AppError::NotFound)?;
+        let distribution = saved
+            .distributions
+            .into_iter()
+            .find(|d| d.id == distribution_id)
+            .ok_or(AppError::NotFound)?;
+        Ok::<_, AppError>((
+            Stored {
+                slug: rec.dataset.slug.clone(),
+                distribution,
+                version,
+            },
+            replaced,
+        ))
+    });
+    match written {
+        Ok((stored, replaced)) => {
+            for name in replaced {
+                let _ =
+                    crate::db::dialect::execute(conn, &format!("DROP TABLE IF EXISTS {name}"), &[]);
+            }
+            views.after_commit(conn, &["dataset"]);
+            Ok(stored)
+        }
+        Err(e) => {
+            drop_all(conn, &imported);
+            Err(e)
+        }
+    }
+}
+
+/// A new file distribution of `rec`: the terms of use of the dataset's
+/// first distribution, or those of data in which the city claims no right.
+fn new_distribution(rec: &DatasetRecord, id: &str, name: &str) -> Distribution {
+    let like = rec.distributions.first();
+    let term = |f: fn(&Distribution) -> &String, default: &str| {
+        like.map(|d| f(d).clone())
+            .unwrap_or_else(|| default.to_string())
+    };
+    Distribution {
+        id: id.to_string(),
+        dataset_id: rec.dataset.id.clone(),
+        position: 0,
+        title_cs: name.to_string(),
+        title_en: None,
+        download_url: None,
+        access_url: String::new(),
+        media_type: String::new(),
+        format_iri: String::new(),
+        byte_size: None,
+        licence_iri: like.and_then(|d| d.licence_iri.clone()),
+        tou_author_work: term(|d| &d.tou_author_work, terms::NO_AUTHOR_WORK),
+        tou_db_author_work: term(|d| &d.tou_db_author_work, terms::NOT_AUTHOR_DATABASE),
+        tou_db_sui_generis: term(|d| &d.tou_db_sui_generis, terms::NO_SUI_GENERIS),
+        tou_personal_data: term(|d| &d.tou_personal_data, terms::NO_PERSONAL_DATA),
+        conforms_to: None,
+        service_endpoint_url: None,
+        service_description_url: None,
+        service_conforms_to: None,
+        managed_by: Some(MANAGED_BY.to_string()),
+        checksum_sha256: None,
+    }
+}
+
+/// The fields of a distribution's first table, for its schema.
+pub fn fields_of(t: &DataTable) -> Vec<Field> {
+    t.fields()
+}
