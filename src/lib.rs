@@ -112,7 +112,19 @@ impl AppState {
         if !seed::is_empty(&mut conn)? {
             return Ok(None);
         }
-        seed::run(&mut conn, dir, &self.config.base()).map(Some)
+        // The example files are checked before anything is loaded.
+        files::seed::check(dir, self.config.table_max_rows)?;
+        let n = seed::run(&mut conn, dir, &self.config.base())?;
+        let stored = files::seed::run(
+            &mut conn,
+            &files::storage::Storage::new(&self.config.data_dir),
+            // As the rest of the seed: the views are built after it.
+            &audit::follow::Views::default(),
+            dir,
+            &self.config.base(),
+            self.config.table_max_rows,
+        )?;
+        Ok(Some(n + stored))
     }
 }
 

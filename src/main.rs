@@ -235,7 +235,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = load_config(&cli, None)?;
             let mut conn = open_db(&cli)?;
             let dir = dir.clone().unwrap_or_else(radnice::default_seed_dir);
-            let n = seed::run(&mut conn, &dir, &config.base())?;
+            radnice::files::seed::check(&dir, config.table_max_rows)?;
+            let mut n = seed::run(&mut conn, &dir, &config.base())?;
+            // A running server follows these writes through the audit log.
+            n += radnice::files::seed::run(
+                &mut conn,
+                &radnice::files::storage::Storage::new(&config.data_dir),
+                &radnice::audit::follow::Views::default(),
+                &dir,
+                &config.base(),
+                config.table_max_rows,
+            )?;
             println!("seed loaded from {}: {n} changes", dir.display());
             Ok(ExitCode::SUCCESS)
         }

@@ -339,9 +339,19 @@ pub struct Distribution {
     pub checksum_sha256: Option<String>,
 }
 
+/// What manages a stored file the seed brought as an example: it stays
+/// example data (and its dataset an example) until a curator stores real
+/// data.
+pub const EXAMPLE_FILE: &str = "file:example";
+
 impl Distribution {
     pub fn is_managed(&self) -> bool {
         self.managed_by.is_some()
+    }
+
+    /// A file of example data, made for the seed (not the publisher's).
+    pub fn is_example_data(&self) -> bool {
+        self.managed_by.as_deref() == Some(EXAMPLE_FILE)
     }
 }
 

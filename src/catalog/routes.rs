@@ -328,6 +328,11 @@ fn render_dataset(
         .map(|x| x.id.as_str())
         .collect();
     ctx.insert("stored_files", &stored);
+    // Real data, not only the seed's example files: the example mark may go.
+    ctx.insert(
+        "has_data",
+        &rec.distributions.iter().any(|x| !x.is_example_data()),
+    );
     ctx.insert("issued", &rec.dataset.published_at.as_ref().map(day));
     ctx.insert("modified", &modified.as_ref().map(day));
     page.render("catalog/dataset.html", &ctx)

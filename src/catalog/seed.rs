@@ -477,6 +477,12 @@ pub fn apply(
             .ok_or(diesel::result::Error::NotFound)?;
         let mut rec = rec.clone();
         rec.dataset.publisher_id = publisher_id;
+        // The seed gives a dataset's description; its distributions are the
+        // curators' and the system's (a stored example file), and a seed
+        // run again keeps them.
+        if let Some(stored) = super::store::record_by_slug(conn, &rec.dataset.slug)? {
+            rec.distributions = stored.distributions;
+        }
         super::store::save_record(conn, actor, &rec, None)?;
     }
     Ok(())

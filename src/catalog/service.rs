@@ -253,9 +253,9 @@ pub fn unmark_example(
         if !rec.dataset.is_example {
             return Err(AppError::Conflict("not marked as an example".into()));
         }
-        if rec.distributions.is_empty() {
+        if rec.distributions.iter().all(|d| d.is_example_data()) {
             return Err(AppError::Conflict(
-                "an example without distributions holds no data yet".into(),
+                "an example without distributions of real data holds no data yet".into(),
             ));
         }
         rec.dataset.is_example = false;

@@ -10,6 +10,7 @@
 pub mod model;
 pub mod query;
 pub mod routes;
+pub mod seed;
 pub mod service;
 pub mod storage;
 pub mod store;

@@ -5,8 +5,15 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
-/// What manages the distributions this domain makes.
+/// What manages the distributions this domain makes: a curator's file, or
+/// the seed's example (`catalog::model::EXAMPLE_FILE`) until a curator
+/// stores a version of their own.
 pub const MANAGED_BY: &str = "file";
+
+/// Whether a distribution is a file this domain stores.
+pub fn is_stored_file(d: &crate::catalog::model::Distribution) -> bool {
+    d.managed_by.as_deref() == Some(MANAGED_BY) || d.is_example_data()
+}
 
 const FILE_TYPE: &str = "http://publications.europa.eu/resource/authority/file-type/";
 

@@ -13,7 +13,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 
-use super::model::{FileVersion, Kind, MANAGED_BY, clean_name};
+use super::model::{FileVersion, Kind, clean_name, is_stored_file};
 use super::query::{self, TableQuery};
 use super::service::{self, ReadAs, Target};
 use super::storage::{GZIP_UP_TO, Piece, ReceiveError, Storage, TempFile};
@@ -116,7 +116,7 @@ async fn check_and_store(
     let max_rows = state.config.table_max_rows;
     let n = name.clone();
     let (temp, checked) = web::block(move || {
-        let checked = service::check_file(&temp, &n, read_as, max_rows);
+        let checked = service::check_file(&temp.path, temp.size, &n, read_as, max_rows);
         (temp, checked)
     })
     .await
@@ -129,10 +129,14 @@ async fn check_and_store(
             c,
             &storage(&st),
             &st.views,
-            &user,
+            service::By::User(&user),
             &slug,
             &target,
-            title.as_deref(),
+            &service::Titles {
+                cs: title,
+                en: None,
+                example: false,
+            },
             temp,
             checked,
             &base,
@@ -259,7 +263,7 @@ fn visible(
     let d = rec
         .distributions
         .iter()
-        .find(|d| d.id == distribution_id && d.managed_by.as_deref() == Some(MANAGED_BY))
+        .find(|d| d.id == distribution_id && is_stored_file(d))
         .cloned()
         .ok_or(AppError::NotFound)?;
     let may_edit = curator && !rec.dataset.is_harvested();
@@ -745,7 +749,20 @@ fn render_upload(
     let mut ctx = page.context();
     ctx.insert("d", &rec.dataset);
     ctx.insert("version_of", &version_of);
-    ctx.insert("errors", errors);
+    // The fields' own errors for the form's components, and each problem
+    // with where in the file it is.
+    let by_field: std::collections::HashMap<&str, &str> = errors
+        .iter()
+        .map(|e| (e.field.as_str(), page.t(&e.message)))
+        .collect();
+    ctx.insert("errors", &by_field);
+    let problems: Vec<serde_json::Value> = errors
+        .iter()
+        .map(
+            |e| serde_json::json!({"line": e.line, "column": e.column, "text": page.t(&e.message)}),
+        )
+        .collect();
+    ctx.insert("problems", &problems);
     ctx.insert("file_limit", &page.state.config.file_limit);
     page.render_status(status, "files/upload.html", &ctx)
 }

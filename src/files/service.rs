@@ -9,10 +9,10 @@
 
 use encoding_rs::Encoding;
 
-use super::model::{FileVersion, Kind, MANAGED_BY, Tabular};
+use super::model::{FileVersion, Kind, MANAGED_BY, Tabular, is_stored_file};
 use super::storage::{Storage, TempFile};
 use super::store::{self, DataTable};
-use super::table::{self, CsvFormat, Field, Scanned};
+use super::table::{self, CsvFormat, Scanned};
 use super::xlsx;
 use crate::audit::follow::Views;
 use crate::auth::CurrentUser;
@@ -79,11 +79,42 @@ pub fn check_target(
     slug: &str,
     target: &Target,
 ) -> Result<DatasetRecord, AppError> {
-    let (rec, _) = crate::catalog::service::editable(conn, user, slug)?;
+    check_target_by(conn, By::User(user), slug, target)
+}
+
+/// Who stores a file: a user, whom the catalog's policy must let change
+/// the dataset, or the system itself (the seed's example files).
+#[derive(Clone, Copy)]
+pub enum By<'a> {
+    User(&'a CurrentUser),
+    System(&'a crate::audit::Actor),
+}
+
+impl By<'_> {
+    fn actor(&self) -> crate::audit::Actor {
+        match self {
+            By::User(u) => u.actor(),
+            By::System(a) => (*a).clone(),
+        }
+    }
+}
+
+fn check_target_by(
+    conn: &mut DbConnection,
+    by: By<'_>,
+    slug: &str,
+    target: &Target,
+) -> Result<DatasetRecord, AppError> {
+    let rec = match by {
+        By::User(user) => crate::catalog::service::editable(conn, user, slug)?.0,
+        By::System(_) => {
+            crate::catalog::store::record_by_slug(conn, slug)?.ok_or(AppError::NotFound)?
+        }
+    };
     if let Target::Version(id) = target {
         match rec.distributions.iter().find(|d| &d.id == id) {
             None => return Err(AppError::NotFound),
-            Some(d) if d.managed_by.as_deref() != Some(MANAGED_BY) => {
+            Some(d) if !is_stored_file(d) => {
                 return Err(AppError::Conflict(
                     "this distribution is not a stored file".into(),
                 ));
@@ -115,13 +146,14 @@ pub struct Checked {
 /// a table's every row read (its problems name line and column); a
 /// workbook's archive within its limits. Runs on a blocking thread.
 pub fn check_file(
-    temp: &TempFile,
+    path: &std::path::Path,
+    size: u64,
     name: &str,
     read_as: ReadAs,
     max_rows: u64,
 ) -> Result<Checked, AppError> {
     let invalid = |e: FieldError| AppError::Validation(vec![e]);
-    if temp.size == 0 {
+    if size == 0 {
         return Err(invalid(FieldError::new("file", "file_empty")));
     }
     let kind = Kind::of(name);
@@ -130,17 +162,17 @@ pub fn check_file(
         Some(Tabular::Csv) => {
             let encoding = match read_as.encoding {
                 Some(e) => e,
-                None => table::detect_encoding(&temp.path).map_err(invalid)?,
+                None => table::detect_encoding(path).map_err(invalid)?,
             };
             let delimiter = match read_as.delimiter {
                 Some(d) => d,
-                None => table::detect_delimiter(&temp.path, encoding).map_err(invalid)?,
+                None => table::detect_delimiter(path, encoding).map_err(invalid)?,
             };
             let format = CsvFormat {
                 encoding,
                 delimiter,
             };
-            let mut rows = table::csv_rows(&temp.path, format).map_err(invalid)?;
+            let mut rows = table::csv_rows(path, format).map_err(invalid)?;
             let scanned = table::scan(&mut rows, max_rows).map_err(invalid)?;
             let sheet = Sheet {
                 index: 0,
@@ -150,15 +182,15 @@ pub fn check_file(
             (Some(format), vec![sheet])
         }
         Some(Tabular::Xlsx) => {
-            xlsx::check_archive(&temp.path).map_err(invalid)?;
+            xlsx::check_archive(path).map_err(invalid)?;
             let mut sheets = Vec::new();
-            for (index, sheet_name) in xlsx::sheet_names(&temp.path)
+            for (index, sheet_name) in xlsx::sheet_names(path)
                 .map_err(invalid)?
                 .into_iter()
                 .enumerate()
                 .take(xlsx::MAX_SHEETS)
             {
-                let mut rows = xlsx::rows(&temp.path, &sheet_name).map_err(invalid)?;
+                let mut rows = xlsx::rows(path, &sheet_name).map_err(invalid)?;
                 match table::scan(&mut rows, max_rows) {
                     Ok(scanned) => sheets.push(Sheet {
                         index: index as i32,
@@ -187,6 +219,17 @@ pub fn check_file(
     })
 }
 
+/// What a new file distribution is called; `None` keeps the name it has
+/// (a new version) or takes the file's (a new distribution).
+#[derive(Clone, Debug, Default)]
+pub struct Titles {
+    pub cs: Option<String>,
+    pub en: Option<String>,
+    /// Example data made for the seed, not the publisher's: a version a
+    /// curator stores makes the distribution real data.
+    pub example: bool,
+}
+
 /// What a stored upload answers.
 #[derive(Debug)]
 pub struct Stored {
@@ -197,7 +240,7 @@ pub struct Stored {
 
 /// Stores a checked file: in place under its hash, its tables imported,
 /// then the distribution, its version and its tables' rows in one audited
-/// transaction. `title` names a new distribution (its file name if none).
+/// transaction.
 #[expect(
     clippy::too_many_arguments,
     reason = "one write path, each a distinct input"
@@ -206,10 +249,10 @@ pub fn store(
     conn: &mut DbConnection,
     storage: &Storage,
     views: &Views,
-    user: &CurrentUser,
+    by: By<'_>,
     slug: &str,
     target: &Target,
-    title: Option<&str>,
+    titles: &Titles,
     temp: TempFile,
     checked: Checked,
     base: &str,
@@ -263,9 +306,9 @@ pub fn store(
             }
         }
     }
-    let actor = user.actor();
+    let actor = by.actor();
     let written = crate::audit::write_tx(conn, |c| {
-        let mut rec = check_target(c, user, slug, target)?;
+        let mut rec = check_target_by(c, by, slug, target)?;
         let kind = &checked.kind;
         let url = format!(
             "{}/datasets/{}/distributions/{distribution_id}/download",
@@ -279,8 +322,26 @@ pub fn store(
             d.format_iri = kind.format_iri();
             d.byte_size = Some(size);
             d.checksum_sha256 = Some(sha256.clone());
-            if let Some(t) = title.map(str::trim).filter(|t| !t.is_empty()) {
+            d.managed_by = Some(if titles.example {
+                crate::catalog::model::EXAMPLE_FILE.to_string()
+            } else {
+                MANAGED_BY.to_string()
+            });
+            if let Some(t) = titles
+                .cs
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+            {
                 d.title_cs = t.to_string();
+            }
+            if let Some(t) = titles
+                .en
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+            {
+                d.title_en = Some(t.to_string());
             }
         };
         match target {
@@ -308,7 +369,10 @@ pub fn store(
             media_type: kind.media_type.clone(),
             file_name: checked.name.clone(),
             created_at: crate::db::now(),
-            created_by: Some(user.id.clone()),
+            created_by: match by {
+                By::User(u) => Some(u.id.clone()),
+                By::System(_) => None,
+            },
         };
         store::insert_version(c, &version)?;
         for t in &mut imported {
@@ -380,7 +444,35 @@ fn new_distribution(rec: &DatasetRecord, id: &str, name: &str) -> Distribution {
     }
 }
 
-/// The fields of a distribution's first table, for its schema.
-pub fn fields_of(t: &DataTable) -> Vec<Field> {
-    t.fields()
+/// A local file (the seed's examples, an administrator's import) stored
+/// as a new file distribution of `slug`, or a new version of `target`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one write path, each a distinct input"
+)]
+pub fn add_local_file(
+    conn: &mut DbConnection,
+    storage: &Storage,
+    views: &Views,
+    by: By<'_>,
+    slug: &str,
+    target: &Target,
+    path: &std::path::Path,
+    titles: &Titles,
+    max_rows: u64,
+    base: &str,
+) -> Result<Stored, AppError> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(super::model::clean_name)
+        .ok_or_else(|| AppError::bad_request("a file name is required", Some("name")))?;
+    check_target_by(conn, by, slug, target)?;
+    let temp = storage
+        .copy_in(path)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("reading {}: {e}", path.display())))?;
+    let checked = check_file(&temp.path, temp.size, &name, ReadAs::default(), max_rows)?;
+    store(
+        conn, storage, views, by, slug, target, titles, temp, checked, base,
+    )
 }

@@ -81,9 +81,15 @@ pub fn value_of(
             if published.is_empty() {
                 return Ok(None);
             }
+            // The seed's example files are no data of the city's.
             let formats: Vec<(String, String)> = distributions::table
                 .inner_join(datasets::table)
                 .filter(datasets::status.eq("published"))
+                .filter(
+                    distributions::managed_by
+                        .is_null()
+                        .or(distributions::managed_by.ne(crate::catalog::model::EXAMPLE_FILE)),
+                )
                 .select((distributions::dataset_id, distributions::format_iri))
                 .load(conn)?;
             let mut open: HashMap<&str, bool> = HashMap::new();

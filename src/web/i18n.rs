@@ -39,10 +39,40 @@ impl Lang {
         }
     }
 
-    /// The remembered choice, else Czech.
+    /// The remembered choice, else Czech. An API client, which has no
+    /// switch to press, is answered in the first of Czech and English its
+    /// `Accept-Language` names (pages keep Czech until the switch, as a
+    /// browser's English default is no choice of the reader's).
     pub fn of(req: &HttpRequest) -> Lang {
-        req.cookie(LANG_COOKIE)
-            .and_then(|c| Lang::parse(c.value()))
+        if let Some(lang) = req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
+            return lang;
+        }
+        if !req.path().starts_with("/api/") {
+            return Lang::Cs;
+        }
+        req.headers()
+            .get(actix_web::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.split(',')
+                    .filter_map(|part| {
+                        let mut bits = part.split(';');
+                        let tag = bits.next()?.trim();
+                        let q = bits
+                            .find_map(|b| b.trim().strip_prefix("q="))
+                            .and_then(|q| q.parse::<f32>().ok())
+                            .unwrap_or(1.0);
+                        let primary = tag.split('-').next()?.to_ascii_lowercase();
+                        Lang::parse(&primary).map(|l| (l, q))
+                    })
+                    .filter(|(_, q)| *q > 0.0)
+                    // The first of the most preferred.
+                    .fold(None, |best: Option<(Lang, f32)>, (l, q)| match best {
+                        Some((_, bq)) if bq >= q => best,
+                        _ => Some((l, q)),
+                    })
+                    .map(|(l, _)| l)
+            })
             .unwrap_or(Lang::Cs)
     }
 }

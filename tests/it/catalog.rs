@@ -209,8 +209,9 @@ async fn filters_narrow_the_list_and_combine() {
         .json()
         .await
         .expect("json");
-    // Two examples and the strategy's three.
-    assert_eq!(v["total"], 5);
+    // The nine examples with an example CSV (two of them with a CSV link of
+    // this test's too) and the strategy's three.
+    assert_eq!(v["total"], 12);
     let q = format!("format={}&licence={}", enc(CSV), enc(CC0));
     let v: serde_json::Value = c
         .get(&format!("/api/v1/datasets?{q}"))
@@ -253,16 +254,17 @@ async fn filters_narrow_the_list_and_combine() {
     // The HTML list offers the same filters with counts and shows formats.
     let (status, html) = c.get_text(&format!("/datasets?format={}", enc(CSV))).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Nalezené datové sady: 5"));
+    assert!(html.contains("Nalezené datové sady: 12"));
     assert!(
         html.contains("Pasport zeleně")
             && html.contains("Parkoviště")
             && !html.contains("Územní plán Chomutova</a>")
     );
-    // Counts are within the filter: all five CSV datasets are the city's,
-    // and GeoJSON is still offered with what choosing it instead would give.
-    assert!(html.contains("Statutární město Chomutov (5)"));
-    assert!(!html.contains("Technické služby města Chomutova, příspěvková organizace ("));
+    // Counts are within the filter: ten CSV datasets are the city's, two
+    // its technical services' (their example files), and GeoJSON is still
+    // offered with what choosing it instead would give.
+    assert!(html.contains("Statutární město Chomutov (10)"));
+    assert!(html.contains("Technické služby města Chomutova, příspěvková organizace (2)"));
     assert!(html.contains("GeoJSON (1)"));
 }
 
@@ -393,9 +395,9 @@ async fn the_dataset_page_shows_metadata_distributions_and_how_to_cite() {
         .get_text(&format!("/history/dataset/{}", rec.dataset.id))
         .await;
     assert_eq!(status, 200);
-    // Two changes, both by the system (seed, then this test): the public
-    // sees "systém", not the internal actor names.
-    assert_eq!(hist.matches("<td>systém</td>").count(), 2, "{hist}");
+    // Three changes, all by the system (the seed, its example file, then
+    // this test): the public sees "systém", not the internal actor names.
+    assert_eq!(hist.matches("<td>systém</td>").count(), 3, "{hist}");
     assert!(!hist.contains("system:"));
 }
 

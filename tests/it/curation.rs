@@ -515,8 +515,10 @@ async fn a_curator_is_told_what_happened_and_can_publish_a_withdrawn_dataset_aga
         page.contains("Zrušit zveřejnění…"),
         "the action says what it does"
     );
+    let actions = &page.body[page.body.find("curator-actions").expect("actions")..];
+    let actions = &actions[..actions.find("</section>").expect("end")];
     assert!(
-        !page.contains(">Stáhnout<span"),
+        !actions.contains(">Stáhnout"),
         "Stáhnout is for downloads only"
     );
     assert!(page.contains("name=\"reason\"") && page.contains("Ano, zrušit zveřejnění"));
@@ -660,9 +662,13 @@ async fn a_curator_takes_the_example_mark_off_once_there_is_data() {
         &["statutarni-mesto-chomutov"],
     );
     let c = app.browser_of(&editor).await;
-    // No data: the notice says so, and the mark cannot go.
-    let page = c.page("/datasets/hriste").await.expect(200);
+    // Without distributions the notice says there is no data.
+    let page = c.page("/datasets/uzemni-plan").await.expect(200);
     assert!(page.contains("Data k ní zatím nejsou zveřejněna."));
+    // Only the seed's example file: the notice says what it is, and the
+    // mark cannot go.
+    let page = c.page("/datasets/hriste").await.expect(200);
+    assert!(page.contains("soubory označené jako ukázková data nejsou data města"));
     assert!(!page.contains("/datasets/hriste/unmark-example"));
     c.submit("/datasets/hriste/unmark-example", &[])
         .await

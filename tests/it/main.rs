@@ -15,6 +15,7 @@ mod config;
 mod curation;
 mod db;
 mod dcat;
+mod files;
 mod harvest;
 mod security;
 mod seed;

@@ -993,8 +993,8 @@ async fn kpis_computed_from_the_catalog() {
             .is_some_and(|s| s.starts_with("catalog:published_datasets @ ")),
         "{value}"
     );
-    // The seed's datasets have no distribution yet; the strategy's three
-    // have CSV and JSON.
+    // The seed's datasets have only example files, which are no data of
+    // the city's; the strategy's three have CSV and JSON.
     let open = app
         .api()
         .get("/api/v1/kpis/KPI-SC6-02?as_of=2026-12-04")

@@ -166,6 +166,8 @@ struct Objects {
     measurement_form: String,
     /// The id of measure 3.1.1/1, which projects may fulfil.
     measure: String,
+    /// A stored file of `parkoviste`, to give new versions.
+    file: String,
 }
 
 impl Objects {
@@ -210,7 +212,9 @@ impl Objects {
                 .first::<String>(&mut *app.conn())
                 .expect("measure 3.1.1/1")
         };
+        let file = crate::files::stored_file(app, "parkoviste", "obsazenost.csv", b"a,b\n1,2\n");
         Objects {
+            file,
             measure,
             measurement,
             measurement_form,
@@ -725,6 +729,42 @@ fn rows(o: &Objects) -> Vec<Row> {
             ]),
             may: May::Curators,
             ok: 422,
+        },
+        // Files: uploads by form (allowed, without a file: a form error)
+        // and by API.
+        Row {
+            route: "POST /datasets/{slug}/distributions/upload",
+            path: "/datasets/pasport-zelene/distributions/upload".into(),
+            send: Send::Multipart(vec![("title", "Bez souboru".into())]),
+            may: May::Curators,
+            ok: 422,
+        },
+        Row {
+            route: "POST /datasets/{slug}/distributions/{id}/file",
+            path: format!("/datasets/parkoviste/distributions/{}/file", o.file),
+            send: Send::Multipart(vec![("encoding", "auto".into())]),
+            may: May::Curators,
+            ok: 422,
+        },
+        Row {
+            route: "POST /api/v1/datasets/{slug}/distributions/upload",
+            path: "/api/v1/datasets/pasport-zelene/distributions/upload?name=stromy.csv".into(),
+            send: Send::Json(
+                Method::POST,
+                Some(Value::String(format!("id,druh\n{n},lípa\n"))),
+            ),
+            may: May::Curators,
+            ok: 201,
+        },
+        Row {
+            route: "PUT /api/v1/datasets/{slug}/distributions/{id}/file",
+            path: format!(
+                "/api/v1/datasets/parkoviste/distributions/{}/file?name=obsazenost.csv",
+                o.file
+            ),
+            send: Send::Json(Method::PUT, Some(Value::String(format!("a,b\n{n},3\n")))),
+            may: May::Curators,
+            ok: 200,
         },
         // The catalog, through the API.
         Row {

@@ -199,3 +199,24 @@ pub async fn slow_body(
         started.elapsed(),
     )
 }
+
+/// A ZIP bomb dressed as a workbook: a valid XLSX archive whose one sheet
+/// unpacks to `megabytes` MB of zeros from a few kilobytes (about 1:1000).
+pub fn zip_bomb(megabytes: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(megabytes >= 4096);
+    zip.start_file("[Content_Types].xml", deflated)
+        .expect("zip");
+    zip.write_all(b"<?xml version=\"1.0\"?><Types/>")
+        .expect("zip");
+    zip.start_file("xl/worksheets/sheet1.xml", deflated)
+        .expect("zip");
+    let zeros = vec![0u8; 1024 * 1024];
+    for _ in 0..megabytes {
+        zip.write_all(&zeros).expect("zip");
+    }
+    zip.finish().expect("zip").into_inner()
+}
