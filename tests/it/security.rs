@@ -942,3 +942,105 @@ async fn made_up_reset_links_cost_no_password_hash() {
         "a made-up link made the server hash a password"
     );
 }
+
+/// Uploads are streamed, checked and imported off the executor: four
+/// large CSV imports, two ZIP bombs and four uploads trickling in, all at
+/// once, and the site keeps answering; each gets its own answer.
+#[actix_web::test]
+async fn uploads_and_zip_bombs_at_once_starve_nobody() {
+    let app = TestApp::start_with(attack::configure).await;
+    let target = Target {
+        base: app.base.clone(),
+        app: None,
+    };
+    let curator = crate::catalog::curator(&app, "nahrava@chomutov.test", &[CITY]);
+    let token = curator.token.clone().expect("token");
+    let auth = format!("Bearer {token}");
+    let mut csv = String::from("id;ulice;plocha;datum\n");
+    for i in 0..50_000 {
+        csv.push_str(&format!(
+            "{i};Zahradní {};{},5;1. 2. 2026\n",
+            i % 97,
+            i % 1000
+        ));
+    }
+    let url = |name: &str| {
+        target.url(&format!(
+            "/api/v1/datasets/parkoviste/distributions/upload?name={name}"
+        ))
+    };
+    type Answer = (String, Result<u16, String>, Duration);
+    let mut attacks: Vec<attack::Attack<'_, Answer>> = Vec::new();
+    for i in 0..4 {
+        let (u, a, body) = (url(&format!("velky-{i}.csv")), auth.clone(), csv.clone());
+        attacks.push(Box::pin(async move {
+            let started = Instant::now();
+            let r = attack::client(Duration::from_secs(300))
+                .post(u)
+                .header("Authorization", a)
+                .body(body)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .map_err(|e| e.to_string());
+            ("csv".to_string(), r, started.elapsed())
+        }));
+    }
+    for i in 0..2 {
+        let (u, a) = (url(&format!("bomba-{i}.xlsx")), auth.clone());
+        attacks.push(Box::pin(async move {
+            let started = Instant::now();
+            let r = attack::client(Duration::from_secs(300))
+                .post(u)
+                .header("Authorization", a)
+                .body(attack::zip_bomb(100))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .map_err(|e| e.to_string());
+            ("bomb".to_string(), r, started.elapsed())
+        }));
+    }
+    let slow_url = url("pomalu.csv");
+    for _ in 0..4 {
+        let (u, a) = (slow_url.clone(), auth.clone());
+        attacks.push(Box::pin(async move {
+            // 32 KiB a second, below the 64 KiB a second a body must keep:
+            // cut off after its allowance of 1 s + 4 s.
+            let (r, took) = attack::slow_body(
+                &u,
+                &[("Authorization", a.as_str())],
+                4 * 64 * 1024,
+                16 * 1024,
+                Duration::from_millis(500),
+            )
+            .await;
+            ("slow".to_string(), r, took)
+        }));
+    }
+    let (answers, probe) = flood(&target, &["/healthz", "/datasets/pasport-zelene"], attacks).await;
+    for (what, status, took) in &answers {
+        match what.as_str() {
+            "csv" => assert_eq!(status, &Ok(201), "a large CSV is stored ({took:?})"),
+            "bomb" => assert_eq!(status, &Ok(422), "a ZIP bomb is refused ({took:?})"),
+            // Cut off at its deadline: a 400, or the connection closed.
+            _ => {
+                assert!(!matches!(status, Ok(201)), "{status:?} after {took:?}");
+                assert!(*took < Duration::from_secs(8), "cut off in time: {took:?}");
+            }
+        }
+    }
+    assert!(probe.failures.is_empty(), "{:?}", probe.failures);
+    assert!(!probe.latencies.is_empty(), "probed while the uploads ran");
+    eprintln!(
+        "4 imports, 2 ZIP bombs, 4 slow uploads: {} probes, worst {:?}",
+        probe.latencies.len(),
+        probe.worst()
+    );
+    assert!(
+        probe.worst() < Duration::from_secs(3),
+        "the site answered slowly: {:?}",
+        probe.worst()
+    );
+    target.assert_alive().await;
+}
