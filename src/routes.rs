@@ -177,7 +177,9 @@ pub fn table(cfg: &mut ServiceConfig) {
             resource(format!("/api/v1/datasets/{SLUG}/distributions/upload")).post(api_upload),
         )
         .service(
-            resource(format!("/api/v1/datasets/{SLUG}/distributions/{ID}/file")).put(api_put_file),
+            resource(format!("/api/v1/datasets/{SLUG}/distributions/{ID}/file"))
+                .put(api_put_file)
+                .delete(api_delete_file),
         )
         .service(
             resource(format!(
@@ -198,6 +200,7 @@ pub fn table(cfg: &mut ServiceConfig) {
                 .get(version_form)
                 .post(upload_version),
         )
+        .service(resource(dist("/file/delete")).post(delete_file))
         .service(
             resource(dataset("/distributions/upload"))
                 .get(upload_form)
@@ -358,6 +361,7 @@ mod tests {
             dist("/download"),
             dist("/preview"),
             dist("/file"),
+            dist("/file/delete"),
             dataset("/distributions/upload"),
             dataset("/transition"),
             dataset("/publish"),

@@ -275,36 +275,43 @@ pub(crate) struct VersionQuery {
     version: Option<i32>,
 }
 
-const CHUNK: u64 = 1024 * 1024;
+const CHUNK: u64 = 4 * 1024 * 1024;
 
-/// The bytes `start..start+len` of a file, read a chunk at a time on the
-/// blocking pool (no thread is held between chunks, however slow the
-/// client), so memory stays flat whatever the file's size.
+type Read = actix_web::rt::task::JoinHandle<std::io::Result<Bytes>>;
+
+/// Reads `n` bytes at `pos` on the blocking pool.
+fn read_at(file: &Arc<std::fs::File>, pos: u64, n: u64) -> Read {
+    let f = file.clone();
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut buf = vec![0u8; n as usize];
+        f.read_exact_at(&mut buf, pos).map(|_| Bytes::from(buf))
+    })
+}
+
+/// The bytes `start..start+len` of a file, a chunk at a time on the
+/// blocking pool, the next chunk read while the last one is sent (no
+/// thread is held between chunks, however slow the client), so memory
+/// stays at two chunks whatever the file's size.
 fn file_stream(
     file: Arc<std::fs::File>,
     start: u64,
     len: u64,
 ) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
-    futures_util::stream::unfold((file, start, len), |(file, pos, left)| async move {
-        if left == 0 {
-            return None;
-        }
-        let n = left.min(CHUNK);
-        let f = file.clone();
-        let read = web::block(move || {
-            let mut buf = vec![0u8; n as usize];
-            f.read_exact_at(&mut buf, pos).map(|_| Bytes::from(buf))
-        })
-        .await;
+    let first = (len > 0).then(|| read_at(&file, start, len.min(CHUNK)));
+    let state = (file, start + len.min(CHUNK), len - len.min(CHUNK), first);
+    futures_util::stream::unfold(state, |(file, pos, left, pending)| async move {
+        let read = pending?.await;
+        let next = (left > 0).then(|| read_at(&file, pos, left.min(CHUNK)));
+        let moved = left.min(CHUNK);
         match read {
-            Ok(Ok(bytes)) => Some((Ok(bytes), (file, pos + n, left - n))),
+            Ok(Ok(bytes)) => Some((Ok(bytes), (file, pos + moved, left - moved, next))),
             Ok(Err(e)) => Some((
                 Err(actix_web::error::ErrorInternalServerError(e)),
-                (file, pos, 0),
+                (file, pos, 0, None),
             )),
             Err(e) => Some((
                 Err(actix_web::error::ErrorInternalServerError(e)),
-                (file, pos, 0),
+                (file, pos, 0, None),
             )),
         }
     })
@@ -883,6 +890,41 @@ async fn form_upload(
         Err(AppError::Validation(errors)) => again(errors),
         Err(e) => Err(e),
     }
+}
+
+/// `DELETE /api/v1/datasets/{slug}/distributions/{id}/file`: the file
+/// distribution and all its versions are removed (204).
+pub(crate) async fn api_delete_file(
+    state: web::Data<AppState>,
+    identity: Identity,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let user = authorize(&identity, Permission::EditCatalog)?.clone();
+    api_user(&user)?;
+    let (slug, id) = path.into_inner();
+    let st = state.clone();
+    crate::db::run(&state.pool, move |c| {
+        service::remove(c, &storage(&st), &st.views, &user, &slug, &id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /datasets/{slug}/distributions/{id}/file/delete`: the same from
+/// the preview page's form; back to the dataset.
+pub(crate) async fn delete_file(
+    page: Page,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let user = authorize(&page.identity, Permission::EditCatalog)?.clone();
+    let (slug, id) = path.into_inner();
+    let st = page.state.clone();
+    let s = slug.clone();
+    crate::db::run(&page.state.pool, move |c| {
+        service::remove(c, &storage(&st), &st.views, &user, &s, &id)
+    })
+    .await?;
+    Ok(page.see_other_saying(&format!("/datasets/{slug}"), "flash_file_deleted"))
 }
 
 /// `GET /datasets/{slug}/distributions/{id}/file`: the form for a new

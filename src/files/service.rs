@@ -411,6 +411,41 @@ pub fn store(
     }
 }
 
+/// Removes a file distribution with every version of it: the dataset's
+/// change (audited, the distribution in what it was), the versions' rows
+/// and the imported tables in one transaction, then the files no other
+/// version holds. A file uploaded by mistake (personal data, say) is gone
+/// from the portal, not only hidden.
+pub fn remove(
+    conn: &mut DbConnection,
+    storage: &Storage,
+    views: &Views,
+    user: &CurrentUser,
+    slug: &str,
+    distribution_id: &str,
+) -> Result<(), AppError> {
+    let target = Target::Version(distribution_id.to_string());
+    let actor = user.actor();
+    let (tables, hashes) = crate::audit::write_tx(conn, |c| {
+        let mut rec = check_target(c, user, slug, &target)?;
+        rec.distributions.retain(|d| d.id != distribution_id);
+        crate::catalog::store::save_record(c, &actor, &rec, None)?;
+        let tables = store::replace_tables(c, distribution_id, &[])?;
+        let hashes = store::delete_versions(c, distribution_id)?;
+        Ok::<_, AppError>((tables, hashes))
+    })?;
+    for name in tables {
+        let _ = crate::db::dialect::execute(conn, &format!("DROP TABLE IF EXISTS {name}"), &[]);
+    }
+    for sha in hashes {
+        if !store::is_referenced(conn, &sha)? {
+            storage.remove(&sha);
+        }
+    }
+    views.after_commit(conn, &["dataset"]);
+    Ok(())
+}
+
 /// A new file distribution of `rec`: the terms of use of the dataset's
 /// first distribution, or those of data in which the city claims no right.
 fn new_distribution(rec: &DatasetRecord, id: &str, name: &str) -> Distribution {

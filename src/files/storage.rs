@@ -195,6 +195,12 @@ impl Storage {
         result
     }
 
+    /// Removes a file and its gzipped copy (no version names it any more).
+    pub fn remove(&self, sha256: &str) {
+        let _ = std::fs::remove_file(self.blob(sha256));
+        let _ = std::fs::remove_file(self.gzipped(sha256));
+    }
+
     /// At start: removes temp files (an upload a crash interrupted) and
     /// blobs no version names that are older than a day (a write whose
     /// database row never came; the day spares another process's upload

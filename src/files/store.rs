@@ -46,6 +46,27 @@ pub fn insert_version(conn: &mut DbConnection, v: &FileVersion) -> QueryResult<(
         .map(|_| ())
 }
 
+/// Deletes a distribution's versions; answers the hashes they named.
+pub fn delete_versions(conn: &mut DbConnection, distribution_id: &str) -> QueryResult<Vec<String>> {
+    let hashes: Vec<String> = file_versions::table
+        .filter(file_versions::distribution_id.eq(distribution_id))
+        .select(file_versions::sha256)
+        .distinct()
+        .load(conn)?;
+    diesel::delete(file_versions::table.filter(file_versions::distribution_id.eq(distribution_id)))
+        .execute(conn)?;
+    Ok(hashes)
+}
+
+/// Whether any version still names these bytes.
+pub fn is_referenced(conn: &mut DbConnection, sha256: &str) -> QueryResult<bool> {
+    let n: i64 = file_versions::table
+        .filter(file_versions::sha256.eq(sha256))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 /// Every stored file's hash, for the sweep at start.
 pub fn all_hashes(conn: &mut DbConnection) -> QueryResult<std::collections::HashSet<String>> {
     Ok(file_versions::table

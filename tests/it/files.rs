@@ -824,3 +824,112 @@ pub fn stored_file(app: &TestApp, slug: &str, name: &str, bytes: &[u8]) -> Strin
     .expect("stored file");
     stored.distribution.id
 }
+
+#[actix_web::test]
+async fn a_file_is_removed_with_all_its_versions_and_its_bytes() {
+    let app = TestApp::start().await;
+    let api = curator(&app, "mazani@chomutov.test", &[HERE]);
+    let storage = radnice::files::storage::Storage::new(&app.state.config.data_dir);
+    let v1 = b"a,b\n1,2\n".to_vec();
+    let v2 = b"a,b\n1,2\n3,4\n".to_vec();
+    let d = upload(&api, "parkoviste", "omylem.csv", v1.clone())
+        .await
+        .expect(201)
+        .json();
+    let id = d["id"].as_str().expect("id").to_string();
+    put_version(&api, "parkoviste", &id, "omylem.csv", v2.clone())
+        .await
+        .expect(200);
+    // The same bytes as version 2 in another distribution: they stay.
+    let other = upload(&api, "parkoviste", "kopie.csv", v2.clone())
+        .await
+        .expect(201)
+        .json();
+    let path = path_of(d["download_url"].as_str().expect("url"));
+    // Someone else's curator may not.
+    curator(
+        &app,
+        "jinde@chomutov.test",
+        &["technicke-sluzby-mesta-chomutova"],
+    )
+    .delete(&format!(
+        "/api/v1/datasets/parkoviste/distributions/{id}/file"
+    ))
+    .await
+    .expect(403);
+    api.delete(&format!(
+        "/api/v1/datasets/parkoviste/distributions/{id}/file"
+    ))
+    .await
+    .expect(204);
+    assert_eq!(raw_get(&app, &path, &[]).await.status(), 404);
+    assert_eq!(
+        raw_get(&app, &format!("{path}?version=1"), &[])
+            .await
+            .status(),
+        404
+    );
+    app.api()
+        .get(&format!("/api/v1/tables/{id}"))
+        .await
+        .expect(404);
+    let dataset = app
+        .api()
+        .get("/api/v1/datasets/parkoviste")
+        .await
+        .expect(200)
+        .json();
+    assert!(
+        !dataset["distributions"]
+            .as_array()
+            .expect("distributions")
+            .iter()
+            .any(|x| x["id"] == id.as_str())
+    );
+    assert!(
+        !storage.blob(&sha256(&v1)).exists(),
+        "version 1's bytes are gone"
+    );
+    assert!(
+        storage.blob(&sha256(&v2)).exists(),
+        "another distribution holds them"
+    );
+    let copy = path_of(other["download_url"].as_str().expect("url"));
+    assert_eq!(raw_get(&app, &copy, &[]).await.status(), 200);
+    // The removal is the dataset's newest audited change.
+    let (before, after): (Option<String>, Option<String>) = {
+        use diesel::prelude::*;
+        use radnice::db::schema::audit_log;
+        audit_log::table
+            .filter(audit_log::object_id.eq(dataset["id"].as_str().expect("dataset id")))
+            .order(audit_log::seq.desc())
+            .select((audit_log::before_json, audit_log::after_json))
+            .first(&mut *app.conn())
+            .expect("audit row")
+    };
+    assert!(before.unwrap_or_default().contains("omylem.csv"));
+    assert!(!after.unwrap_or_default().contains("omylem.csv"));
+
+    // The form on the preview page does the same.
+    let p = app.person("formular-mazani@chomutov.test", &[Role::Curator], &[HERE]);
+    let browser = app.browser_of(&p).await;
+    let other_id = other["id"].as_str().expect("id");
+    let preview = browser
+        .page(&format!(
+            "/datasets/parkoviste/distributions/{other_id}/preview"
+        ))
+        .await
+        .expect(200);
+    assert!(preview.contains(&format!(
+        "/datasets/parkoviste/distributions/{other_id}/file/delete"
+    )));
+    let res = browser
+        .submit(
+            &format!("/datasets/parkoviste/distributions/{other_id}/file/delete"),
+            &[],
+        )
+        .await
+        .expect(303);
+    assert_eq!(res.location(), "/datasets/parkoviste");
+    assert!(!storage.blob(&sha256(&v2)).exists());
+}

@@ -168,6 +168,8 @@ struct Objects {
     measure: String,
     /// A stored file of `parkoviste`, to give new versions.
     file: String,
+    /// Two more to remove, by form and by API.
+    doomed: [String; 2],
 }
 
 impl Objects {
@@ -213,7 +215,12 @@ impl Objects {
                 .expect("measure 3.1.1/1")
         };
         let file = crate::files::stored_file(app, "parkoviste", "obsazenost.csv", b"a,b\n1,2\n");
+        let doomed = [
+            crate::files::stored_file(app, "parkoviste", "formular.csv", b"a\n1\n"),
+            crate::files::stored_file(app, "parkoviste", "api.csv", b"a\n2\n"),
+        ];
         Objects {
+            doomed,
             file,
             measure,
             measurement,
@@ -745,6 +752,26 @@ fn rows(o: &Objects) -> Vec<Row> {
             send: Send::Multipart(vec![("encoding", "auto".into())]),
             may: May::Curators,
             ok: 422,
+        },
+        Row {
+            route: "POST /datasets/{slug}/distributions/{id}/file/delete",
+            path: format!(
+                "/datasets/parkoviste/distributions/{}/file/delete",
+                o.doomed[0]
+            ),
+            send: form(&[]),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "DELETE /api/v1/datasets/{slug}/distributions/{id}/file",
+            path: format!(
+                "/api/v1/datasets/parkoviste/distributions/{}/file",
+                o.doomed[1]
+            ),
+            send: Send::Json(Method::DELETE, None),
+            may: May::Curators,
+            ok: 204,
         },
         Row {
             route: "POST /api/v1/datasets/{slug}/distributions/upload",
