@@ -98,30 +98,25 @@ pub fn detect_encoding(path: &Path) -> Result<&'static Encoding, FieldError> {
         detector.feed(chunk, false);
         if invalid_at.is_none() {
             carry.extend_from_slice(chunk);
-            let mut rest: &[u8] = &carry;
-            loop {
-                match std::str::from_utf8(rest) {
-                    Ok(s) => {
-                        multibyte |= !s.is_ascii();
-                        line += s.bytes().filter(|b| *b == b'\n').count() as u64;
-                        rest = &[];
-                        break;
-                    }
-                    Err(e) => {
-                        let (good, after) = rest.split_at(e.valid_up_to());
-                        multibyte |= !good.is_ascii();
-                        line += good.iter().filter(|b| **b == b'\n').count() as u64;
-                        if e.error_len().is_some() {
-                            invalid_at = Some(line);
-                            rest = &[];
-                        } else {
-                            // An incomplete sequence at the chunk's end.
-                            rest = after;
-                        }
-                        break;
+            let rest: &[u8] = match std::str::from_utf8(&carry) {
+                Ok(s) => {
+                    multibyte |= !s.is_ascii();
+                    line += s.bytes().filter(|b| *b == b'\n').count() as u64;
+                    &[]
+                }
+                Err(e) => {
+                    let (good, after) = carry.split_at(e.valid_up_to());
+                    multibyte |= !good.is_ascii();
+                    line += good.iter().filter(|b| **b == b'\n').count() as u64;
+                    if e.error_len().is_some() {
+                        invalid_at = Some(line);
+                        &[]
+                    } else {
+                        // An incomplete sequence at the chunk's end.
+                        after
                     }
                 }
-            }
+            };
             carry = rest.to_vec();
         }
     }
