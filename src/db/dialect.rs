@@ -205,40 +205,48 @@ struct CountRow {
     n: i64,
 }
 
+/// Rows of a query with run-time binds, on either backend.
+fn load_by_name<T>(conn: &mut DbConnection, sql: &str, binds: &[Bind<'_>]) -> QueryResult<Vec<T>>
+where
+    T: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
+{
+    let sql = placeholders(conn, sql);
+    match conn {
+        DbConnection::Sqlite(c) => bind_all!(
+            diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>(),
+            binds
+        )
+        .load(c),
+        DbConnection::Pg(c) => {
+            bind_all!(diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>(), binds).load(c)
+        }
+    }
+}
+
 /// A query with run-time binds whose one column is text named `t`.
 pub fn load_texts(
     conn: &mut DbConnection,
     sql: &str,
     binds: &[Bind<'_>],
 ) -> QueryResult<Vec<String>> {
-    let sql = placeholders(conn, sql);
-    let rows: Vec<TextRow> = match conn {
-        DbConnection::Sqlite(c) => bind_all!(
-            diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>(),
-            binds
-        )
-        .load(c)?,
-        DbConnection::Pg(c) => {
-            bind_all!(diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>(), binds).load(c)?
-        }
-    };
+    let rows: Vec<TextRow> = load_by_name(conn, sql, binds)?;
     Ok(rows.into_iter().map(|r| r.t).collect())
 }
 
 /// A query with run-time binds whose one column is a count named `n`.
 pub fn load_count(conn: &mut DbConnection, sql: &str, binds: &[Bind<'_>]) -> QueryResult<i64> {
-    let sql = placeholders(conn, sql);
-    let rows: Vec<CountRow> = match conn {
-        DbConnection::Sqlite(c) => bind_all!(
-            diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>(),
-            binds
-        )
-        .load(c)?,
-        DbConnection::Pg(c) => {
-            bind_all!(diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>(), binds).load(c)?
-        }
-    };
+    let rows: Vec<CountRow> = load_by_name(conn, sql, binds)?;
     Ok(rows.first().map_or(0, |r| r.n))
+}
+
+/// Drops tables made at run time (an imported file's), ignoring those
+/// already gone: a failed drop leaves only an unnamed table behind.
+pub fn drop_tables<'a>(conn: &mut DbConnection, names: impl IntoIterator<Item = &'a str>) {
+    for name in names {
+        if let Err(e) = execute(conn, &format!("DROP TABLE IF EXISTS {name}"), &[]) {
+            log::warn!("dropping {name}: {e}");
+        }
+    }
 }
 
 /// Most values one statement may bind (SQLite's limit is 32,766,

@@ -295,28 +295,35 @@ fn read_at(file: &Arc<std::fs::File>, pos: u64, n: u64) -> Read {
 /// The bytes `start..start+len` of a file, a chunk at a time on the
 /// blocking pool, the next chunk read while the last one is sent (no
 /// thread is held between chunks, however slow the client), so memory
-/// stays at two chunks whatever the file's size.
+/// stays at two chunks whatever the file's size. Nothing is read before
+/// the body is first polled (a HEAD request reads nothing).
 fn file_stream(
     file: Arc<std::fs::File>,
     start: u64,
     len: u64,
 ) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
-    let first = (len > 0).then(|| read_at(&file, start, len.min(CHUNK)));
-    let state = (file, start + len.min(CHUNK), len - len.min(CHUNK), first);
-    futures_util::stream::unfold(state, |(file, pos, left, pending)| async move {
-        let read = pending?.await;
-        let next = (left > 0).then(|| read_at(&file, pos, left.min(CHUNK)));
-        let moved = left.min(CHUNK);
-        match read {
-            Ok(Ok(bytes)) => Some((Ok(bytes), (file, pos + moved, left - moved, next))),
-            Ok(Err(e)) => Some((
-                Err(actix_web::error::ErrorInternalServerError(e)),
-                (file, pos, 0, None),
-            )),
-            Err(e) => Some((
-                Err(actix_web::error::ErrorInternalServerError(e)),
-                (file, pos, 0, None),
-            )),
+    // `pos` and `left` say what is still to be read; `pending` is the read
+    // under way.
+    let state: (Arc<std::fs::File>, u64, u64, Option<Read>) = (file, start, len, None);
+    futures_util::stream::unfold(state, |(file, mut pos, mut left, pending)| async move {
+        let take = |pos: &mut u64, left: &mut u64| {
+            let n = (*left).min(CHUNK);
+            let read = read_at(&file, *pos, n);
+            *pos += n;
+            *left -= n;
+            read
+        };
+        let current = match pending {
+            Some(read) => read,
+            None if left > 0 => take(&mut pos, &mut left),
+            None => return None,
+        };
+        let next = (left > 0).then(|| take(&mut pos, &mut left));
+        let failed = |e: String| Err(actix_web::error::ErrorInternalServerError(e));
+        match current.await {
+            Ok(Ok(bytes)) => Some((Ok(bytes), (file, pos, left, next))),
+            Ok(Err(e)) => Some((failed(e.to_string()), (file, pos, 0, None))),
+            Err(e) => Some((failed(e.to_string()), (file, pos, 0, None))),
         }
     })
 }

@@ -94,7 +94,7 @@ pub fn run(
             // A curator's own version replaced the example: it stays.
             Some(d) if !d.is_example_data() => continue,
             Some(d) => {
-                let sha = storage.copy_in(&path)?.sha256.clone();
+                let sha = super::storage::sha256_of(&path)?;
                 if d.checksum_sha256.as_deref() == Some(sha.as_str()) {
                     continue;
                 }

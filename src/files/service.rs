@@ -270,13 +270,7 @@ pub fn store(
     // a failure drops them and leaves the old version's tables in place.
     let mut imported: Vec<DataTable> = Vec::new();
     let drop_all = |conn: &mut DbConnection, tables: &[DataTable]| {
-        for t in tables {
-            let _ = crate::db::dialect::execute(
-                conn,
-                &format!("DROP TABLE IF EXISTS {}", t.table_name),
-                &[],
-            );
-        }
+        crate::db::dialect::drop_tables(conn, tables.iter().map(|t| t.table_name.as_str()));
     };
     for sheet in &checked.sheets {
         let table_name = format!("ds_{}", uuid::Uuid::new_v4().simple());
@@ -397,10 +391,7 @@ pub fn store(
     });
     match written {
         Ok((stored, replaced)) => {
-            for name in replaced {
-                let _ =
-                    crate::db::dialect::execute(conn, &format!("DROP TABLE IF EXISTS {name}"), &[]);
-            }
+            crate::db::dialect::drop_tables(conn, replaced.iter().map(String::as_str));
             views.after_commit(conn, &["dataset"]);
             Ok(stored)
         }
@@ -434,9 +425,7 @@ pub fn remove(
         let hashes = store::delete_versions(c, distribution_id)?;
         Ok::<_, AppError>((tables, hashes))
     })?;
-    for name in tables {
-        let _ = crate::db::dialect::execute(conn, &format!("DROP TABLE IF EXISTS {name}"), &[]);
-    }
+    crate::db::dialect::drop_tables(conn, tables.iter().map(String::as_str));
     for sha in hashes {
         if !store::is_referenced(conn, &sha)? {
             storage.remove(&sha);

@@ -16,6 +16,14 @@ use sha2::{Digest, Sha256};
 /// a client that accepts gzip gets them compressed without work per request.
 pub const GZIP_UP_TO: u64 = 8 * 1024 * 1024;
 
+/// The SHA-256 of a local file, in lower-case hex, read in pieces.
+pub fn sha256_of(path: &Path) -> std::io::Result<String> {
+    let mut input = File::open(path)?;
+    let mut hash = Sha256::new();
+    std::io::copy(&mut input, &mut hash)?;
+    Ok(hex::encode(hash.finalize()))
+}
+
 #[derive(Clone, Debug)]
 pub struct Storage {
     root: PathBuf,

@@ -563,7 +563,7 @@ pub fn import(
         // The batch that failed leaves its transaction open; without one
         // this is a harmless error.
         let _ = dialect::execute(conn, "ROLLBACK", &[]);
-        let _ = dialect::execute(conn, &format!("DROP TABLE IF EXISTS {name}"), &[]);
+        dialect::drop_tables(conn, [name]);
     }
     result
 }

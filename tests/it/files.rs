@@ -279,6 +279,18 @@ async fn a_czech_csv_is_uploaded_previewed_queried_and_downloaded() {
         .get(&format!("/api/v1/tables/{id}?limit=100000"))
         .await
         .expect(422);
+    // A search longer than 200 characters, or more than 20 filters.
+    app.api()
+        .get(&format!("/api/v1/tables/{id}?q={}", "a".repeat(201)))
+        .await
+        .expect(422);
+    let many: String = (0..21)
+        .map(|i| format!("&filter%5Bn%C3%A1zev%5D={i}"))
+        .collect();
+    app.api()
+        .get(&format!("/api/v1/tables/{id}?{many}"))
+        .await
+        .expect(422);
     // The schema describes the file as it is written.
     let schema = app
         .api()
