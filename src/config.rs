@@ -57,6 +57,15 @@ pub struct Config {
     /// Most rows a tabular file may have for its preview and table API
     /// (a larger file is stored and downloads, but is not imported).
     pub table_max_rows: u64,
+    /// Largest GIS layer file a curator may import, in bytes (a layer is
+    /// read whole to check every feature before any is published).
+    pub layer_limit: u64,
+    /// The base map's tiles, `https://tile.example/{z}/{x}/{y}.png`; the
+    /// pages' CSP then allows that origin. None: layers show on a plain
+    /// background.
+    pub tile_url: Option<String>,
+    /// Who the tiles are from, shown on the map (the tiles' licence asks).
+    pub tile_attribution: Option<String>,
 }
 
 /// The keys a config file may hold; all optional.
@@ -86,6 +95,9 @@ struct FileConfig {
     harvest_every_hours: Option<u64>,
     file_limit: Option<u64>,
     table_max_rows: Option<u64>,
+    layer_limit: Option<u64>,
+    tile_url: Option<String>,
+    tile_attribution: Option<String>,
 }
 
 /// What the command line says; `None` leaves the lower layers in force.
@@ -235,7 +247,16 @@ impl Config {
             2 * 1024 * 1024 * 1024,
         )?;
         let table_max_rows = number("RADNICE_TABLE_MAX_ROWS", file.table_max_rows, 2_000_000)?;
+        let layer_limit = number("RADNICE_LAYER_LIMIT", file.layer_limit, 256 * 1024 * 1024)?;
+        let tile_url = env_nonempty("RADNICE_TILE_URL")
+            .or(file.tile_url)
+            .map(|t| parse_tile_url(&t))
+            .transpose()?;
+        let tile_attribution = env_nonempty("RADNICE_TILE_ATTRIBUTION").or(file.tile_attribution);
         Ok(Config {
+            layer_limit,
+            tile_url,
+            tile_attribution,
             file_limit,
             table_max_rows,
             body_timeout_ms,
@@ -276,6 +297,42 @@ fn read_file(path: &Path) -> Result<FileConfig, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
     toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+}
+
+/// A tile URL template: http(s), a host, and `{z}`, `{x}` and `{y}`.
+fn parse_tile_url(raw: &str) -> Result<String, String> {
+    let probe = raw
+        .replace("{z}", "1")
+        .replace("{x}", "1")
+        .replace("{y}", "1")
+        .replace("{s}", "a");
+    let url = url::Url::parse(&probe).map_err(|e| format!("RADNICE_TILE_URL {raw:?}: {e}"))?;
+    let placeholders = ["{z}", "{x}", "{y}"].iter().all(|p| raw.contains(p));
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || !placeholders {
+        return Err(format!(
+            "RADNICE_TILE_URL {raw:?} must be an http(s) URL with {{z}}, {{x}} and {{y}}"
+        ));
+    }
+    Ok(raw.to_string())
+}
+
+impl Config {
+    /// The origin of the tile server, for the map pages' CSP.
+    pub fn tile_origin(&self) -> Option<String> {
+        let t = self.tile_url.as_deref()?;
+        let probe = t.replace("{s}", "a").replace(['{', '}'], "");
+        let u = url::Url::parse(&probe).ok()?;
+        let host = u.host_str()?;
+        let host = if t.contains("{s}.") {
+            host.replacen("a.", "*.", 1)
+        } else {
+            host.to_string()
+        };
+        Some(match u.port() {
+            Some(p) => format!("{}://{host}:{p}", u.scheme()),
+            None => format!("{}://{host}", u.scheme()),
+        })
+    }
 }
 
 fn parse_base_url(raw: &str) -> Result<url::Url, String> {

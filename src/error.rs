@@ -13,6 +13,9 @@ pub struct FieldError {
     /// Where in an uploaded file (a CSV import): line and column, from 1.
     pub line: Option<u64>,
     pub column: Option<u64>,
+    /// Which feature of an imported GIS layer: its number from 1 and its
+    /// id when it has one (`3 (H002)`).
+    pub feature: Option<String>,
 }
 
 impl FieldError {
@@ -22,6 +25,15 @@ impl FieldError {
             message: message_key.to_string(),
             line: None,
             column: None,
+            feature: None,
+        }
+    }
+
+    /// A problem of one feature of an imported layer.
+    pub fn in_feature(feature: impl Into<String>, message_key: &str) -> Self {
+        FieldError {
+            feature: Some(feature.into()),
+            ..FieldError::new("file", message_key)
         }
     }
 

@@ -11,6 +11,7 @@ pub mod dcat;
 pub mod error;
 pub mod fetch;
 pub mod files;
+pub mod gis;
 pub mod home;
 pub mod legal;
 pub mod lifecycle;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub sparql: dcat::sparql::Runner,
     /// Each domain's audit object types and which histories are public.
     pub audit: audit::registry::Registry,
+    /// The GIS layers' spatial indexes (see `gis::index`).
+    pub gis: std::sync::Arc<gis::index::Indexes>,
 }
 
 /// Every domain's registrations with the audit log.
@@ -101,6 +104,7 @@ impl AppState {
             views,
             sparql: dcat::sparql::Runner::new(config.sparql_concurrency),
             audit: audit_registry(),
+            gis: Default::default(),
             pool,
             config,
         })
@@ -114,6 +118,7 @@ impl AppState {
         }
         // The example files are checked before anything is loaded.
         files::seed::check(dir, self.config.table_max_rows)?;
+        gis::seed::check(dir)?;
         let n = seed::run(&mut conn, dir, &self.config.base())?;
         let stored = files::seed::run(
             &mut conn,
@@ -124,7 +129,14 @@ impl AppState {
             &self.config.base(),
             self.config.table_max_rows,
         )?;
-        Ok(Some(n + stored))
+        let layers = gis::seed::run(
+            &mut conn,
+            &files::storage::Storage::new(&self.config.data_dir),
+            &audit::follow::Views::default(),
+            dir,
+            &self.config.base(),
+        )?;
+        Ok(Some(n + stored + layers))
     }
 }
 

@@ -198,6 +198,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if swept > 0 {
                 log::info!("removed {swept} files an interrupted upload left behind");
             }
+            let swept = radnice::gis::sweep(&mut conn)?;
+            if swept > 0 {
+                log::info!("removed {swept} features an interrupted layer import left behind");
+            }
             // The strategies' open data links to this server's base, which
             // may have changed since they were made.
             radnice::strategy::open_data::ensure_all(&mut conn, &state.config.base())?;
@@ -236,6 +240,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut conn = open_db(&cli)?;
             let dir = dir.clone().unwrap_or_else(radnice::default_seed_dir);
             radnice::files::seed::check(&dir, config.table_max_rows)?;
+            radnice::gis::seed::check(&dir)?;
             let mut n = seed::run(&mut conn, &dir, &config.base())?;
             // A running server follows these writes through the audit log.
             n += radnice::files::seed::run(
@@ -245,6 +250,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &dir,
                 &config.base(),
                 config.table_max_rows,
+            )?;
+            n += radnice::gis::seed::run(
+                &mut conn,
+                &radnice::files::storage::Storage::new(&config.data_dir),
+                &radnice::audit::follow::Views::default(),
+                &dir,
+                &config.base(),
             )?;
             println!("seed loaded from {}: {n} changes", dir.display());
             Ok(ExitCode::SUCCESS)

@@ -6,7 +6,7 @@
 
 use actix_web::web::{self, ServiceConfig, resource};
 
-use crate::{audit, auth, catalog, dcat, files, home, strategy};
+use crate::{audit, auth, catalog, dcat, files, gis, home, strategy};
 
 /// The patterns, named once: the table and the overlap test share them.
 pub mod paths {
@@ -206,6 +206,26 @@ pub fn table(cfg: &mut ServiceConfig) {
                 .get(upload_form)
                 .post(upload),
         );
+    }
+
+    // GIS: layer imports, and OGC API Features over the layers.
+    {
+        use gis::ogc;
+        use gis::routes::*;
+        cfg.service(resource(format!("/api/v1/datasets/{SLUG}/layers")).post(api_import))
+            .service(resource(dataset("/layer")).get(import_form).post(import))
+            .service(resource("/ogc").get(ogc::landing))
+            .service(resource("/ogc/conformance").get(ogc::conformance))
+            .service(resource("/ogc/api").get(ogc::api))
+            .service(resource("/ogc/collections").get(ogc::collections))
+            .service(resource(format!("/ogc/collections/{SLUG}")).get(ogc::collection))
+            .service(resource(format!("/ogc/collections/{SLUG}/items")).get(ogc::items))
+            .service(
+                resource(format!(
+                    "/ogc/collections/{SLUG}/items/{{fid:[0-9]{{1,12}}}}"
+                ))
+                .get(ogc::item),
+            );
     }
 
     // DCAT: the catalog as RDF, SPARQL, harvesting.

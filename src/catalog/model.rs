@@ -343,15 +343,20 @@ pub struct Distribution {
 /// example data (and its dataset an example) until a curator stores real
 /// data.
 pub const EXAMPLE_FILE: &str = "file:example";
+/// How any feature marks what it manages as the seed's example.
+pub const EXAMPLE_SUFFIX: &str = ":example";
 
 impl Distribution {
     pub fn is_managed(&self) -> bool {
         self.managed_by.is_some()
     }
 
-    /// A file of example data, made for the seed (not the publisher's).
+    /// A file of example data, made for the seed (not the publisher's):
+    /// what manages it says so (`file:example`, `gis:example`).
     pub fn is_example_data(&self) -> bool {
-        self.managed_by.as_deref() == Some(EXAMPLE_FILE)
+        self.managed_by
+            .as_deref()
+            .is_some_and(|m| m.ends_with(EXAMPLE_SUFFIX))
     }
 }
 

@@ -328,6 +328,10 @@ fn render_dataset(
         .map(|x| x.id.as_str())
         .collect();
     ctx.insert("stored_files", &stored);
+    let map = map_of(rec, &stored, &page.state.config.base(), page);
+    ctx.insert("map", &map);
+    ctx.insert("tile_url", &page.state.config.tile_url);
+    ctx.insert("tile_attribution", &page.state.config.tile_attribution);
     // Real data, not only the seed's example files: the example mark may go.
     ctx.insert(
         "has_data",
@@ -335,8 +339,63 @@ fn render_dataset(
     );
     ctx.insert("issued", &rec.dataset.published_at.as_ref().map(day));
     ctx.insert("modified", &modified.as_ref().map(day));
-    page.render("catalog/dataset.html", &ctx)
-        .map(crate::web::headers::open)
+    let mut res = page.render("catalog/dataset.html", &ctx)?;
+    if map.is_some()
+        && let Some(csp) = crate::web::headers::map_csp(page.state.config.tile_origin().as_deref())
+        && let Ok(v) = actix_web::http::header::HeaderValue::from_str(&csp)
+    {
+        res.headers_mut()
+            .insert(actix_web::http::header::CONTENT_SECURITY_POLICY, v);
+    }
+    Ok(crate::web::headers::open(res))
+}
+
+/// A GeoJSON file this big or smaller shows on the map whole.
+const MAP_WHOLE_UP_TO: i64 = 2 * 1024 * 1024;
+
+/// What the dataset page's map shows, from the dataset's own metadata:
+/// the features of an OGC API Features service this portal runs (those in
+/// view), else a GeoJSON file it stores (small enough to load whole), and
+/// the bounding box. `None`: nothing to put on a map.
+fn map_of(
+    rec: &DatasetRecord,
+    stored: &[&str],
+    base: &str,
+    page: &Page,
+) -> Option<serde_json::Value> {
+    let own = |u: &str| u.starts_with(&format!("{base}/"));
+    let service = rec.distributions.iter().find(|d| {
+        d.service_conforms_to
+            .as_deref()
+            .is_some_and(|c| c.ends_with("/ogcapi-features-1/1.0/conf/core"))
+            && own(&d.access_url)
+    });
+    let geojson = rec.distributions.iter().find(|d| {
+        d.media_type == "application/geo+json"
+            && stored.contains(&d.id.as_str())
+            && d.byte_size.is_some_and(|s| s <= MAP_WHOLE_UP_TO)
+    });
+    let bbox = rec.dataset.bbox();
+    if service.is_none() && geojson.is_none() && bbox.is_none() {
+        return None;
+    }
+    let path = |u: &str| u.strip_prefix(base).unwrap_or(u).to_string();
+    let title = match page.lang {
+        crate::web::i18n::Lang::En => rec
+            .dataset
+            .title_en
+            .as_deref()
+            .unwrap_or(&rec.dataset.title_cs),
+        _ => &rec.dataset.title_cs,
+    };
+    Some(serde_json::json!({
+        "items": service.map(|d| format!("{}/items", path(&d.access_url))),
+        "geojson": if service.is_none() { geojson.and_then(|d| d.download_url.as_deref()).map(path) } else { None },
+        "list": service.map(|d| format!("{}/items?f=html", path(&d.access_url))),
+        "bbox": bbox,
+        "only_bbox": service.is_none() && geojson.is_none(),
+        "label": format!("{}: {title}", page.t("map_label")),
+    }))
 }
 
 #[derive(Serialize)]

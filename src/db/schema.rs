@@ -276,6 +276,46 @@ diesel::table! {
 }
 
 diesel::table! {
+    gis_layers (id) {
+        id -> Text,
+        dataset_id -> Text,
+        collection -> Text,
+        version -> Integer,
+        feature_set -> Text,
+        source_name -> Text,
+        source_crs -> Text,
+        feature_count -> BigInt,
+        bbox_west -> Double,
+        bbox_south -> Double,
+        bbox_east -> Double,
+        bbox_north -> Double,
+        fields -> Text,
+        time_field -> Nullable<Text>,
+        geojson_distribution_id -> Text,
+        csv_distribution_id -> Text,
+        service_distribution_id -> Text,
+        is_example -> Bool,
+        imported_at -> Timestamp,
+        imported_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    gis_features (feature_set, fid) {
+        feature_set -> Text,
+        fid -> BigInt,
+        geometry -> Text,
+        properties -> Text,
+        min_x -> Double,
+        min_y -> Double,
+        max_x -> Double,
+        max_y -> Double,
+        time_start -> Nullable<BigInt>,
+        time_end -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     data_tables (id) {
         id -> Text,
         distribution_id -> Text,
@@ -484,6 +524,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     file_versions,
     data_tables,
+    gis_layers,
+    gis_features,
     user_roles,
     sessions,
     password_resets,

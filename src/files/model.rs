@@ -15,6 +15,13 @@ pub fn is_stored_file(d: &crate::catalog::model::Distribution) -> bool {
     d.managed_by.as_deref() == Some(MANAGED_BY) || d.is_example_data()
 }
 
+/// Whether a distribution's download is a file version the portal
+/// stores: its own files, and those another feature generates (a GIS
+/// layer's exports), which only that feature replaces.
+pub fn is_served_file(d: &crate::catalog::model::Distribution) -> bool {
+    is_stored_file(d) || (d.managed_by.is_some() && d.download_url.is_some())
+}
+
 const FILE_TYPE: &str = "http://publications.europa.eu/resource/authority/file-type/";
 
 /// One stored version of a file distribution.

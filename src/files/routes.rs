@@ -13,7 +13,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 
-use super::model::{FileVersion, Kind, clean_name, is_stored_file};
+use super::model::{FileVersion, Kind, clean_name, is_served_file};
 use super::query::{self, TableQuery};
 use super::service::{self, ReadAs, Target};
 use super::storage::{GZIP_UP_TO, Piece, ReceiveError, Storage, TempFile};
@@ -28,20 +28,24 @@ use crate::web::Page;
 /// What an upload's query says (the API) or its form's fields.
 #[derive(Deserialize, Default, Debug)]
 pub(crate) struct UploadQuery {
-    name: Option<String>,
-    title: Option<String>,
-    encoding: Option<String>,
-    delimiter: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) title: Option<String>,
+    pub(crate) encoding: Option<String>,
+    pub(crate) delimiter: Option<String>,
+    /// A GIS layer's form: its coordinate system and columns (`gis`).
+    pub(crate) crs: Option<String>,
+    pub(crate) x: Option<String>,
+    pub(crate) y: Option<String>,
 }
 
-fn storage(state: &AppState) -> Storage {
+pub(crate) fn storage(state: &AppState) -> Storage {
     Storage::new(&state.config.data_dir)
 }
 
 /// Streams a body into a temp file (hashed as it comes), at most `limit`
 /// bytes; the writer runs on a blocking thread and the body is never held
 /// whole.
-async fn receive<S, E>(storage: Storage, limit: u64, mut body: S) -> AppResult<TempFile>
+pub(crate) async fn receive<S, E>(storage: Storage, limit: u64, mut body: S) -> AppResult<TempFile>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -90,7 +94,7 @@ where
 }
 
 /// A declared body past the limit is refused before a byte is read.
-fn check_declared(req: &HttpRequest, limit: u64) -> AppResult<()> {
+pub(crate) fn check_declared(req: &HttpRequest, limit: u64) -> AppResult<()> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -150,7 +154,7 @@ async fn check_and_store(
     .map_err(AppError::from)
 }
 
-fn api_user(user: &CurrentUser) -> AppResult<()> {
+pub(crate) fn api_user(user: &CurrentUser) -> AppResult<()> {
     if user.via_token {
         Ok(())
     } else {
@@ -267,7 +271,7 @@ fn visible(
     let d = rec
         .distributions
         .iter()
-        .find(|d| d.id == distribution_id && is_stored_file(d))
+        .find(|d| d.id == distribution_id && is_served_file(d))
         .cloned()
         .ok_or(AppError::NotFound)?;
     let may_edit = curator && !rec.dataset.is_harvested();
@@ -786,8 +790,9 @@ fn render_upload(
 }
 
 /// The upload form's fields; the file, streamed, comes last.
-async fn read_upload_form(
+pub(crate) async fn read_upload_form(
     state: &web::Data<AppState>,
+    limit: u64,
     mut body: Multipart,
 ) -> AppResult<(UploadQuery, Option<TempFile>)> {
     let mut q = UploadQuery::default();
@@ -800,7 +805,7 @@ async fn read_upload_form(
                 .content_disposition()
                 .and_then(|d| d.get_filename())
                 .map(str::to_string);
-            let received = receive(storage(state), state.config.file_limit, &mut field).await?;
+            let received = receive(storage(state), limit, &mut field).await?;
             if filename.as_deref().is_some_and(|n| !n.is_empty()) {
                 q.name = filename;
                 temp = Some(received);
@@ -820,6 +825,9 @@ async fn read_upload_form(
             "title" => q.title = Some(text),
             "encoding" => q.encoding = Some(text),
             "delimiter" => q.delimiter = Some(text),
+            "crs" => q.crs = Some(text),
+            "x" => q.x = Some(text),
+            "y" => q.y = Some(text),
             _ => {}
         }
     }
@@ -866,7 +874,7 @@ async fn form_upload(
         let status = crate::web::form_status(&errors);
         render_upload(&page, &rec, version_of.as_ref(), &errors, status)
     };
-    let (q, temp) = match read_upload_form(&page.state, body).await {
+    let (q, temp) = match read_upload_form(&page.state, page.state.config.file_limit, body).await {
         Ok(read) => read,
         Err(AppError::PayloadTooLarge) => {
             return again(vec![FieldError::new("file", "file_too_large")]).map(|mut r| {

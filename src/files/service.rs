@@ -99,7 +99,7 @@ impl By<'_> {
     }
 }
 
-fn check_target_by(
+pub(crate) fn check_target_by(
     conn: &mut DbConnection,
     by: By<'_>,
     slug: &str,
@@ -437,7 +437,7 @@ pub fn remove(
 
 /// A new file distribution of `rec`: the terms of use of the dataset's
 /// first distribution, or those of data in which the city claims no right.
-fn new_distribution(rec: &DatasetRecord, id: &str, name: &str) -> Distribution {
+pub(crate) fn new_distribution(rec: &DatasetRecord, id: &str, name: &str) -> Distribution {
     let like = rec.distributions.first();
     let term = |f: fn(&Distribution) -> &String, default: &str| {
         like.map(|d| f(d).clone())

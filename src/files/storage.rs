@@ -158,6 +158,49 @@ impl Storage {
         Ok(temp)
     }
 
+    /// A file the portal writes itself (a GIS layer's exports) as a temp
+    /// file, hashed as it is written.
+    pub fn create(
+        &self,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<TempFile> {
+        struct Hashing<W: Write> {
+            out: W,
+            hash: Sha256,
+            size: u64,
+        }
+        impl<W: Write> Write for Hashing<W> {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                let n = self.out.write(buf)?;
+                self.hash.update(&buf[..n]);
+                self.size += n as u64;
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                self.out.flush()
+            }
+        }
+        std::fs::create_dir_all(self.tmp_dir())?;
+        let mut temp = TempFile {
+            path: self.tmp_dir().join(crate::db::new_id()),
+            sha256: String::new(),
+            size: 0,
+            kept: false,
+        };
+        let mut w = Hashing {
+            out: std::io::BufWriter::with_capacity(256 * 1024, File::create(&temp.path)?),
+            hash: Sha256::new(),
+            size: 0,
+        };
+        write(&mut w)?;
+        w.flush()?;
+        let Hashing { out, hash, size } = w;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        temp.sha256 = hex::encode(hash.finalize());
+        temp.size = size;
+        Ok(temp)
+    }
+
     /// Moves a received file into place under its hash (or drops it when
     /// the same bytes are stored already), with its gzipped copy when
     /// `compress`; the directory entry is fsynced, so the blob survives a

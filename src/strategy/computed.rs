@@ -88,7 +88,8 @@ pub fn value_of(
                 .filter(
                     distributions::managed_by
                         .is_null()
-                        .or(distributions::managed_by.ne(crate::catalog::model::EXAMPLE_FILE)),
+                        .or(distributions::managed_by
+                            .not_like(format!("%{}", crate::catalog::model::EXAMPLE_SUFFIX))),
                 )
                 .select((distributions::dataset_id, distributions::format_iri))
                 .load(conn)?;

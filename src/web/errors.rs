@@ -160,6 +160,9 @@ pub fn finish(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
                 e["line"] = json!(line);
                 e["column"] = json!(column);
             }
+            if let Some(feature) = &f.feature {
+                e["feature"] = json!(feature);
+            }
             e
         })
         .collect();

@@ -6,6 +6,17 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
 base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+/// The policy of a page with a map: `CSP`, with the base map's tile
+/// server allowed to send images. `None` when no tiles are configured
+/// (the layout's policy then holds).
+pub fn map_csp(tile_origin: Option<&str>) -> Option<String> {
+    let origin = tile_origin?;
+    Some(CSP.replace(
+        "img-src 'self' data:;",
+        &format!("img-src 'self' data: {origin};"),
+    ))
+}
+
 pub fn apply(headers: &mut actix_web::http::header::HeaderMap, https: bool) {
     // A stored file's download brings its own, stricter policy (`files`).
     let own_policy = headers.contains_key("content-security-policy");

@@ -1,0 +1,2 @@
+DROP TABLE gis_features;
+DROP TABLE gis_layers;
