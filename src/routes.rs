@@ -214,7 +214,8 @@ pub fn table(cfg: &mut ServiceConfig) {
         use gis::routes::*;
         cfg.service(resource(format!("/api/v1/datasets/{SLUG}/layers")).post(api_import))
             .service(resource(dataset("/layer")).get(import_form).post(import))
-            .service(resource("/ogc").get(ogc::landing))
+            // Clients (OWSLib) ask for the landing page with a slash.
+            .service(resource(["/ogc", "/ogc/"]).get(ogc::landing))
             .service(resource("/ogc/conformance").get(ogc::conformance))
             .service(resource("/ogc/api").get(ogc::api))
             .service(resource("/ogc/collections").get(ogc::collections))

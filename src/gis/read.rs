@@ -740,7 +740,9 @@ fn finish(raw: Vec<Raw>, crs: Option<Crs>) -> Result<Parsed, Problems> {
     ];
     for r in raw {
         let checked = r.geometry.and_then(|mut g| {
-            g.map_positions(&mut |p| to.convert(p[0], p[1]))?;
+            // Rounded as they are served, so every box is that of the
+            // geometry a client reads.
+            g.map_positions(&mut |p| to.convert(p[0], p[1]).map(|[x, y]| [round7(x), round7(y)]))?;
             g.validate()?;
             Ok(g)
         });
@@ -806,6 +808,10 @@ fn finish(raw: Vec<Raw>, crs: Option<Crs>) -> Result<Parsed, Problems> {
         time_field,
         bbox,
     })
+}
+
+fn round7(v: f64) -> f64 {
+    (v * 1e7).round() / 1e7
 }
 
 /// The type of a column whose values were of two types.

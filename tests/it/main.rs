@@ -16,6 +16,7 @@ mod curation;
 mod db;
 mod dcat;
 mod files;
+mod gis;
 mod harvest;
 mod security;
 mod seed;
