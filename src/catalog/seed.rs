@@ -481,6 +481,14 @@ pub fn apply(
         // curators' and the system's (a stored example file), and a seed
         // run again keeps them.
         if let Some(stored) = super::store::record_by_slug(conn, &rec.dataset.slug)? {
+            // A box the seed does not give is the data's (an imported
+            // layer's): it stays too.
+            if rec.dataset.bbox().is_none() {
+                rec.dataset.bbox_west = stored.dataset.bbox_west;
+                rec.dataset.bbox_south = stored.dataset.bbox_south;
+                rec.dataset.bbox_east = stored.dataset.bbox_east;
+                rec.dataset.bbox_north = stored.dataset.bbox_north;
+            }
             rec.distributions = stored.distributions;
         }
         super::store::save_record(conn, actor, &rec, None)?;

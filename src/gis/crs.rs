@@ -190,6 +190,7 @@ impl ToWgs84 {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "a test that fails says where")]
 mod tests {
     use super::*;
 

@@ -526,6 +526,7 @@ fn self_intersects(rings: &[Vec<Pos>]) -> bool {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "a test that fails says where")]
 mod tests {
     use super::*;
     use serde_json::json;

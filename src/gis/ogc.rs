@@ -694,6 +694,7 @@ fn openapi(state: &AppState) -> Value {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "a test that fails says where")]
 mod tests {
     use super::*;
 

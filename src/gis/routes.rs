@@ -107,8 +107,8 @@ fn file_name(q: &UploadQuery) -> AppResult<String> {
 }
 
 /// `POST /api/v1/datasets/{slug}/layers?name=FILE[&crs=EPSG:5514][&x=&y=]`:
-/// the raw body is a layer file; the dataset's layer is created (201) or
-/// replaced (200).
+/// the raw body is a layer file; the dataset's layer is created or
+/// replaced by a new version (201).
 pub(crate) async fn api_import(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -128,11 +128,9 @@ pub(crate) async fn api_import(
     crate::db::run(&state.pool, move |c| service::check(c, By::User(&u), &s)).await?;
     let temp = receive(storage(&state), limit, body.body).await?;
     let imported = read_and_import(&state, user, slug, name, opts, temp).await?;
-    let mut res = if imported.version == 1 {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
-    };
+    // Every import is a new version of the layer (its exports keep the
+    // earlier ones): created, whether or not one came before.
+    let mut res = HttpResponse::Created();
     let url = format!(
         "{}/ogc/collections/{}",
         state.config.base(),

@@ -237,7 +237,9 @@ pub fn import(
             d.title_en = Some(format!("{title_en}: OGC API Features"));
             d.download_url = None;
             d.access_url = service_url.clone();
-            d.media_type = "application/geo+json".into();
+            // A service has no media type of its own (DCAT-AP-CZ gives it
+            // to files); its format says what it answers in.
+            d.media_type = String::new();
             d.format_iri = crate::files::model::Kind::of("x.geojson").format_iri();
             d.byte_size = None;
             d.checksum_sha256 = None;

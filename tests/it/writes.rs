@@ -747,6 +747,13 @@ fn rows(o: &Objects) -> Vec<Row> {
             ok: 422,
         },
         Row {
+            route: "POST /datasets/{slug}/layer",
+            path: "/datasets/pasport-zelene/layer".into(),
+            send: Send::Multipart(vec![("crs", "EPSG:5514".into())]),
+            may: May::Curators,
+            ok: 422,
+        },
+        Row {
             route: "POST /datasets/{slug}/distributions/{id}/file",
             path: format!("/datasets/parkoviste/distributions/{}/file", o.file),
             send: Send::Multipart(vec![("encoding", "auto".into())]),
@@ -779,6 +786,16 @@ fn rows(o: &Objects) -> Vec<Row> {
             send: Send::Json(
                 Method::POST,
                 Some(Value::String(format!("id,druh\n{n},lípa\n"))),
+            ),
+            may: May::Curators,
+            ok: 201,
+        },
+        Row {
+            route: "POST /api/v1/datasets/{slug}/layers",
+            path: "/api/v1/datasets/obsazenost-parkovist/layers?name=lampy.csv".into(),
+            send: Send::Json(
+                Method::POST,
+                Some(Value::String(format!("id,lat,lon\n{n},50.46,13.41\n"))),
             ),
             may: May::Curators,
             ok: 201,
