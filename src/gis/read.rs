@@ -730,7 +730,7 @@ fn finish(raw: Vec<Raw>, crs: Option<Crs>) -> Result<Parsed, Problems> {
     })?;
     let mut features = Vec::with_capacity(raw.len());
     let mut problems: Problems = Vec::new();
-    let mut fields: Vec<FieldDef> = Vec::new();
+    let mut fields: Vec<(String, &'static str)> = Vec::new();
     let mut field_at: std::collections::HashMap<String, usize> = Default::default();
     let mut bbox = [
         f64::INFINITY,
@@ -770,15 +770,9 @@ fn finish(raw: Vec<Raw>, crs: Option<Crs>) -> Result<Parsed, Problems> {
                     match field_at.get(k) {
                         None => {
                             field_at.insert(k.clone(), fields.len());
-                            fields.push(FieldDef {
-                                name: k.clone(),
-                                kind: kind.to_string(),
-                            });
+                            fields.push((k.clone(), kind));
                         }
-                        Some(&i) => {
-                            let f = &mut fields[i];
-                            f.kind = merge(&f.kind, kind).to_string();
-                        }
+                        Some(&i) => fields[i].1 = merge(fields[i].1, kind),
                     }
                 }
                 features.push(Feature {
@@ -792,11 +786,14 @@ fn finish(raw: Vec<Raw>, crs: Option<Crs>) -> Result<Parsed, Problems> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    for f in &mut fields {
-        if f.kind == "null" {
-            f.kind = "string".into();
-        }
-    }
+    let fields: Vec<FieldDef> = fields
+        .into_iter()
+        .map(|(name, kind)| FieldDef {
+            name,
+            // A column with no value at all reads as text.
+            kind: if kind == "null" { "string" } else { kind }.to_string(),
+        })
+        .collect();
     let time_field = fields
         .iter()
         .find(|f| f.kind == "date" || f.kind == "datetime")
@@ -815,25 +812,12 @@ fn round7(v: f64) -> f64 {
 }
 
 /// The type of a column whose values were of two types.
-fn merge(a: &str, b: &str) -> &'static str {
+fn merge(a: &'static str, b: &'static str) -> &'static str {
     match (a, b) {
-        _ if a == b => leak(a),
-        ("null", x) | (x, "null") => leak(x),
+        _ if a == b => a,
+        ("null", x) | (x, "null") => x,
         ("integer", "number") | ("number", "integer") => "number",
         ("date", "datetime") | ("datetime", "date") => "datetime",
-        _ => "string",
-    }
-}
-
-fn leak(s: &str) -> &'static str {
-    match s {
-        "boolean" => "boolean",
-        "integer" => "integer",
-        "number" => "number",
-        "datetime" => "datetime",
-        "date" => "date",
-        "object" => "object",
-        "null" => "null",
         _ => "string",
     }
 }

@@ -72,7 +72,7 @@ fn write_geojson(out: &mut dyn Write, features: &[Feature], name: &str) -> std::
             r#"{{"type":"Feature","id":{},"geometry":{},"properties":{}}}"#,
             i + 1,
             f.geometry.to_geojson(),
-            Value::Object(f.properties.clone())
+            serde_json::to_string(&f.properties).unwrap_or_else(|_| "{}".into())
         )?;
     }
     out.write_all(b"]}\n")
@@ -147,7 +147,7 @@ pub fn import(
         .map(|(i, f)| FeatureRow {
             fid: i as i64 + 1,
             geometry: f.geometry.to_geojson(),
-            properties: Value::Object(f.properties.clone()).to_string(),
+            properties: serde_json::to_string(&f.properties).unwrap_or_else(|_| "{}".into()),
             bbox: f.bbox,
             time: parsed
                 .time_field

@@ -15,20 +15,9 @@ pub fn layer_of_dataset(conn: &mut DbConnection, dataset_id: &str) -> QueryResul
         .optional()
 }
 
-/// A layer by its collection id, with its dataset's slug and status.
-pub fn layer_by_collection(
-    conn: &mut DbConnection,
-    collection: &str,
-) -> QueryResult<Option<Layer>> {
-    gis_layers::table
-        .filter(gis_layers::collection.eq(collection))
-        .select(Layer::as_select())
-        .first(conn)
-        .optional()
-}
-
 /// What the OGC API says of a layer's dataset.
-#[derive(Debug, Clone, Queryable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = datasets)]
 pub struct About {
     pub slug: String,
     pub status: String,
@@ -39,33 +28,13 @@ pub struct About {
     pub description_en: Option<String>,
 }
 
-type AboutColumns = (
-    datasets::slug,
-    datasets::status,
-    datasets::publisher_id,
-    datasets::title_cs,
-    datasets::title_en,
-    datasets::description_cs,
-    datasets::description_en,
-);
-
-const ABOUT: AboutColumns = (
-    datasets::slug,
-    datasets::status,
-    datasets::publisher_id,
-    datasets::title_cs,
-    datasets::title_en,
-    datasets::description_cs,
-    datasets::description_en,
-);
-
 /// The layers of published datasets, by collection id.
 pub fn published_layers(conn: &mut DbConnection) -> QueryResult<Vec<(Layer, About)>> {
     gis_layers::table
         .inner_join(datasets::table.on(datasets::id.eq(gis_layers::dataset_id)))
         .filter(datasets::status.eq("published"))
         .order(gis_layers::collection.asc())
-        .select((Layer::as_select(), ABOUT))
+        .select((Layer::as_select(), About::as_select()))
         .load(conn)
 }
 
@@ -74,7 +43,7 @@ pub fn collection(conn: &mut DbConnection, id: &str) -> QueryResult<Option<(Laye
     gis_layers::table
         .inner_join(datasets::table.on(datasets::id.eq(gis_layers::dataset_id)))
         .filter(gis_layers::collection.eq(id))
-        .select((Layer::as_select(), ABOUT))
+        .select((Layer::as_select(), About::as_select()))
         .first(conn)
         .optional()
 }
