@@ -58,7 +58,9 @@
   }
 
   function init(el) {
-    var map = L.map(el, { zoomSnap: 0.5, attributionControl: true });
+    // No renderer padding: the overlay stays the map's size, so it never
+    // makes the page wider than a phone's screen.
+    var map = L.map(el, { zoomSnap: 0.5, attributionControl: true, renderer: L.svg({ padding: 0 }) });
     map.attributionControl.setPrefix("");
     if (el.dataset.tiles) {
       L.tileLayer(el.dataset.tiles, {
