@@ -367,7 +367,8 @@ fn map_of(
     let service = rec.distributions.iter().find(|d| {
         d.service_conforms_to
             .as_deref()
-            .is_some_and(|c| c.ends_with("/ogcapi-features-1/1.0/conf/core"))
+            // The standard or its core class: both name Part 1.
+            .is_some_and(|c| c.contains("/spec/ogcapi-features-1/1.0"))
             && own(&d.access_url)
     });
     let geojson = rec.distributions.iter().find(|d| {

@@ -12,8 +12,12 @@ pub const MANAGED_BY: &str = "gis";
 /// The same for the seed's example layers.
 pub const EXAMPLE: &str = "gis:example";
 
-/// OGC API Features Part 1 and its conformance classes the portal meets.
-pub const OGC_CORE: &str = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core";
+/// OGC API Features Part 1, as the service's `dct:conformsTo`: the
+/// standard's own URI in https, since DCAT-AP-CZ takes only https
+/// specifications (the conformance classes below stay in http, the form
+/// OGC clients compare).
+pub const OGC_STANDARD: &str = "https://www.opengis.net/spec/ogcapi-features-1/1.0";
+/// The conformance classes the portal meets.
 pub const OGC_CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",

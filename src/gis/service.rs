@@ -12,7 +12,7 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use super::model::{EXAMPLE, Layer, MANAGED_BY, OGC_CORE};
+use super::model::{EXAMPLE, Layer, MANAGED_BY, OGC_STANDARD};
 use super::read::{Feature, Parsed};
 use super::store::{self, FeatureRow};
 use crate::audit::follow::Views;
@@ -237,15 +237,17 @@ pub fn import(
             d.title_en = Some(format!("{title_en}: OGC API Features"));
             d.download_url = None;
             d.access_url = service_url.clone();
-            // A service has no media type of its own (DCAT-AP-CZ gives it
-            // to files); its format says what it answers in.
-            d.media_type = String::new();
+            // What the service answers in: every distribution has a media
+            // type in the catalog (a curator's form and a harvester check
+            // it), and DCAT-AP-CZ tells a service from a file by its
+            // download URL, not by this.
+            d.media_type = "application/geo+json".into();
             d.format_iri = crate::files::model::Kind::of("x.geojson").format_iri();
             d.byte_size = None;
             d.checksum_sha256 = None;
             d.service_endpoint_url = Some(format!("{base}/ogc"));
             d.service_description_url = Some(format!("{base}/ogc/api"));
-            d.service_conforms_to = Some(OGC_CORE.to_string());
+            d.service_conforms_to = Some(OGC_STANDARD.to_string());
         });
         let [w, s, e, n] = parsed.bbox;
         rec.dataset.bbox_west = Some(round(w));

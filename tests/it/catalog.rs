@@ -202,16 +202,16 @@ async fn filters_narrow_the_list_and_combine() {
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let (n, _) = get("").await;
     assert_eq!(n, 13);
-    let q = format!("format={}", enc(CSV));
+    let q = format!("format={}", enc(GEOJSON));
     let v: serde_json::Value = c
         .get(&format!("/api/v1/datasets?{q}"))
         .await
         .json()
         .await
         .expect("json");
-    // The nine examples with an example CSV (two of them with a CSV link of
-    // this test's too) and the strategy's three.
-    assert_eq!(v["total"], 12);
+    // This test's GeoJSON link and the four other example layers' GeoJSON
+    // (the car parks' layer was replaced by this test's CSV).
+    assert_eq!(v["total"], 5);
     let q = format!("format={}&licence={}", enc(CSV), enc(CC0));
     let v: serde_json::Value = c
         .get(&format!("/api/v1/datasets?{q}"))
@@ -252,20 +252,22 @@ async fn filters_narrow_the_list_and_combine() {
     assert_eq!((n, slugs.len()), (0, 0));
 
     // The HTML list offers the same filters with counts and shows formats.
-    let (status, html) = c.get_text(&format!("/datasets?format={}", enc(CSV))).await;
+    let (status, html) = c
+        .get_text(&format!("/datasets?format={}", enc(GEOJSON)))
+        .await;
     assert_eq!(status, 200);
-    assert!(html.contains("Nalezené datové sady: 12"));
+    assert!(html.contains("Nalezené datové sady: 5"), "{html}");
     assert!(
-        html.contains("Pasport zeleně")
-            && html.contains("Parkoviště")
-            && !html.contains("Územní plán Chomutova</a>")
+        html.contains("Pasport zeleně</a>")
+            && html.contains("Územní plán Chomutova</a>")
+            && !html.contains("Parkoviště</a>")
     );
-    // Counts are within the filter: ten CSV datasets are the city's, two
-    // its technical services' (their example files), and GeoJSON is still
-    // offered with what choosing it instead would give.
-    assert!(html.contains("Statutární město Chomutov (10)"));
-    assert!(html.contains("Technické služby města Chomutova, příspěvková organizace (2)"));
-    assert!(html.contains("GeoJSON (1)"));
+    // Counts are within the filter: four GeoJSON datasets are the city's,
+    // one its technical services' (street lighting's layer), and CSV is
+    // still offered with what choosing it instead would give.
+    assert!(html.contains("Statutární město Chomutov (4)"));
+    assert!(html.contains("Technické služby města Chomutova, příspěvková organizace (1)"));
+    assert!(html.contains("CSV (13)"), "{html}");
 }
 
 #[actix_web::test]
@@ -395,9 +397,10 @@ async fn the_dataset_page_shows_metadata_distributions_and_how_to_cite() {
         .get_text(&format!("/history/dataset/{}", rec.dataset.id))
         .await;
     assert_eq!(status, 200);
-    // Three changes, all by the system (the seed, its example file, then
-    // this test): the public sees "systém", not the internal actor names.
-    assert_eq!(hist.matches("<td>systém</td>").count(), 3, "{hist}");
+    // Four changes, all by the system (the seed, its example file, its
+    // example layer, then this test): the public sees "systém", not the
+    // internal actor names.
+    assert_eq!(hist.matches("<td>systém</td>").count(), 4, "{hist}");
     assert!(!hist.contains("system:"));
 }
 
