@@ -443,10 +443,16 @@ pub async fn items(req: HttpRequest, page: Page, id: web::Path<String>) -> AppRe
                 )
             }),
         );
-        // The map shows this page's features.
+        // The map shows this page's features, fetched from the origin the
+        // page came from (a path: the base URL may name another host, as
+        // behind a proxy, and the CSP allows only this one).
         ctx.insert(
             "map_url",
-            &format!("{b}?{}", query_with(&p.raw, &[("f", "json".into())])),
+            &format!(
+                "/ogc/collections/{}/items?{}",
+                layer.collection,
+                query_with(&p.raw, &[("f", "json".into())])
+            ),
         );
         ctx.insert("tile_url", &page.state.config.tile_url);
         ctx.insert("tile_attribution", &page.state.config.tile_attribution);
@@ -589,7 +595,10 @@ pub async fn item(
         ctx.insert("title", &title(&about, &page));
         ctx.insert("fid", &fid);
         ctx.insert("rows", &rows);
-        ctx.insert("map_url", &format!("{b}/items/{fid}?f=json"));
+        ctx.insert(
+            "map_url",
+            &format!("/ogc/collections/{}/items/{fid}?f=json", layer.collection),
+        );
         ctx.insert("tile_url", &page.state.config.tile_url);
         ctx.insert("tile_attribution", &page.state.config.tile_attribution);
         return render(&page, "gis/item.html", &ctx);

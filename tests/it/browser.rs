@@ -1228,3 +1228,102 @@ async fn a_curator_uploads_a_czech_csv_and_a_citizen_previews_it() {
     d.set_width(1280).await;
     d.client.clone().close().await.expect("close");
 }
+
+impl Driver {
+    /// Waits until the map on the page draws at least `n` features (Leaflet
+    /// draws each as an SVG path); answers how many it drew.
+    async fn wait_for_features(&self, n: usize) -> usize {
+        let mut drawn = 0;
+        for _ in 0..50 {
+            drawn = self
+                .client
+                .find_all(Locator::Css(".map path.leaflet-interactive"))
+                .await
+                .map(|v| v.len())
+                .unwrap_or(0);
+            if drawn >= n {
+                return drawn;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        let html = self
+            .client
+            .execute(
+                "var m = document.querySelector('.map'); return m ? m.outerHTML.slice(0, 3000) + ' || ' + (m.parentNode.textContent) : 'no map';",
+                vec![],
+            )
+            .await
+            .expect("map html");
+        panic!("the map drew {drawn} features, not {n}: {html}");
+    }
+}
+
+/// A curator imports a layer of car parks in S-JTSK (a CSV with X/Y
+/// columns, as a GIS exports it) through the form; the dataset page shows
+/// it on the map, and the feature list shows its attributes, also on a
+/// phone. Every page is axe-core clean and fits the screen.
+#[actix_web::test]
+async fn a_curator_imports_an_s_jtsk_layer_and_a_citizen_sees_it_on_the_map() {
+    let Some(d) = driver().await else { return };
+    let app = TestApp::start().await;
+    app.person(
+        "gis@chomutov.test",
+        &[Role::Curator],
+        &["statutarni-mesto-chomutov"],
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let csv = dir.path().join("parkoviste-sjtsk.csv");
+    std::fs::write(
+        &csv,
+        "název;kapacita;X;Y\r\n\
+         Náměstí 1. máje;42;-808900.5;-991780.2\r\n\
+         Žižkovo náměstí;65;-809310.0;-991420.7\r\n\
+         U Jitexu;120;-807650.3;-992150.9\r\n\
+         Kamenná;18;-808120.8;-990980.4\r\n\
+         Šafaříkova;30;-808560.1;-991230.6\r\n",
+    )
+    .expect("csv");
+
+    d.log_in(&app, "gis@chomutov.test", PASSWORD).await;
+    d.client
+        .goto(&app.url("/datasets/parkoviste"))
+        .await
+        .expect("goto");
+    d.click("a[href='/datasets/parkoviste/layer']").await;
+    d.wait_for_text("Importovat vrstvu GIS").await;
+    d.check("the layer import form").await;
+    d.click("#crs option[value='EPSG:5514']").await;
+    d.client
+        .find(Locator::Css("#file"))
+        .await
+        .expect("file input")
+        .send_keys(&csv.display().to_string())
+        .await
+        .expect("choose the file");
+    d.click("main form button[type=submit]").await;
+    d.wait_for_text("Vrstva je importovaná").await;
+    // The five car parks on the map, in view of the layer's box.
+    assert_eq!(d.wait_for_features(5).await, 5);
+    d.check("the dataset page with the imported layer").await;
+    d.log_out().await;
+
+    // A citizen on a phone reads the same layer as a list of features.
+    d.set_width(390).await;
+    d.client
+        .goto(&app.url("/datasets/parkoviste"))
+        .await
+        .expect("goto");
+    d.wait_for_features(5).await;
+    d.check("the dataset page's map on a phone").await;
+    d.click("a[href^='/ogc/collections/parkoviste/items']")
+        .await;
+    let list = d.wait_for_text("Náměstí 1. máje").await;
+    for text in ["Žižkovo náměstí", "U Jitexu", "kapacita", "120"] {
+        assert!(list.contains(text), "{text} in\n{list}");
+    }
+    assert!(list.contains("1–5 z 5"), "{list}");
+    d.wait_for_features(5).await;
+    d.check("the feature list on a phone").await;
+    d.set_width(1280).await;
+    d.client.clone().close().await.expect("close");
+}
