@@ -60,7 +60,7 @@ async fn get_json(app: &TestApp, path: &str) -> (u16, Value, reqwest::header::He
     )
 }
 
-fn layer_row(app: &TestApp, slug: &str) -> Option<radnice::gis::model::Layer> {
+pub fn layer_row(app: &TestApp, slug: &str) -> Option<radnice::gis::model::Layer> {
     let rec = radnice::catalog::store::record_by_slug(&mut app.conn(), slug)
         .expect("q")
         .expect("dataset");

@@ -1044,3 +1044,113 @@ async fn uploads_and_zip_bombs_at_once_starve_nobody() {
     );
     target.assert_alive().await;
 }
+
+/// Layer imports are read, reprojected and checked off the executor, two
+/// at a time: four layers of 30,000 S-JTSK points, two ZIP bombs sent as
+/// Shapefiles and two 200-level nested GeometryCollections, all at once,
+/// while a citizen reads the land-use plan through OGC API Features. Each import
+/// gets its own answer and the site keeps answering.
+#[actix_web::test]
+async fn layer_imports_and_hostile_layers_at_once_starve_nobody() {
+    let app = TestApp::start_with(attack::configure).await;
+    let target = Target {
+        base: app.base.clone(),
+        app: None,
+    };
+    let curator = crate::catalog::curator(&app, "vrstvy@chomutov.test", &[CITY]);
+    let auth = format!("Bearer {}", curator.token.clone().expect("token"));
+    let mut csv = String::from("id;druh;X;Y\n");
+    for i in 0..30_000 {
+        let (x, y) = (
+            -812_000.0 + f64::from(i % 200) * 5.0,
+            -995_000.0 + f64::from(i / 200) * 5.0,
+        );
+        csv.push_str(&format!("{i};lípa;{x:.2};{y:.2}\n"));
+    }
+    let deep = format!(
+        "{{\"type\":\"FeatureCollection\",\"features\":[{{\"type\":\"Feature\",\"properties\":{{}},\"geometry\":{}}}]}}",
+        nested(
+            "{\"type\":\"GeometryCollection\",\"geometries\":[",
+            "{\"type\":\"Point\",\"coordinates\":[13.4,50.46]}",
+            "]}",
+            200
+        )
+    );
+    let url =
+        |slug: &str, name: &str| target.url(&format!("/api/v1/datasets/{slug}/layers?name={name}"));
+    type Answer = (&'static str, Result<u16, String>, Duration);
+    let post =
+        |u: String, a: String, body: Vec<u8>, what: &'static str| -> attack::Attack<'_, Answer> {
+            Box::pin(async move {
+                let started = Instant::now();
+                let r = attack::client(Duration::from_secs(300))
+                    .post(u)
+                    .header("Authorization", a)
+                    .body(body)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .map_err(|e| e.to_string());
+                (what, r, started.elapsed())
+            })
+        };
+    let mut attacks: Vec<attack::Attack<'_, Answer>> = Vec::new();
+    for slug in [
+        "parkoviste",
+        "pasport-zelene",
+        "hriste",
+        "pozemky-ve-vlastnictvi-mesta",
+    ] {
+        attacks.push(post(
+            url(slug, "body.csv"),
+            auth.clone(),
+            csv.clone().into_bytes(),
+            "layer",
+        ));
+    }
+    for _ in 0..2 {
+        attacks.push(post(
+            url("uzemni-plan", "plan.zip"),
+            auth.clone(),
+            attack::zip_bomb(100),
+            "bomb",
+        ));
+        attacks.push(post(
+            url("uzemni-plan", "plan.geojson"),
+            auth.clone(),
+            deep.clone().into_bytes(),
+            "deep",
+        ));
+    }
+    let before = crate::gis::layer_row(&app, "uzemni-plan").expect("the example layer");
+    let (answers, probe) = flood(
+        &target,
+        &["/healthz", "/ogc/collections/uzemni-plan/items?limit=50"],
+        attacks,
+    )
+    .await;
+    for (what, status, took) in &answers {
+        match *what {
+            "layer" => assert_eq!(status, &Ok(201), "a layer is imported ({took:?})"),
+            _ => assert_eq!(status, &Ok(422), "{what} is refused ({took:?})"),
+        }
+    }
+    assert_eq!(
+        crate::gis::layer_row(&app, "uzemni-plan").as_ref(),
+        Some(&before),
+        "the refused layers left the example layer as it was"
+    );
+    assert!(probe.failures.is_empty(), "{:?}", probe.failures);
+    assert!(!probe.latencies.is_empty(), "probed while the imports ran");
+    eprintln!(
+        "4 layer imports, 2 ZIP bombs, 2 nested layers: {} probes, worst {:?}",
+        probe.latencies.len(),
+        probe.worst()
+    );
+    assert!(
+        probe.worst() < Duration::from_secs(3),
+        "the site answered slowly: {:?}",
+        probe.worst()
+    );
+    target.assert_alive().await;
+}
