@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod mail;
 pub mod routes;
 pub mod seed;
+pub mod sensors;
 pub mod strategy;
 pub mod web;
 pub mod work;

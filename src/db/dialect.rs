@@ -178,6 +178,15 @@ macro_rules! bind_all {
     }};
 }
 
+/// The two-argument minimum and maximum functions (SQLite's scalar `min`
+/// and `max`, PostgreSQL's `LEAST` and `GREATEST`).
+pub fn least_greatest(conn: &DbConnection) -> (&'static str, &'static str) {
+    match conn {
+        DbConnection::Sqlite(_) => ("min", "max"),
+        DbConnection::Pg(_) => ("LEAST", "GREATEST"),
+    }
+}
+
 /// Runs a statement with run-time binds (`?` placeholders).
 pub fn execute(conn: &mut DbConnection, sql: &str, binds: &[Bind<'_>]) -> QueryResult<usize> {
     let sql = placeholders(conn, sql);
@@ -206,7 +215,11 @@ struct CountRow {
 }
 
 /// Rows of a query with run-time binds, on either backend.
-fn load_by_name<T>(conn: &mut DbConnection, sql: &str, binds: &[Bind<'_>]) -> QueryResult<Vec<T>>
+pub fn load_by_name<T>(
+    conn: &mut DbConnection,
+    sql: &str,
+    binds: &[Bind<'_>],
+) -> QueryResult<Vec<T>>
 where
     T: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
 {

@@ -301,6 +301,83 @@ diesel::table! {
 }
 
 diesel::table! {
+    sensor_things (id) {
+        id -> BigInt,
+        publisher_id -> Text,
+        dataset_id -> Nullable<Text>,
+        name -> Text,
+        description -> Text,
+        properties -> Text,
+        longitude -> Double,
+        latitude -> Double,
+        location_name -> Text,
+        is_example -> Bool,
+        accepted -> BigInt,
+        duplicates -> BigInt,
+        rejected -> BigInt,
+        flagged -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sensor_datastreams (id) {
+        id -> BigInt,
+        thing_id -> BigInt,
+        name -> Text,
+        description -> Text,
+        property_uri -> Text,
+        property_name -> Text,
+        unit_ucum -> Text,
+        unit_symbol -> Text,
+        unit_name -> Text,
+        sensor_name -> Text,
+        sensor_metadata -> Text,
+        valid_min -> Nullable<Double>,
+        valid_max -> Nullable<Double>,
+        alert_above -> Nullable<Double>,
+        alert_below -> Nullable<Double>,
+        expected_interval_s -> Nullable<BigInt>,
+        observation_count -> BigInt,
+        first_time -> Nullable<BigInt>,
+        last_time -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sensor_observations (datastream, time) {
+        datastream -> BigInt,
+        time -> BigInt,
+        value -> Double,
+        quality -> SmallInt,
+    }
+}
+
+diesel::table! {
+    sensor_latest (datastream) {
+        datastream -> BigInt,
+        time -> BigInt,
+        value -> Double,
+        quality -> SmallInt,
+    }
+}
+
+diesel::table! {
+    sensor_rollups (datastream, span, bucket) {
+        datastream -> BigInt,
+        span -> SmallInt,
+        bucket -> BigInt,
+        n -> BigInt,
+        total -> Double,
+        min_value -> Double,
+        max_value -> Double,
+    }
+}
+
+diesel::table! {
     gis_features (feature_set, fid) {
         feature_set -> Text,
         fid -> BigInt,
@@ -526,6 +603,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     data_tables,
     gis_layers,
     gis_features,
+    sensor_things,
+    sensor_datastreams,
+    sensor_observations,
+    sensor_latest,
+    sensor_rollups,
     user_roles,
     sessions,
     password_resets,

@@ -20,6 +20,7 @@ mod gis;
 mod harvest;
 mod security;
 mod seed;
+mod sensors;
 mod snapshots;
 mod strategy;
 mod web;

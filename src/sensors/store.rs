@@ -1,0 +1,388 @@
+//! The sensor tables' queries. Storing a batch keeps everything derived
+//! from observations current in the same transaction: the latest value of
+//! each datastream, its count and time span, the hourly and daily
+//! rollups, and the station's counters. So charts, `$count` and "the
+//! latest reading of every datastream" never scan raw observations.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double};
+
+use super::model::{DAY, Datastream, GOOD, HOUR, Observation, Stream, Thing, day_of_hour, hour_of};
+use crate::db::DbConnection;
+use crate::db::dialect::{self, Bind};
+use crate::db::schema::{sensor_datastreams, sensor_latest, sensor_rollups, sensor_things};
+
+/// What a stored batch did, per observation and per station.
+#[derive(Debug, Default, PartialEq)]
+pub struct Stored {
+    /// For each observation in the batch's order: new (`true`) or a
+    /// duplicate of one already stored or earlier in the batch.
+    pub new: Vec<bool>,
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub flagged: u64,
+}
+
+#[derive(QueryableByName)]
+struct Key {
+    #[diesel(sql_type = BigInt)]
+    datastream: i64,
+    #[diesel(sql_type = BigInt)]
+    time: i64,
+}
+
+/// The datastreams of these ids that exist.
+pub fn streams(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, Stream>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(dialect::MAX_BINDS) {
+        let rows: Vec<(i64, i64, Option<f64>, Option<f64>)> = sensor_datastreams::table
+            .filter(sensor_datastreams::id.eq_any(chunk))
+            .select((
+                sensor_datastreams::id,
+                sensor_datastreams::thing_id,
+                sensor_datastreams::valid_min,
+                sensor_datastreams::valid_max,
+            ))
+            .load(conn)?;
+        for (id, thing_id, valid_min, valid_max) in rows {
+            out.insert(
+                id,
+                Stream {
+                    id,
+                    thing_id,
+                    valid_min,
+                    valid_max,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Default)]
+struct Roll {
+    n: i64,
+    total: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Roll {
+    fn add(&mut self, v: f64) {
+        if self.n == 0 {
+            self.min = v;
+            self.max = v;
+        } else {
+            self.min = self.min.min(v);
+            self.max = self.max.max(v);
+        }
+        self.n += 1;
+        self.total += v;
+    }
+}
+
+/// Stores a batch whose datastreams are all in `streams`, in one
+/// transaction: an observation already stored (same datastream and
+/// time) is a duplicate and changes nothing.
+pub fn insert(
+    conn: &mut DbConnection,
+    streams: &HashMap<i64, Stream>,
+    batch: &[Observation],
+    rejected: &HashMap<i64, u64>,
+) -> QueryResult<Stored> {
+    conn.transaction(|c| insert_tx(c, streams, batch, rejected))
+}
+
+fn insert_tx(
+    conn: &mut DbConnection,
+    streams: &HashMap<i64, Stream>,
+    batch: &[Observation],
+    rejected: &HashMap<i64, u64>,
+) -> QueryResult<Stored> {
+    // Twice in one batch: the first counts.
+    let mut seen = HashSet::with_capacity(batch.len());
+    let firsts: Vec<usize> = (0..batch.len())
+        .filter(|&i| seen.insert((batch[i].datastream, batch[i].time)))
+        .collect();
+    let quality = |o: &Observation| {
+        streams
+            .get(&o.datastream)
+            .map_or(GOOD, |s| s.quality(o.value))
+    };
+
+    const PER_ROW: usize = 4;
+    let mut inserted: HashSet<(i64, i64)> = HashSet::with_capacity(firsts.len());
+    for chunk in firsts.chunks(dialect::MAX_BINDS / PER_ROW) {
+        let mut binds = Vec::with_capacity(chunk.len() * PER_ROW);
+        for &i in chunk {
+            let o = &batch[i];
+            binds.extend([
+                Bind::Int(Some(o.datastream)),
+                Bind::Int(Some(o.time)),
+                Bind::Num(Some(o.value)),
+                Bind::Int(Some(i64::from(quality(o)))),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO sensor_observations (datastream, time, value, quality) VALUES {} \
+             ON CONFLICT (datastream, time) DO NOTHING RETURNING datastream, time",
+            vec!["(?, ?, ?, ?)"; chunk.len()].join(", ")
+        );
+        let keys: Vec<Key> = dialect::load_by_name(conn, &sql, &binds)?;
+        inserted.extend(keys.into_iter().map(|k| (k.datastream, k.time)));
+    }
+
+    let mut out = Stored {
+        new: Vec::with_capacity(batch.len()),
+        ..Stored::default()
+    };
+    let mut firsts_iter = firsts.iter().peekable();
+    // Per datastream: count, first and last time, the latest observation.
+    let mut per_stream: BTreeMap<i64, (i64, i64, i64, Observation, i16)> = BTreeMap::new();
+    // Per station: accepted, duplicates, flagged.
+    let mut per_thing: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
+    let mut rolls: BTreeMap<(i64, i16, i64), Roll> = BTreeMap::new();
+    let mut day_of: HashMap<i64, i64> = HashMap::new();
+    for (i, o) in batch.iter().enumerate() {
+        let first = firsts_iter.next_if(|&&f| f == i).is_some();
+        let is_new = first && inserted.contains(&(o.datastream, o.time));
+        out.new.push(is_new);
+        let thing = streams.get(&o.datastream).map_or(0, |s| s.thing_id);
+        let counters = per_thing.entry(thing).or_default();
+        if !is_new {
+            out.duplicates += 1;
+            counters.1 += 1;
+            continue;
+        }
+        out.accepted += 1;
+        counters.0 += 1;
+        let q = quality(o);
+        let s = per_stream
+            .entry(o.datastream)
+            .or_insert((0, o.time, o.time, *o, q));
+        s.0 += 1;
+        s.1 = s.1.min(o.time);
+        if o.time >= s.2 {
+            s.2 = o.time;
+            s.3 = *o;
+            s.4 = q;
+        }
+        if q != GOOD {
+            out.flagged += 1;
+            counters.2 += 1;
+            // A suspect value is kept and shown, but not averaged.
+            continue;
+        }
+        let hour = hour_of(o.time);
+        let day = *day_of.entry(hour).or_insert_with(|| day_of_hour(hour));
+        rolls
+            .entry((o.datastream, HOUR, hour))
+            .or_default()
+            .add(o.value);
+        rolls
+            .entry((o.datastream, DAY, day))
+            .or_default()
+            .add(o.value);
+    }
+
+    upsert_rollups(conn, &rolls)?;
+    for (ds, (n, first, last, latest, q)) in &per_stream {
+        dialect::execute(
+            conn,
+            "UPDATE sensor_datastreams SET observation_count = observation_count + ?, \
+             first_time = CASE WHEN first_time IS NULL OR first_time > ? THEN ? ELSE first_time END, \
+             last_time = CASE WHEN last_time IS NULL OR last_time < ? THEN ? ELSE last_time END \
+             WHERE id = ?",
+            &[
+                Bind::Int(Some(*n)),
+                Bind::Int(Some(*first)),
+                Bind::Int(Some(*first)),
+                Bind::Int(Some(*last)),
+                Bind::Int(Some(*last)),
+                Bind::Int(Some(*ds)),
+            ],
+        )?;
+        dialect::execute(
+            conn,
+            "INSERT INTO sensor_latest (datastream, time, value, quality) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (datastream) DO UPDATE SET time = excluded.time, \
+             value = excluded.value, quality = excluded.quality \
+             WHERE excluded.time > sensor_latest.time",
+            &[
+                Bind::Int(Some(*ds)),
+                Bind::Int(Some(latest.time)),
+                Bind::Num(Some(latest.value)),
+                Bind::Int(Some(i64::from(*q))),
+            ],
+        )?;
+    }
+    let mut things: Vec<i64> = per_thing.keys().copied().collect();
+    things.extend(rejected.keys().filter(|t| !per_thing.contains_key(t)));
+    for thing in things {
+        let (a, d, f) = per_thing.get(&thing).copied().unwrap_or_default();
+        let r = rejected.get(&thing).copied().unwrap_or(0);
+        diesel::update(sensor_things::table.find(thing))
+            .set((
+                sensor_things::accepted.eq(sensor_things::accepted + a),
+                sensor_things::duplicates.eq(sensor_things::duplicates + d),
+                sensor_things::flagged.eq(sensor_things::flagged + f),
+                sensor_things::rejected
+                    .eq(sensor_things::rejected + i64::try_from(r).unwrap_or(i64::MAX)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(out)
+}
+
+fn upsert_rollups(
+    conn: &mut DbConnection,
+    rolls: &BTreeMap<(i64, i16, i64), Roll>,
+) -> QueryResult<()> {
+    const PER_ROW: usize = 7;
+    let (least, greatest) = dialect::least_greatest(conn);
+    let rows: Vec<_> = rolls.iter().collect();
+    for chunk in rows.chunks(dialect::MAX_BINDS / PER_ROW) {
+        let mut binds = Vec::with_capacity(chunk.len() * PER_ROW);
+        for ((ds, span, bucket), r) in chunk {
+            binds.extend([
+                Bind::Int(Some(*ds)),
+                Bind::Int(Some(i64::from(*span))),
+                Bind::Int(Some(*bucket)),
+                Bind::Int(Some(r.n)),
+                Bind::Num(Some(r.total)),
+                Bind::Num(Some(r.min)),
+                Bind::Num(Some(r.max)),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO sensor_rollups (datastream, span, bucket, n, total, min_value, max_value) \
+             VALUES {} ON CONFLICT (datastream, span, bucket) DO UPDATE SET \
+             n = sensor_rollups.n + excluded.n, total = sensor_rollups.total + excluded.total, \
+             min_value = {least}(sensor_rollups.min_value, excluded.min_value), \
+             max_value = {greatest}(sensor_rollups.max_value, excluded.max_value)",
+            vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+        );
+        dialect::execute(conn, &sql, &binds)?;
+    }
+    Ok(())
+}
+
+/// One bucket of a rollup: its start, count, mean, minimum and maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Queryable, QueryableByName)]
+pub struct Bucket {
+    #[diesel(sql_type = BigInt)]
+    pub bucket: i64,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+    #[diesel(sql_type = Double)]
+    pub total: f64,
+    #[diesel(sql_type = Double)]
+    pub min_value: f64,
+    #[diesel(sql_type = Double)]
+    pub max_value: f64,
+}
+
+impl Bucket {
+    pub fn mean(&self) -> f64 {
+        // Rollup rows exist only for n >= 1.
+        self.total / self.n as f64
+    }
+}
+
+/// A datastream's hourly or daily buckets from `from` (inclusive) to `to`
+/// (exclusive), oldest first: one read of the rollup key's range.
+pub fn rollups(
+    conn: &mut DbConnection,
+    datastream: i64,
+    span: i16,
+    from: i64,
+    to: i64,
+) -> QueryResult<Vec<Bucket>> {
+    sensor_rollups::table
+        .filter(sensor_rollups::datastream.eq(datastream))
+        .filter(sensor_rollups::span.eq(span))
+        .filter(sensor_rollups::bucket.ge(from))
+        .filter(sensor_rollups::bucket.lt(to))
+        .order(sensor_rollups::bucket.asc())
+        .select((
+            sensor_rollups::bucket,
+            sensor_rollups::n,
+            sensor_rollups::total,
+            sensor_rollups::min_value,
+            sensor_rollups::max_value,
+        ))
+        .load(conn)
+}
+
+/// The latest observation of each of these datastreams that has one.
+#[derive(Debug, Clone, Copy, PartialEq, Queryable)]
+pub struct Latest {
+    pub datastream: i64,
+    pub time: i64,
+    pub value: f64,
+    pub quality: i16,
+}
+
+pub fn latest(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Latest>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(dialect::MAX_BINDS) {
+        out.extend(
+            sensor_latest::table
+                .filter(sensor_latest::datastream.eq_any(chunk))
+                .select((
+                    sensor_latest::datastream,
+                    sensor_latest::time,
+                    sensor_latest::value,
+                    sensor_latest::quality,
+                ))
+                .load::<Latest>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Adds a station under the next free id (the caller's audited write
+/// transaction serialises registry writes); answers the id.
+pub fn add_thing(conn: &mut DbConnection, thing: &Thing) -> QueryResult<i64> {
+    let next: Option<i64> = sensor_things::table
+        .select(diesel::dsl::max(sensor_things::id))
+        .first(conn)?;
+    let id = next.unwrap_or(0) + 1;
+    diesel::insert_into(sensor_things::table)
+        .values(&Thing {
+            id,
+            ..thing.clone()
+        })
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Adds a datastream under the next free id; answers the id.
+pub fn add_datastream(conn: &mut DbConnection, ds: &Datastream) -> QueryResult<i64> {
+    let next: Option<i64> = sensor_datastreams::table
+        .select(diesel::dsl::max(sensor_datastreams::id))
+        .first(conn)?;
+    let id = next.unwrap_or(0) + 1;
+    diesel::insert_into(sensor_datastreams::table)
+        .values(&Datastream { id, ..ds.clone() })
+        .execute(conn)?;
+    Ok(id)
+}
+
+pub fn thing(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Thing>> {
+    sensor_things::table
+        .find(id)
+        .select(Thing::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn datastream(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Datastream>> {
+    sensor_datastreams::table
+        .find(id)
+        .select(Datastream::as_select())
+        .first(conn)
+        .optional()
+}
