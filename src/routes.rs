@@ -6,7 +6,7 @@
 
 use actix_web::web::{self, ServiceConfig, resource};
 
-use crate::{audit, auth, catalog, dcat, files, gis, home, strategy};
+use crate::{audit, auth, catalog, dcat, files, gis, home, sensors, strategy};
 
 /// The patterns, named once: the table and the overlap test share them.
 pub mod paths {
@@ -205,6 +205,16 @@ pub fn table(cfg: &mut ServiceConfig) {
             resource(dataset("/distributions/upload"))
                 .get(upload_form)
                 .post(upload),
+        );
+    }
+
+    // Sensors: observations in batches.
+    {
+        use sensors::routes::*;
+        cfg.service(
+            resource("/api/v1/observations")
+                .app_data(web::PayloadConfig::default().limit(BATCH_LIMIT))
+                .post(api_observations),
         );
     }
 

@@ -3,5 +3,8 @@
 //! time, the latest value of every datastream and hourly and daily
 //! rollups, all maintained as a batch is stored.
 
+pub mod input;
 pub mod model;
+pub mod routes;
+pub mod service;
 pub mod store;

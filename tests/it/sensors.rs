@@ -18,11 +18,15 @@ fn at(s: &str) -> i64 {
 /// A PM10 station of the city with one datastream valid from 0 to 1,000
 /// µg/m³; answers the station's and the datastream's ids.
 pub fn pm10_station(app: &TestApp) -> (i64, i64) {
+    station_of(app, "statutarni-mesto-chomutov")
+}
+
+/// The same station, of the given publisher.
+pub fn station_of(app: &TestApp, publisher: &str) -> (i64, i64) {
     let mut conn = app.conn();
-    let publisher =
-        radnice::catalog::store::publisher_by_slug(&mut conn, "statutarni-mesto-chomutov")
-            .expect("q")
-            .expect("publisher");
+    let publisher = radnice::catalog::store::publisher_by_slug(&mut conn, publisher)
+        .expect("q")
+        .expect("publisher");
     let now = Utc::now().naive_utc();
     let thing = store::add_thing(
         &mut conn,
@@ -176,4 +180,122 @@ async fn a_batch_is_stored_once_and_keeps_the_latest_value_counts_and_rollups() 
             (at("2026-07-02T00:00:00+02:00"), 1, 10.0, 10.0, 10.0),
         ]
     );
+}
+
+/// A gateway sends a JSON batch and then a CSV one with a curator's API
+/// token: the good items are stored, a re-sent one is a duplicate, each
+/// bad one says why, and a station of another publisher is not the
+/// curator's to write.
+#[actix_web::test]
+async fn a_batch_over_http_stores_the_good_items_and_says_why_of_the_others() {
+    use reqwest::Method;
+    use serde_json::{Value, json};
+    let app = TestApp::start().await;
+    let (thing, ds) = pm10_station(&app);
+    let (_, elsewhere) = station_of(&app, "technicke-sluzby-mesta-chomutova");
+    let api = crate::catalog::curator(&app, "cidla@chomutov.test", &["statutarni-mesto-chomutov"]);
+    let batch = json!([
+        {"datastream": ds, "time": "2026-07-01T10:00:00Z", "value": 21.5},
+        {"datastream": ds, "time": "2026-07-01T11:00:00+02:00", "value": 1200},
+        {"datastream": ds, "time": "2026-07-01T10:00:00Z", "value": 22},
+        {"datastream": ds, "time": "2099-01-01T00:00:00Z", "value": 1},
+        {"datastream": ds, "time": "2026-07-01T12:00:00Z", "value": "hodně"},
+        {"datastream": 9999, "time": "2026-07-01T10:00:00Z", "value": 1},
+        {"datastream": elsewhere, "time": "2026-07-01T10:00:00Z", "value": 1}
+    ]);
+    let r: Value = api
+        .post("/api/v1/observations", &batch)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        (
+            r["accepted"].clone(),
+            r["duplicates"].clone(),
+            r["flagged"].clone()
+        ),
+        (json!(2), json!(1), json!(1)),
+        "{r}"
+    );
+    let reasons: Vec<(u64, String)> = r["rejected"]
+        .as_array()
+        .expect("rejected")
+        .iter()
+        .map(|x| {
+            (
+                x["index"].as_u64().expect("index"),
+                x["code"].as_str().expect("code").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (3, "time".to_string()),
+            (4, "value".to_string()),
+            (5, "unknown_datastream".to_string()),
+            (6, "not_allowed".to_string()),
+        ]
+    );
+    assert!(
+        r["rejected"][0]["reason"]
+            .as_str()
+            .is_some_and(|s| s.contains("RFC 3339"))
+    );
+
+    // The same as CSV: the first row is a duplicate now.
+    let csv = format!(
+        "datastream,time,value\n{ds},2026-07-01T10:00:00Z,21.5\n{ds},2026-07-01T13:00:00Z,18\n"
+    );
+    let r: Value = api
+        .request(Method::POST, "/api/v1/observations")
+        .body("text/csv", csv)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        (r["accepted"].clone(), r["duplicates"].clone()),
+        (json!(1), json!(1)),
+        "{r}"
+    );
+
+    let mut conn = app.conn();
+    let d = store::datastream(&mut conn, ds).expect("q").expect("ds");
+    assert_eq!(d.observation_count, 3);
+    let t = store::thing(&mut conn, thing).expect("q").expect("thing");
+    assert_eq!(
+        (t.accepted, t.duplicates, t.rejected, t.flagged),
+        (3, 2, 2, 1)
+    );
+    let other = store::datastream(&mut conn, elsewhere)
+        .expect("q")
+        .expect("ds");
+    assert_eq!(
+        other.observation_count, 0,
+        "nothing written to another's station"
+    );
+    drop(conn);
+
+    // No token, a browser session, a wrong type, a body that is no array.
+    app.api()
+        .post("/api/v1/observations", &batch)
+        .await
+        .expect(401);
+    api.request(Method::POST, "/api/v1/observations")
+        .body("application/xml", "<a/>")
+        .send()
+        .await
+        .expect(415);
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    api.request(Method::POST, "/api/v1/observations")
+        .body("application/json", deep)
+        .send()
+        .await
+        .expect(400);
+    api.request(Method::POST, "/api/v1/observations")
+        .body("application/json", "{\"datastream\": 1}")
+        .send()
+        .await
+        .expect(400);
 }

@@ -56,6 +56,9 @@ enum May {
     Responsible,
     /// A steering-committee member.
     Committee,
+    /// Admins and every curator: the route says per item what the sender
+    /// may not write (a batch of observations).
+    AnyCurator,
 }
 
 impl Who {
@@ -82,6 +85,10 @@ impl Who {
             (_, May::SignedIn) => true,
             (_, May::Admin) => false,
             (who, May::Curators) => who == Who::CuratorHere,
+            (who, May::AnyCurator) => matches!(
+                who,
+                Who::CuratorHere | Who::CuratorElsewhere | Who::CuratorOfNone
+            ),
         };
         if allowed { ok } else { 403 }
     }
@@ -170,6 +177,8 @@ struct Objects {
     file: String,
     /// Two more to remove, by form and by API.
     doomed: [String; 2],
+    /// A datastream of a station of `HERE`.
+    datastream: i64,
 }
 
 impl Objects {
@@ -219,7 +228,9 @@ impl Objects {
             crate::files::stored_file(app, "parkoviste", "formular.csv", b"a\n1\n"),
             crate::files::stored_file(app, "parkoviste", "api.csv", b"a\n2\n"),
         ];
+        let (_, datastream) = crate::sensors::station_of(app, HERE);
         Objects {
+            datastream,
             doomed,
             file,
             measure,
@@ -789,6 +800,19 @@ fn rows(o: &Objects) -> Vec<Row> {
             ),
             may: May::Curators,
             ok: 201,
+        },
+        Row {
+            route: "POST /api/v1/observations",
+            path: "/api/v1/observations".into(),
+            send: Send::Json(
+                Method::POST,
+                Some(Value::String(format!(
+                    "datastream,time,value\n{},2026-07-01T10:00:00Z,{n}\n",
+                    o.datastream
+                ))),
+            ),
+            may: May::AnyCurator,
+            ok: 200,
         },
         Row {
             route: "POST /api/v1/datasets/{slug}/layers",
