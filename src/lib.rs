@@ -68,6 +68,7 @@ fn audit_registry() -> audit::registry::Registry {
     auth::register_audit(&mut registry);
     catalog::register_audit(&mut registry);
     strategy::register_audit(&mut registry);
+    sensors::register_audit(&mut registry);
     registry
 }
 

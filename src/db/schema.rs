@@ -348,6 +348,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    sensor_tokens (id) {
+        id -> Text,
+        thing_id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     sensor_observations (datastream, time) {
         datastream -> BigInt,
         time -> BigInt,
@@ -605,6 +617,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     gis_features,
     sensor_things,
     sensor_datastreams,
+    sensor_tokens,
     sensor_observations,
     sensor_latest,
     sensor_rollups,

@@ -237,3 +237,149 @@ mod tests {
         assert!(read(deep.as_bytes(), false, NOW).is_err());
     }
 }
+
+// --- The registry -----------------------------------------------------------
+
+use crate::error::FieldError;
+
+/// The longest name; descriptions and metadata may be longer.
+pub const MAX_NAME: usize = 200;
+pub const MAX_TEXT: usize = 4_000;
+/// A station's `properties` as JSON text.
+pub const MAX_PROPERTIES: usize = 16 * 1024;
+
+/// A station as a curator or a SensorThings client describes it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StationInput {
+    /// The publisher's slug (the form offers the user's publishers).
+    pub publisher: String,
+    pub name: String,
+    pub description: String,
+    /// A JSON object.
+    pub properties: serde_json::Map<String, Value>,
+    pub longitude: Option<f64>,
+    pub latitude: Option<f64>,
+    pub location_name: String,
+    /// The slug of the catalog dataset that publishes the station's data.
+    pub dataset: Option<String>,
+}
+
+/// A datastream with its sensor and observed property.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DatastreamInput {
+    pub name: String,
+    pub description: String,
+    pub property_uri: String,
+    pub property_name: String,
+    pub unit_ucum: String,
+    pub unit_symbol: String,
+    pub unit_name: String,
+    pub sensor_name: String,
+    pub sensor_metadata: String,
+    pub valid_min: Option<f64>,
+    pub valid_max: Option<f64>,
+    pub alert_above: Option<f64>,
+    pub alert_below: Option<f64>,
+    pub expected_interval_s: Option<i64>,
+}
+
+fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, required: bool, max: usize) {
+    if required && value.trim().is_empty() {
+        errors.push(FieldError::new(field, "field_required"));
+    } else if value.chars().count() > max
+        || value
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        errors.push(FieldError::new(field, "field_too_long"));
+    }
+}
+
+/// Checks a station; the errors name the form's fields.
+pub fn station(i: &StationInput) -> Result<(), Vec<FieldError>> {
+    let mut e = Vec::new();
+    text(&mut e, "publisher", &i.publisher, true, MAX_NAME);
+    text(&mut e, "name", &i.name, true, MAX_NAME);
+    text(&mut e, "description", &i.description, false, MAX_TEXT);
+    text(&mut e, "location_name", &i.location_name, false, MAX_NAME);
+    match i.longitude {
+        None => e.push(FieldError::new("longitude", "field_required")),
+        Some(x) if !(-180.0..=180.0).contains(&x) => {
+            e.push(FieldError::new("longitude", "sensor_longitude_range"))
+        }
+        Some(_) => {}
+    }
+    match i.latitude {
+        None => e.push(FieldError::new("latitude", "field_required")),
+        Some(y) if !(-90.0..=90.0).contains(&y) => {
+            e.push(FieldError::new("latitude", "sensor_latitude_range"))
+        }
+        Some(_) => {}
+    }
+    let props = serde_json::to_string(&i.properties).unwrap_or_default();
+    if props.len() > MAX_PROPERTIES
+        || crate::bounds::json_depth(props.as_bytes()) > crate::bounds::MAX_DOCUMENT_DEPTH
+    {
+        e.push(FieldError::new("properties", "sensor_properties_too_large"));
+    }
+    if e.is_empty() { Ok(()) } else { Err(e) }
+}
+
+/// A UCUM code as devices and vocabularies write it: printable ASCII
+/// without spaces (`ug/m3`, `cm`, `Cel`, `%`, `1`).
+fn ucum(code: &str) -> bool {
+    !code.is_empty() && code.len() <= 50 && code.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Checks a datastream; the errors name the form's fields.
+pub fn datastream(i: &DatastreamInput) -> Result<(), Vec<FieldError>> {
+    let mut e = Vec::new();
+    text(&mut e, "name", &i.name, true, MAX_NAME);
+    text(&mut e, "description", &i.description, false, MAX_TEXT);
+    text(&mut e, "property_name", &i.property_name, true, MAX_NAME);
+    text(&mut e, "unit_symbol", &i.unit_symbol, false, 20);
+    text(&mut e, "unit_name", &i.unit_name, false, MAX_NAME);
+    text(&mut e, "sensor_name", &i.sensor_name, false, MAX_NAME);
+    text(
+        &mut e,
+        "sensor_metadata",
+        &i.sensor_metadata,
+        false,
+        MAX_TEXT,
+    );
+    let uri = i.property_uri.trim();
+    if uri.is_empty() {
+        e.push(FieldError::new("property_uri", "field_required"));
+    } else if uri.len() > 500
+        || !url::Url::parse(uri).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+    {
+        e.push(FieldError::new("property_uri", "url_invalid"));
+    }
+    if !ucum(i.unit_ucum.trim()) {
+        e.push(FieldError::new("unit_ucum", "sensor_ucum_invalid"));
+    }
+    for (field, v) in [
+        ("valid_min", i.valid_min),
+        ("valid_max", i.valid_max),
+        ("alert_above", i.alert_above),
+        ("alert_below", i.alert_below),
+    ] {
+        if v.is_some_and(|v| !v.is_finite()) {
+            e.push(FieldError::new(field, "field_number"));
+        }
+    }
+    if let (Some(lo), Some(hi)) = (i.valid_min, i.valid_max) {
+        if lo > hi {
+            e.push(FieldError::new("valid_max", "sensor_range_inverted"));
+        }
+    }
+    if i.expected_interval_s
+        .is_some_and(|s| !(1..=31 * 86_400).contains(&s))
+    {
+        e.push(FieldError::new(
+            "expected_interval_s",
+            "sensor_interval_range",
+        ));
+    }
+    if e.is_empty() { Ok(()) } else { Err(e) }
+}

@@ -1,10 +1,27 @@
-//! Sensors (IoT): the station registry, observations and their rollups.
-//! This increment holds the storage: observations once per datastream and
-//! time, the latest value of every datastream and hourly and daily
-//! rollups, all maintained as a batch is stored.
+//! Sensors (IoT): the station registry (stations with their location,
+//! datastreams with their sensor and observed property, device tokens),
+//! observations with their latest values and hourly and daily rollups,
+//! and the SensorThings API over them.
 
 pub mod input;
 pub mod model;
 pub mod routes;
 pub mod service;
 pub mod store;
+
+use crate::audit::registry::{ObjectKind, Publicity, Registry};
+
+/// The registry in the audit log: stations and datastreams are public
+/// (where the city measures what); device tokens are the admin's only.
+pub fn register_audit(audit: &mut Registry) {
+    for name in [service::THING, service::DATASTREAM] {
+        audit.register(ObjectKind {
+            name,
+            publicity: Publicity::Public,
+        });
+    }
+    audit.register(ObjectKind {
+        name: service::TOKEN,
+        publicity: Publicity::Private,
+    });
+}

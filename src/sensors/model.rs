@@ -70,6 +70,66 @@ pub struct Datastream {
     pub updated_at: NaiveDateTime,
 }
 
+impl Thing {
+    /// What the audit log keeps of a station: the registry's fields, not
+    /// the ingestion counters (they change with every batch, unaudited).
+    pub fn record(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "publisher_id": self.publisher_id,
+            "dataset_id": self.dataset_id,
+            "name": self.name,
+            "description": self.description,
+            "properties": serde_json::from_str::<serde_json::Value>(&self.properties)
+                .unwrap_or(serde_json::Value::Null),
+            "longitude": self.longitude,
+            "latitude": self.latitude,
+            "location_name": self.location_name,
+            "is_example": self.is_example,
+        })
+    }
+}
+
+impl Datastream {
+    /// What the audit log keeps of a datastream: not its counts.
+    pub fn record(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "thing_id": self.thing_id,
+            "name": self.name,
+            "description": self.description,
+            "property_uri": self.property_uri,
+            "property_name": self.property_name,
+            "unit_ucum": self.unit_ucum,
+            "unit_symbol": self.unit_symbol,
+            "unit_name": self.unit_name,
+            "sensor_name": self.sensor_name,
+            "sensor_metadata": self.sensor_metadata,
+            "valid_min": self.valid_min,
+            "valid_max": self.valid_max,
+            "alert_above": self.alert_above,
+            "alert_below": self.alert_below,
+            "expected_interval_s": self.expected_interval_s,
+        })
+    }
+}
+
+/// A station's device token as its curator sees it (never the secret).
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::sensor_tokens)]
+pub struct DeviceToken {
+    pub id: String,
+    pub thing_id: i64,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// Device tokens start so, and a user's API tokens differently (`rdn_`),
+/// so one header tells which table holds the secret.
+pub const DEVICE_TOKEN_PREFIX: &str = "rdd_";
+
 /// One observation as it is stored.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Observation {

@@ -1,27 +1,116 @@
-//! The sensor domain's handlers: a batch of observations.
+//! The sensor domain's handlers: a batch of observations, and who sent it.
 
+use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use futures_util::future::LocalBoxFuture;
 
-use super::{input, service};
+use super::model::DEVICE_TOKEN_PREFIX;
+use super::service::{self, Sender};
+use super::{input, store};
 use crate::AppState;
-use crate::auth::guard::{Authorized, EditCatalog};
+use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppResult};
-use crate::files::routes::api_user;
 
 /// The largest batch body: 100,000 items of about 80 bytes fit.
 pub const BATCH_LIMIT: usize = 16 * 1024 * 1024;
 
+/// The secret an `Authorization` header carries: a Bearer token, or the
+/// password of HTTP Basic (what SensorThings clients such as FROST's
+/// send; the user name is not read).
+pub fn secret_of(req: &HttpRequest) -> Option<String> {
+    use base64::Engine;
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(rest.trim().to_string());
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(rest.trim())
+            .ok()?;
+        let text = String::from_utf8(raw).ok()?;
+        let (_, password) = text.split_once(':')?;
+        return Some(password.to_string());
+    }
+    None
+}
+
+/// Resolves the sender of a write: a station's device token, or the API
+/// token of an admin or a curator. None given is 401, a wrong one 401, a
+/// user of another role 403.
+pub async fn sender_of(req: &HttpRequest) -> Result<Sender, AppError> {
+    let secret = secret_of(req).ok_or(AppError::Unauthenticated)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
+    let found = crate::db::run(&state.pool, move |c| {
+        let hash = crate::auth::sha256_hex(&secret);
+        if secret.starts_with(DEVICE_TOKEN_PREFIX) {
+            return Ok::<_, diesel::result::Error>(
+                store::thing_by_token(c, &hash)?
+                    .map(|(token_id, thing_id)| Sender::Device { token_id, thing_id }),
+            );
+        }
+        let Some(u) = crate::auth::store::user_by_token(c, &secret)? else {
+            return Ok(None);
+        };
+        let roles = crate::auth::store::roles_of(c, &u.id)?;
+        Ok(Some(Sender::User(CurrentUser {
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            roles,
+            via_token: true,
+        })))
+    })
+    .await?
+    .ok_or(AppError::Unauthenticated)?;
+    if let Sender::User(u) = &found {
+        if !u.has(Role::Admin) && !u.has(Role::Curator) {
+            return Err(AppError::Forbidden);
+        }
+    }
+    Ok(found)
+}
+
+/// A body read only after its sender is known (`sender_of`): an
+/// anonymous batch is refused before a byte of it is read.
+pub struct Sent<T> {
+    pub sender: Sender,
+    pub body: T,
+}
+
+impl<T: FromRequest + 'static> FromRequest for Sent<T>
+where
+    T::Error: Into<actix_web::Error>,
+{
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let sender = sender_of(&req).await?;
+            let body = T::from_request(&req, &mut payload)
+                .await
+                .map_err(Into::into)?;
+            Ok(Sent { sender, body })
+        })
+    }
+}
+
 /// `POST /api/v1/observations`: a JSON array or a CSV body (by its
-/// `Content-Type`), sent with an API token of an admin or of a curator of
-/// the stations' publisher. Answers what was stored and why each refused
-/// item was.
+/// `Content-Type`), sent with a station's device token or the API token
+/// of an admin or of a curator of the stations' publisher. Answers what
+/// was stored and why each refused item was.
 pub(crate) async fn api_observations(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: Authorized<EditCatalog, web::Bytes>,
+    body: Sent<web::Bytes>,
 ) -> AppResult<HttpResponse> {
-    api_user(&body.user)?;
     let media = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -34,8 +123,10 @@ pub(crate) async fn api_observations(
         "text/csv" => true,
         _ => return Err(AppError::UnsupportedMediaType),
     };
-    let user = body.user.clone();
-    let bytes = body.body;
+    let Sent {
+        sender,
+        body: bytes,
+    } = body;
     // Reading 100,000 items is work: off the executor, with the store.
     let report = crate::db::run(&state.pool, move |c| {
         let now = super::model::micros(chrono::Utc::now());
@@ -43,7 +134,7 @@ pub(crate) async fn api_observations(
             Ok(b) => b,
             Err(e) => return Ok(Err(e)),
         };
-        service::ingest(c, &user, batch).map(Ok)
+        service::ingest(c, &sender, batch).map(Ok)
     })
     .await??;
     Ok(HttpResponse::Ok().json(report))

@@ -7,12 +7,17 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::input::{Batch, Rejected};
-use super::model::Observation;
+use chrono::NaiveDateTime;
+use diesel::Connection;
+
+use super::input::{Batch, DatastreamInput, MAX_NAME, Rejected, StationInput};
+use super::model::{DEVICE_TOKEN_PREFIX, Datastream, DeviceToken, Observation, Thing};
 use super::store;
+use crate::audit::{self, Actor};
 use crate::auth::CurrentUser;
 use crate::catalog::service::Policy;
 use crate::db::DbConnection;
+use crate::error::{AppError, FieldError};
 
 /// The answer to a batch.
 #[derive(Debug, Serialize, PartialEq)]
@@ -30,7 +35,7 @@ pub struct Report {
 /// each item's `not_allowed`; an unknown one its `unknown_datastream`.
 pub fn ingest(
     conn: &mut DbConnection,
-    user: &CurrentUser,
+    sender: &Sender,
     batch: Batch,
 ) -> diesel::QueryResult<Report> {
     let Batch {
@@ -50,7 +55,7 @@ pub fn ingest(
     for s in streams.values() {
         if let std::collections::hash_map::Entry::Vacant(e) = allowed.entry(s.thing_id) {
             let ok = match store::thing(conn, s.thing_id)? {
-                Some(t) => Policy::may_act_for(conn, user, &t.publisher_id)?,
+                Some(t) => sender.may_write(conn, &t)?,
                 None => false,
             };
             e.insert(ok);
@@ -88,3 +93,457 @@ pub fn ingest(
         rejected,
     })
 }
+
+// --- The registry -------------------------------------------------------------
+
+/// Who writes: a station's device token (its own datastreams' observations
+/// only) or a signed-in user (an admin, or a curator of the station's
+/// publisher).
+#[derive(Clone, Debug)]
+pub enum Sender {
+    Device { token_id: String, thing_id: i64 },
+    User(CurrentUser),
+}
+
+impl Sender {
+    fn may_write(&self, conn: &mut DbConnection, thing: &Thing) -> diesel::QueryResult<bool> {
+        match self {
+            Sender::Device { thing_id, .. } => Ok(*thing_id == thing.id),
+            Sender::User(u) => Policy::may_act_for(conn, u, &thing.publisher_id),
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        match self {
+            Sender::User(u) => u.actor(),
+            Sender::Device { token_id, .. } => Actor {
+                id: None,
+                label: format!("device token {token_id}"),
+            },
+        }
+    }
+}
+
+fn invalid(errors: Vec<FieldError>) -> AppError {
+    AppError::Validation(errors)
+}
+
+fn thing_label(t: &Thing) -> String {
+    t.name.clone()
+}
+
+/// The station `id` if `user` may change it: 404 when there is none, 403
+/// when it is another publisher's.
+pub fn editable_thing(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<Thing, AppError> {
+    let t = store::thing(conn, id)?.ok_or(AppError::NotFound)?;
+    if !Policy::may_act_for(conn, user, &t.publisher_id)? {
+        return Err(AppError::Forbidden);
+    }
+    Ok(t)
+}
+
+/// The publisher's id and the dataset's id the input names, checked
+/// against the user's rights.
+fn resolve(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    input: &StationInput,
+) -> Result<(String, Option<String>), AppError> {
+    let publisher = crate::catalog::store::publisher_by_slug(conn, input.publisher.trim())?
+        .ok_or_else(|| {
+            invalid(vec![FieldError::new(
+                "publisher",
+                "dataset_publisher_unknown",
+            )])
+        })?;
+    if !Policy::may_act_for(conn, user, &publisher.id)? {
+        return Err(AppError::Forbidden);
+    }
+    let dataset = match input
+        .dataset
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(slug) => {
+            let rec = crate::catalog::store::record_by_slug(conn, slug)?.ok_or_else(|| {
+                invalid(vec![FieldError::new("dataset", "sensor_dataset_unknown")])
+            })?;
+            // The dataset publishes the station's data: it is the same
+            // publisher's, and one the user may change.
+            if rec.dataset.publisher_id != publisher.id {
+                return Err(invalid(vec![FieldError::new(
+                    "dataset",
+                    "sensor_dataset_other_publisher",
+                )]));
+            }
+            Some(rec.dataset.id)
+        }
+    };
+    Ok((publisher.id, dataset))
+}
+
+/// Now, to the microsecond both databases keep (a version compared with
+/// the stored one must be the stored one).
+fn now() -> NaiveDateTime {
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Registers a station. Audited.
+pub fn create_thing(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    input: &StationInput,
+) -> Result<Thing, AppError> {
+    super::input::station(input).map_err(invalid)?;
+    audit::write_tx(conn, |c| {
+        let (publisher_id, dataset_id) = resolve(c, user, input)?;
+        let at = now();
+        let mut t = Thing {
+            id: 0,
+            publisher_id,
+            dataset_id,
+            name: input.name.trim().to_string(),
+            description: input.description.trim().to_string(),
+            properties: serde_json::to_string(&input.properties)
+                .map_err(|e| AppError::Internal(e.into()))?,
+            longitude: input.longitude.unwrap_or_default(),
+            latitude: input.latitude.unwrap_or_default(),
+            location_name: input.location_name.trim().to_string(),
+            is_example: false,
+            accepted: 0,
+            duplicates: 0,
+            rejected: 0,
+            flagged: 0,
+            created_at: at,
+            updated_at: at,
+        };
+        t.id = store::add_thing(c, &t)?;
+        audit::store::record_change(
+            c,
+            &user.actor(),
+            THING,
+            &t.id.to_string(),
+            &thing_label(&t),
+            None,
+            Some(&t.record()),
+        )?;
+        Ok(t)
+    })
+}
+
+/// Changes a station's registry fields. `version` is the `updated_at`
+/// the editor started from (a form's hidden field), if it says.
+pub fn update_thing(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: i64,
+    input: &StationInput,
+    version: Option<NaiveDateTime>,
+) -> Result<Thing, AppError> {
+    super::input::station(input).map_err(invalid)?;
+    audit::write_tx(conn, |c| {
+        let before = editable_thing(c, user, id)?;
+        if version.is_some_and(|v| v != before.updated_at) {
+            return Err(AppError::Stale);
+        }
+        let (publisher_id, dataset_id) = resolve(c, user, input)?;
+        let after = Thing {
+            publisher_id,
+            dataset_id,
+            name: input.name.trim().to_string(),
+            description: input.description.trim().to_string(),
+            properties: serde_json::to_string(&input.properties)
+                .map_err(|e| AppError::Internal(e.into()))?,
+            longitude: input.longitude.unwrap_or(before.longitude),
+            latitude: input.latitude.unwrap_or(before.latitude),
+            location_name: input.location_name.trim().to_string(),
+            updated_at: now(),
+            ..before.clone()
+        };
+        store::update_thing(c, &after)?;
+        audit::store::record_change(
+            c,
+            &user.actor(),
+            THING,
+            &id.to_string(),
+            &thing_label(&after),
+            Some(&before.record()),
+            Some(&after.record()),
+        )?;
+        Ok(after)
+    })
+}
+
+/// Deletes a station with its datastreams, their observations and its
+/// tokens. Audited, a row for each datastream and the station.
+pub fn delete_thing(conn: &mut DbConnection, user: &CurrentUser, id: i64) -> Result<(), AppError> {
+    audit::write_tx(conn, |c| {
+        let before = editable_thing(c, user, id)?;
+        for d in store::datastreams_of(c, &[id])? {
+            store::delete_datastream(c, d.id)?;
+            audit::store::record_change(
+                c,
+                &user.actor(),
+                DATASTREAM,
+                &d.id.to_string(),
+                &d.name,
+                Some(&d.record()),
+                None,
+            )?;
+        }
+        store::delete_thing(c, id)?;
+        audit::store::record_change(
+            c,
+            &user.actor(),
+            THING,
+            &id.to_string(),
+            &thing_label(&before),
+            Some(&before.record()),
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+fn datastream_of(input: &DatastreamInput, base: Datastream) -> Datastream {
+    Datastream {
+        name: input.name.trim().to_string(),
+        description: input.description.trim().to_string(),
+        property_uri: input.property_uri.trim().to_string(),
+        property_name: input.property_name.trim().to_string(),
+        unit_ucum: input.unit_ucum.trim().to_string(),
+        unit_symbol: input.unit_symbol.trim().to_string(),
+        unit_name: input.unit_name.trim().to_string(),
+        sensor_name: input.sensor_name.trim().to_string(),
+        sensor_metadata: input.sensor_metadata.trim().to_string(),
+        valid_min: input.valid_min,
+        valid_max: input.valid_max,
+        alert_above: input.alert_above,
+        alert_below: input.alert_below,
+        expected_interval_s: input.expected_interval_s,
+        ..base
+    }
+}
+
+/// Adds a datastream to a station. Audited.
+pub fn create_datastream(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    thing_id: i64,
+    input: &DatastreamInput,
+) -> Result<Datastream, AppError> {
+    super::input::datastream(input).map_err(invalid)?;
+    audit::write_tx(conn, |c| {
+        editable_thing(c, user, thing_id)?;
+        let at = now();
+        let mut d = datastream_of(
+            input,
+            Datastream {
+                id: 0,
+                thing_id,
+                name: String::new(),
+                description: String::new(),
+                property_uri: String::new(),
+                property_name: String::new(),
+                unit_ucum: String::new(),
+                unit_symbol: String::new(),
+                unit_name: String::new(),
+                sensor_name: String::new(),
+                sensor_metadata: String::new(),
+                valid_min: None,
+                valid_max: None,
+                alert_above: None,
+                alert_below: None,
+                expected_interval_s: None,
+                observation_count: 0,
+                first_time: None,
+                last_time: None,
+                created_at: at,
+                updated_at: at,
+            },
+        );
+        d.id = store::add_datastream(c, &d)?;
+        audit::store::record_change(
+            c,
+            &user.actor(),
+            DATASTREAM,
+            &d.id.to_string(),
+            &d.name,
+            None,
+            Some(&d.record()),
+        )?;
+        Ok(d)
+    })
+}
+
+/// The datastream `id` if `user` may change its station.
+pub fn editable_datastream(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<Datastream, AppError> {
+    let d = store::datastream(conn, id)?.ok_or(AppError::NotFound)?;
+    editable_thing(conn, user, d.thing_id)?;
+    Ok(d)
+}
+
+/// Changes a datastream's registry fields (its observations stay; a new
+/// valid range marks what arrives from now on). Audited.
+pub fn update_datastream(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: i64,
+    input: &DatastreamInput,
+    version: Option<NaiveDateTime>,
+) -> Result<Datastream, AppError> {
+    super::input::datastream(input).map_err(invalid)?;
+    audit::write_tx(conn, |c| {
+        let before = editable_datastream(c, user, id)?;
+        if version.is_some_and(|v| v != before.updated_at) {
+            return Err(AppError::Stale);
+        }
+        let after = datastream_of(
+            input,
+            Datastream {
+                updated_at: now(),
+                ..before.clone()
+            },
+        );
+        store::update_datastream(c, &after)?;
+        audit::store::record_change(
+            c,
+            &user.actor(),
+            DATASTREAM,
+            &id.to_string(),
+            &after.name,
+            Some(&before.record()),
+            Some(&after.record()),
+        )?;
+        Ok(after)
+    })
+}
+
+/// Deletes a datastream with its observations. Audited.
+pub fn delete_datastream(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<(), AppError> {
+    audit::write_tx(conn, |c| {
+        let before = editable_datastream(c, user, id)?;
+        store::delete_datastream(c, id)?;
+        audit::store::record_change(
+            c,
+            &user.actor(),
+            DATASTREAM,
+            &id.to_string(),
+            &before.name,
+            Some(&before.record()),
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+/// Deletes one observation (a correction), if the sender may write its
+/// datastream; the counts, latest value and rollups follow. Observations
+/// are not audited.
+pub fn delete_observation(
+    conn: &mut DbConnection,
+    sender: &Sender,
+    datastream: i64,
+    time: i64,
+) -> Result<(), AppError> {
+    conn.transaction(|c| {
+        let streams = store::streams(c, &[datastream])?;
+        let s = streams.get(&datastream).ok_or(AppError::NotFound)?;
+        let t = store::thing(c, s.thing_id)?.ok_or(AppError::NotFound)?;
+        if !sender.may_write(c, &t)? {
+            return Err(AppError::Forbidden);
+        }
+        if store::delete_observation(c, s, time)? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    })
+}
+
+/// Creates a device token for a station; the secret is answered once and
+/// only its hash kept. Audited (without the secret).
+pub fn create_token(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    thing_id: i64,
+    name: &str,
+) -> Result<(DeviceToken, String), AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME {
+        return Err(invalid(vec![FieldError::new("name", "field_required")]));
+    }
+    audit::write_tx(conn, |c| {
+        let t = editable_thing(c, user, thing_id)?;
+        let secret = format!("{DEVICE_TOKEN_PREFIX}{}", crate::auth::random_secret());
+        let id = uuid::Uuid::now_v7().to_string();
+        let token = store::add_token(
+            c,
+            &id,
+            thing_id,
+            name,
+            &crate::auth::sha256_hex(&secret),
+            now(),
+        )?;
+        audit::store::record_change(
+            c,
+            &user.actor(),
+            TOKEN,
+            &id,
+            &format!("{} / {}", t.name, name),
+            None,
+            Some(&token),
+        )?;
+        Ok((token, secret))
+    })
+}
+
+/// Revokes a station's device token. Audited.
+pub fn revoke_token(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    thing_id: i64,
+    token_id: &str,
+) -> Result<(), AppError> {
+    audit::write_tx(conn, |c| {
+        let t = editable_thing(c, user, thing_id)?;
+        let before = store::token(c, token_id)?
+            .filter(|k| k.thing_id == thing_id)
+            .ok_or(AppError::NotFound)?;
+        if before.revoked_at.is_some() {
+            return Ok(());
+        }
+        store::revoke_token(c, token_id, now())?;
+        let after = store::token(c, token_id)?.ok_or(AppError::NotFound)?;
+        audit::store::record_change(
+            c,
+            &user.actor(),
+            TOKEN,
+            token_id,
+            &format!("{} / {}", t.name, after.name),
+            Some(&before),
+            Some(&after),
+        )?;
+        Ok(())
+    })
+}
+
+/// The audit log's object types of the registry.
+pub const THING: &str = "sensor_thing";
+pub const DATASTREAM: &str = "sensor_datastream";
+pub const TOKEN: &str = "sensor_token";

@@ -9,10 +9,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double};
 
-use super::model::{DAY, Datastream, GOOD, HOUR, Observation, Stream, Thing, day_of_hour, hour_of};
+use super::model::{
+    DAY, Datastream, DeviceToken, GOOD, HOUR, Observation, Stream, Thing, day_of_hour, hour_of,
+};
 use crate::db::DbConnection;
 use crate::db::dialect::{self, Bind};
-use crate::db::schema::{sensor_datastreams, sensor_latest, sensor_rollups, sensor_things};
+use crate::db::schema::{
+    sensor_datastreams, sensor_latest, sensor_observations, sensor_rollups, sensor_things,
+    sensor_tokens,
+};
 
 /// What a stored batch did, per observation and per station.
 #[derive(Debug, Default, PartialEq)]
@@ -385,4 +390,295 @@ pub fn datastream(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Datast
         .select(Datastream::as_select())
         .first(conn)
         .optional()
+}
+
+/// Every station, by id (the registry is small: thousands, not millions).
+pub fn things(conn: &mut DbConnection) -> QueryResult<Vec<Thing>> {
+    sensor_things::table
+        .order(sensor_things::id.asc())
+        .select(Thing::as_select())
+        .load(conn)
+}
+
+/// The stations that publish into a catalog dataset.
+pub fn things_of_dataset(conn: &mut DbConnection, dataset_id: &str) -> QueryResult<Vec<Thing>> {
+    sensor_things::table
+        .filter(sensor_things::dataset_id.eq(dataset_id))
+        .order(sensor_things::id.asc())
+        .select(Thing::as_select())
+        .load(conn)
+}
+
+/// Every datastream, by id.
+pub fn datastreams(conn: &mut DbConnection) -> QueryResult<Vec<Datastream>> {
+    sensor_datastreams::table
+        .order(sensor_datastreams::id.asc())
+        .select(Datastream::as_select())
+        .load(conn)
+}
+
+/// The datastreams of these stations, by id.
+pub fn datastreams_of(conn: &mut DbConnection, things: &[i64]) -> QueryResult<Vec<Datastream>> {
+    let mut out = Vec::new();
+    for chunk in things.chunks(dialect::MAX_BINDS) {
+        out.extend(
+            sensor_datastreams::table
+                .filter(sensor_datastreams::thing_id.eq_any(chunk))
+                .select(Datastream::as_select())
+                .load::<Datastream>(conn)?,
+        );
+    }
+    out.sort_by_key(|d| d.id);
+    Ok(out)
+}
+
+/// Writes a station's registry fields (not its counters).
+pub fn update_thing(conn: &mut DbConnection, t: &Thing) -> QueryResult<()> {
+    diesel::update(sensor_things::table.find(t.id))
+        .set((
+            sensor_things::publisher_id.eq(&t.publisher_id),
+            sensor_things::dataset_id.eq(&t.dataset_id),
+            sensor_things::name.eq(&t.name),
+            sensor_things::description.eq(&t.description),
+            sensor_things::properties.eq(&t.properties),
+            sensor_things::longitude.eq(t.longitude),
+            sensor_things::latitude.eq(t.latitude),
+            sensor_things::location_name.eq(&t.location_name),
+            sensor_things::is_example.eq(t.is_example),
+            sensor_things::updated_at.eq(t.updated_at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Writes a datastream's registry fields (not its counts).
+pub fn update_datastream(conn: &mut DbConnection, d: &Datastream) -> QueryResult<()> {
+    diesel::update(sensor_datastreams::table.find(d.id))
+        .set((
+            sensor_datastreams::name.eq(&d.name),
+            sensor_datastreams::description.eq(&d.description),
+            sensor_datastreams::property_uri.eq(&d.property_uri),
+            sensor_datastreams::property_name.eq(&d.property_name),
+            sensor_datastreams::unit_ucum.eq(&d.unit_ucum),
+            sensor_datastreams::unit_symbol.eq(&d.unit_symbol),
+            sensor_datastreams::unit_name.eq(&d.unit_name),
+            sensor_datastreams::sensor_name.eq(&d.sensor_name),
+            sensor_datastreams::sensor_metadata.eq(&d.sensor_metadata),
+            sensor_datastreams::valid_min.eq(d.valid_min),
+            sensor_datastreams::valid_max.eq(d.valid_max),
+            sensor_datastreams::alert_above.eq(d.alert_above),
+            sensor_datastreams::alert_below.eq(d.alert_below),
+            sensor_datastreams::expected_interval_s.eq(d.expected_interval_s),
+            sensor_datastreams::updated_at.eq(d.updated_at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Deletes a datastream with its observations, latest value and rollups.
+pub fn delete_datastream(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(sensor_observations::table.filter(sensor_observations::datastream.eq(id)))
+        .execute(conn)?;
+    diesel::delete(sensor_rollups::table.filter(sensor_rollups::datastream.eq(id)))
+        .execute(conn)?;
+    diesel::delete(sensor_latest::table.filter(sensor_latest::datastream.eq(id))).execute(conn)?;
+    diesel::delete(sensor_datastreams::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// Deletes a station with its tokens (its datastreams go first, by the
+/// caller, so each is audited).
+pub fn delete_thing(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(sensor_tokens::table.filter(sensor_tokens::thing_id.eq(id))).execute(conn)?;
+    diesel::delete(sensor_things::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// Deletes one observation and keeps what is derived from it right: the
+/// count and span, the latest value and the rollups of its hour and day
+/// (rebuilt from the raw rows of that day: one day, never a year).
+pub fn delete_observation(conn: &mut DbConnection, ds: &Stream, time: i64) -> QueryResult<bool> {
+    let gone = diesel::delete(
+        sensor_observations::table
+            .filter(sensor_observations::datastream.eq(ds.id))
+            .filter(sensor_observations::time.eq(time)),
+    )
+    .execute(conn)?;
+    if gone == 0 {
+        return Ok(false);
+    }
+    let hour = hour_of(time);
+    let day = day_of_hour(hour);
+    let next_day = day_of_hour(hour_of(day + 26 * super::model::MICROS_PER_HOUR));
+    let rows: Vec<(i64, f64, i16)> = sensor_observations::table
+        .filter(sensor_observations::datastream.eq(ds.id))
+        .filter(sensor_observations::time.ge(day))
+        .filter(sensor_observations::time.lt(next_day))
+        .select((
+            sensor_observations::time,
+            sensor_observations::value,
+            sensor_observations::quality,
+        ))
+        .load(conn)?;
+    diesel::delete(
+        sensor_rollups::table
+            .filter(sensor_rollups::datastream.eq(ds.id))
+            .filter(
+                (sensor_rollups::span
+                    .eq(HOUR)
+                    .and(sensor_rollups::bucket.eq(hour)))
+                .or(sensor_rollups::span
+                    .eq(DAY)
+                    .and(sensor_rollups::bucket.eq(day))),
+            ),
+    )
+    .execute(conn)?;
+    let (mut h, mut d) = (Acc::default(), Acc::default());
+    for (t, v, q) in rows {
+        if q != GOOD {
+            continue;
+        }
+        d.add(v);
+        if hour_of(t) == hour {
+            h.add(v);
+        }
+    }
+    for (span, bucket, acc) in [(HOUR, hour, h), (DAY, day, d)] {
+        if acc.n > 0 {
+            diesel::insert_into(sensor_rollups::table)
+                .values((
+                    sensor_rollups::datastream.eq(ds.id),
+                    sensor_rollups::span.eq(span),
+                    sensor_rollups::bucket.eq(bucket),
+                    sensor_rollups::n.eq(acc.n),
+                    sensor_rollups::total.eq(acc.total),
+                    sensor_rollups::min_value.eq(acc.min),
+                    sensor_rollups::max_value.eq(acc.max),
+                ))
+                .execute(conn)?;
+        }
+    }
+    // The span and the latest value: the first and last remaining rows.
+    let first: Option<i64> = sensor_observations::table
+        .filter(sensor_observations::datastream.eq(ds.id))
+        .select(diesel::dsl::min(sensor_observations::time))
+        .first(conn)?;
+    let last: Option<(i64, f64, i16)> = sensor_observations::table
+        .filter(sensor_observations::datastream.eq(ds.id))
+        .order(sensor_observations::time.desc())
+        .select((
+            sensor_observations::time,
+            sensor_observations::value,
+            sensor_observations::quality,
+        ))
+        .first(conn)
+        .optional()?;
+    diesel::update(sensor_datastreams::table.find(ds.id))
+        .set((
+            sensor_datastreams::observation_count.eq(sensor_datastreams::observation_count - 1),
+            sensor_datastreams::first_time.eq(first),
+            sensor_datastreams::last_time.eq(last.map(|l| l.0)),
+        ))
+        .execute(conn)?;
+    diesel::delete(sensor_latest::table.filter(sensor_latest::datastream.eq(ds.id)))
+        .execute(conn)?;
+    if let Some((t, v, q)) = last {
+        diesel::insert_into(sensor_latest::table)
+            .values((
+                sensor_latest::datastream.eq(ds.id),
+                sensor_latest::time.eq(t),
+                sensor_latest::value.eq(v),
+                sensor_latest::quality.eq(q),
+            ))
+            .execute(conn)?;
+    }
+    Ok(true)
+}
+
+#[derive(Default, Clone, Copy)]
+struct Acc {
+    n: i64,
+    total: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Acc {
+    fn add(&mut self, v: f64) {
+        if self.n == 0 {
+            self.min = v;
+            self.max = v;
+        } else {
+            self.min = self.min.min(v);
+            self.max = self.max.max(v);
+        }
+        self.n += 1;
+        self.total += v;
+    }
+}
+
+// --- Device tokens -----------------------------------------------------------
+
+pub fn add_token(
+    conn: &mut DbConnection,
+    id: &str,
+    thing_id: i64,
+    name: &str,
+    hash: &str,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<DeviceToken> {
+    diesel::insert_into(sensor_tokens::table)
+        .values((
+            sensor_tokens::id.eq(id),
+            sensor_tokens::thing_id.eq(thing_id),
+            sensor_tokens::name.eq(name),
+            sensor_tokens::token_hash.eq(hash),
+            sensor_tokens::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    token(conn, id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+pub fn token(conn: &mut DbConnection, id: &str) -> QueryResult<Option<DeviceToken>> {
+    sensor_tokens::table
+        .find(id)
+        .select(DeviceToken::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn tokens_of(conn: &mut DbConnection, thing_id: i64) -> QueryResult<Vec<DeviceToken>> {
+    sensor_tokens::table
+        .filter(sensor_tokens::thing_id.eq(thing_id))
+        .order(sensor_tokens::created_at.desc())
+        .select(DeviceToken::as_select())
+        .load(conn)
+}
+
+pub fn revoke_token(
+    conn: &mut DbConnection,
+    id: &str,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(sensor_tokens::table.find(id))
+        .set(sensor_tokens::revoked_at.eq(Some(now)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The station of a live device token (by its secret's hash), stamping
+/// its last use.
+pub fn thing_by_token(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<(String, i64)>> {
+    let found: Option<(String, i64)> = sensor_tokens::table
+        .filter(sensor_tokens::token_hash.eq(hash))
+        .filter(sensor_tokens::revoked_at.is_null())
+        .select((sensor_tokens::id, sensor_tokens::thing_id))
+        .first(conn)
+        .optional()?;
+    if let Some((id, _)) = &found {
+        diesel::update(sensor_tokens::table.find(id))
+            .set(sensor_tokens::last_used_at.eq(Some(chrono::Utc::now().naive_utc())))
+            .execute(conn)?;
+    }
+    Ok(found)
 }

@@ -299,3 +299,241 @@ async fn a_batch_over_http_stores_the_good_items_and_says_why_of_the_others() {
         .await
         .expect(400);
 }
+
+fn user_of(
+    p: &crate::support::client::Person,
+    roles: &[radnice::auth::Role],
+) -> radnice::auth::CurrentUser {
+    radnice::auth::CurrentUser {
+        id: p.id.clone(),
+        email: p.email.clone(),
+        display_name: p.email.clone(),
+        roles: roles.to_vec(),
+        via_token: false,
+    }
+}
+
+/// A curator registers a station and its datastream, edits and deletes
+/// them: each change is in the audit log with its after-image, bad input
+/// is refused field by field, another publisher's station is not his,
+/// and the chain still verifies.
+#[actix_web::test]
+async fn the_registry_is_audited_checked_and_the_curators_own() {
+    use diesel::prelude::*;
+    use radnice::auth::Role;
+    use radnice::db::schema::audit_log;
+    use radnice::error::AppError;
+    use radnice::sensors::input::{DatastreamInput, StationInput};
+    use radnice::sensors::service;
+    let app = TestApp::start().await;
+    let p = app.person(
+        "registr@chomutov.test",
+        &[Role::Curator],
+        &["statutarni-mesto-chomutov"],
+    );
+    let user = user_of(&p, &[Role::Curator]);
+    let mut conn = app.conn();
+    let station = StationInput {
+        publisher: "statutarni-mesto-chomutov".into(),
+        name: "Hladinoměr Chomutovka, Bezručovo údolí".into(),
+        description: "Ultrazvukový hladinoměr".into(),
+        longitude: Some(13.3915),
+        latitude: Some(50.4571),
+        location_name: "Most u Kamencového jezera".into(),
+        ..StationInput::default()
+    };
+    let t = service::create_thing(&mut conn, &user, &station).expect("station");
+    let level = DatastreamInput {
+        name: "Výška hladiny".into(),
+        property_uri: "http://vocabs.lter-europe.net/EnvThes/21341".into(),
+        property_name: "Výška vodní hladiny".into(),
+        unit_ucum: "cm".into(),
+        unit_symbol: "cm".into(),
+        unit_name: "centimetr".into(),
+        valid_min: Some(0.0),
+        valid_max: Some(600.0),
+        alert_above: Some(250.0),
+        expected_interval_s: Some(600),
+        ..DatastreamInput::default()
+    };
+    let d = service::create_datastream(&mut conn, &user, t.id, &level).expect("datastream");
+    assert_eq!(d.thing_id, t.id);
+
+    // Bad input: each field says what is wrong, nothing is stored.
+    let bad = StationInput {
+        name: String::new(),
+        longitude: Some(200.0),
+        latitude: None,
+        ..station.clone()
+    };
+    match service::create_thing(&mut conn, &user, &bad) {
+        Err(AppError::Validation(errors)) => {
+            let mut fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+            fields.sort_unstable();
+            assert_eq!(fields, vec!["latitude", "longitude", "name"]);
+        }
+        other => panic!("expected field errors, got {other:?}"),
+    }
+    let inverted = DatastreamInput {
+        valid_min: Some(10.0),
+        valid_max: Some(1.0),
+        unit_ucum: "c m".into(),
+        ..level.clone()
+    };
+    match service::create_datastream(&mut conn, &user, t.id, &inverted) {
+        Err(AppError::Validation(errors)) => {
+            let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+            assert_eq!(fields, vec!["unit_ucum", "valid_max"]);
+        }
+        other => panic!("expected field errors, got {other:?}"),
+    }
+    // Another publisher's station, and a dataset of another publisher.
+    let other = StationInput {
+        publisher: "technicke-sluzby-mesta-chomutova".into(),
+        ..station.clone()
+    };
+    assert!(matches!(
+        service::create_thing(&mut conn, &user, &other),
+        Err(AppError::Forbidden)
+    ));
+    let (foreign, _) = {
+        drop(conn);
+        let s = station_of(&app, "technicke-sluzby-mesta-chomutova");
+        conn = app.conn();
+        s
+    };
+    assert!(matches!(
+        service::update_thing(&mut conn, &user, foreign, &station, None),
+        Err(AppError::Forbidden)
+    ));
+
+    // An edit from a stale version is refused; from the current one kept.
+    let moved = StationInput {
+        latitude: Some(50.4580),
+        ..station.clone()
+    };
+    let stale = t.updated_at - chrono::Duration::seconds(1);
+    assert!(matches!(
+        service::update_thing(&mut conn, &user, t.id, &moved, Some(stale)),
+        Err(AppError::Stale)
+    ));
+    let t2 =
+        service::update_thing(&mut conn, &user, t.id, &moved, Some(t.updated_at)).expect("edit");
+    assert_eq!(t2.latitude, 50.4580);
+
+    let rows: Vec<(String, String, Option<String>)> = audit_log::table
+        .filter(audit_log::object_type.like("sensor_%"))
+        .order(audit_log::seq.asc())
+        .select((
+            audit_log::object_type,
+            audit_log::action,
+            audit_log::after_json,
+        ))
+        .load(&mut *conn)
+        .expect("rows");
+    let kinds: Vec<(&str, &str)> = rows.iter().map(|r| (r.0.as_str(), r.1.as_str())).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("sensor_thing", "create"),
+            ("sensor_datastream", "create"),
+            ("sensor_thing", "update"),
+        ]
+    );
+    assert!(
+        rows[2].2.as_deref().is_some_and(|j| j.contains("50.458")),
+        "{:?}",
+        rows[2].2
+    );
+
+    service::delete_thing(&mut conn, &user, t.id).expect("delete");
+    assert!(store::thing(&mut conn, t.id).expect("q").is_none());
+    assert!(store::datastream(&mut conn, d.id).expect("q").is_none());
+    let deletes: i64 = audit_log::table
+        .filter(audit_log::object_type.like("sensor_%"))
+        .filter(audit_log::action.eq("delete"))
+        .count()
+        .get_result(&mut *conn)
+        .expect("count");
+    assert_eq!(deletes, 2, "the datastream and the station");
+    let report = radnice::audit::verify(&mut conn).expect("verify");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
+/// A station's device token writes its own datastreams, as a Bearer token
+/// or as the password of HTTP Basic (as SensorThings clients send it), and
+/// nothing of another station; a revoked token is refused, and so is the
+/// API token of a user who curates nothing.
+#[actix_web::test]
+async fn a_device_token_writes_its_own_station_only() {
+    use radnice::auth::Role;
+    use radnice::sensors::service;
+    use reqwest::Method;
+    use serde_json::{Value, json};
+    let app = TestApp::start().await;
+    let (thing, ds) = pm10_station(&app);
+    let (_, other) = pm10_station(&app);
+    let p = app.person(
+        "stanice@chomutov.test",
+        &[Role::Curator],
+        &["statutarni-mesto-chomutov"],
+    );
+    let user = user_of(&p, &[Role::Curator]);
+    let (token, secret) =
+        service::create_token(&mut app.conn(), &user, thing, "Brána LoRaWAN").expect("token");
+    assert!(secret.starts_with("rdd_"));
+
+    let device = app.api_with(&secret);
+    let batch = json!([
+        {"datastream": ds, "time": "2026-07-01T10:00:00Z", "value": 21.5},
+        {"datastream": other, "time": "2026-07-01T10:00:00Z", "value": 3}
+    ]);
+    let r: Value = device
+        .post("/api/v1/observations", &batch)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(r["accepted"], json!(1), "{r}");
+    assert_eq!(r["rejected"][0]["code"], json!("not_allowed"), "{r}");
+
+    // HTTP Basic with any user name and the token as the password.
+    use base64::Engine;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("brana:{secret}"));
+    let r: Value = app
+        .api()
+        .request(Method::POST, "/api/v1/observations")
+        .header("Authorization", &format!("Basic {basic}"))
+        .json(&json!([{"datastream": ds, "time": "2026-07-01T11:00:00Z", "value": 20}]))
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(r["accepted"], json!(1), "{r}");
+    let wrong = base64::engine::general_purpose::STANDARD.encode("brana:rdd_nope");
+    app.api()
+        .request(Method::POST, "/api/v1/observations")
+        .header("Authorization", &format!("Basic {wrong}"))
+        .json(&batch)
+        .send()
+        .await
+        .expect(401);
+
+    service::revoke_token(&mut app.conn(), &user, thing, &token.id).expect("revoke");
+    device
+        .post("/api/v1/observations", &batch)
+        .await
+        .expect(401);
+    let listed = store::tokens_of(&mut app.conn(), thing).expect("tokens");
+    assert!(listed[0].revoked_at.is_some() && listed[0].last_used_at.is_some());
+
+    // A working group member's API token writes no observations.
+    let wg = app.person("pracovni@chomutov.test", &[Role::WorkingGroup], &[]);
+    app.api_of(&wg)
+        .post("/api/v1/observations", &batch)
+        .await
+        .expect(403);
+    let d = store::datastream(&mut app.conn(), ds)
+        .expect("q")
+        .expect("ds");
+    assert_eq!(d.observation_count, 2);
+}

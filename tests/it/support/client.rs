@@ -64,6 +64,15 @@ impl TestApp {
         }
     }
 
+    /// The API with this bearer token (a device's, say).
+    pub fn api_with(&self, token: &str) -> Api {
+        Api {
+            base: self.base.clone(),
+            http: reqwest::Client::new(),
+            token: Some(token.to_string()),
+        }
+    }
+
     /// The API as an anonymous caller sees it.
     pub fn api(&self) -> Api {
         Api {
