@@ -368,10 +368,10 @@ pub fn datastream(i: &DatastreamInput) -> Result<(), Vec<FieldError>> {
             e.push(FieldError::new(field, "field_number"));
         }
     }
-    if let (Some(lo), Some(hi)) = (i.valid_min, i.valid_max) {
-        if lo > hi {
-            e.push(FieldError::new("valid_max", "sensor_range_inverted"));
-        }
+    if let (Some(lo), Some(hi)) = (i.valid_min, i.valid_max)
+        && lo > hi
+    {
+        e.push(FieldError::new("valid_max", "sensor_range_inverted"));
     }
     if i.expected_interval_s
         .is_some_and(|s| !(1..=31 * 86_400).contains(&s))

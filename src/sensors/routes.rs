@@ -67,10 +67,11 @@ pub async fn sender_of(req: &HttpRequest) -> Result<Sender, AppError> {
     })
     .await?
     .ok_or(AppError::Unauthenticated)?;
-    if let Sender::User(u) = &found {
-        if !u.has(Role::Admin) && !u.has(Role::Curator) {
-            return Err(AppError::Forbidden);
-        }
+    if let Sender::User(u) = &found
+        && !u.has(Role::Admin)
+        && !u.has(Role::Curator)
+    {
+        return Err(AppError::Forbidden);
     }
     Ok(found)
 }
