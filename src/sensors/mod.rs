@@ -3,6 +3,7 @@
 //! observations with their latest values and hourly and daily rollups,
 //! and the SensorThings API over them.
 
+pub mod filter;
 pub mod input;
 pub mod model;
 pub mod routes;
