@@ -538,8 +538,12 @@ impl Driver {
             .execute(
                 r#"
                 const vw = document.documentElement.clientWidth;
+                // Inside a box that clips (a map's panes, which Leaflet
+                // draws wider than the map so that panning shows no gap),
+                // an element widens nothing; the box itself is measured.
+                const clipped = e => { for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) { const o = getComputedStyle(a).overflowX; if (o === 'hidden' || o === 'clip') return true; } return false; };
                 const wide = [...document.querySelectorAll('body *')]
-                  .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > vw + 1 && !(e.parentElement && e.parentElement.closest('.table-wrap')); })
+                  .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > vw + 1 && !(e.parentElement && e.parentElement.closest('.table-wrap')) && !clipped(e); })
                   .concat([...document.querySelectorAll('body *')].filter(e => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0 && e.getBoundingClientRect().left + e.scrollWidth > vw + 1 && getComputedStyle(e).overflowX === 'visible' && !(e.parentElement && e.parentElement.closest('.table-wrap'))))
                   .slice(-5)
                   .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '') + ' ' + Math.round(e.getBoundingClientRect().right) + 'px/' + e.scrollWidth);
