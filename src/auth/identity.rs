@@ -43,6 +43,22 @@ impl Identity {
     }
 }
 
+/// The signed-in user of a session's or a token's account row.
+pub fn current_user(
+    conn: &mut crate::db::DbConnection,
+    u: store::UserRow,
+    via_token: bool,
+) -> diesel::QueryResult<CurrentUser> {
+    let roles = store::roles_of(conn, &u.id)?;
+    Ok(CurrentUser {
+        id: u.id,
+        email: u.email,
+        display_name: u.display_name,
+        roles,
+        via_token,
+    })
+}
+
 pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get("Authorization")?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -85,19 +101,7 @@ impl FromRequest for Identity {
                     (None, Some(s)) => store::user_by_session(c, s)?,
                     (None, None) => None,
                 };
-                match row {
-                    Some(u) => {
-                        let roles = store::roles_of(c, &u.id)?;
-                        Ok::<_, diesel::result::Error>(Some(CurrentUser {
-                            id: u.id,
-                            email: u.email,
-                            display_name: u.display_name,
-                            roles,
-                            via_token,
-                        }))
-                    }
-                    None => Ok(None),
-                }
+                row.map(|u| current_user(c, u, via_token)).transpose()
             })
             .await?;
             // A wrong bearer token is an error, not anonymity: the client

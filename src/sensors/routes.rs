@@ -9,7 +9,7 @@ use super::model::DEVICE_TOKEN_PREFIX;
 use super::service::{self, Sender};
 use super::{input, store};
 use crate::AppState;
-use crate::auth::{CurrentUser, Role};
+use crate::auth::Role;
 use crate::error::{AppError, AppResult};
 
 /// The largest batch body: 100,000 items of about 80 bytes fit.
@@ -53,17 +53,9 @@ pub async fn sender_of(req: &HttpRequest) -> Result<Sender, AppError> {
                     .map(|(token_id, thing_id)| Sender::Device { token_id, thing_id }),
             );
         }
-        let Some(u) = crate::auth::store::user_by_token(c, &secret)? else {
-            return Ok(None);
-        };
-        let roles = crate::auth::store::roles_of(c, &u.id)?;
-        Ok(Some(Sender::User(CurrentUser {
-            id: u.id,
-            email: u.email,
-            display_name: u.display_name,
-            roles,
-            via_token: true,
-        })))
+        crate::auth::store::user_by_token(c, &secret)?
+            .map(|u| crate::auth::identity::current_user(c, u, true).map(Sender::User))
+            .transpose()
     })
     .await?
     .ok_or(AppError::Unauthenticated)?;

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 use super::input::{Batch, DatastreamInput, MAX_NAME, Rejected, StationInput};
 use super::model::{DEVICE_TOKEN_PREFIX, Datastream, DeviceToken, Observation, Thing};
@@ -449,30 +448,6 @@ pub fn delete_datastream(
             None,
         )?;
         Ok(())
-    })
-}
-
-/// Deletes one observation (a correction), if the sender may write its
-/// datastream; the counts, latest value and rollups follow. Observations
-/// are not audited.
-pub fn delete_observation(
-    conn: &mut DbConnection,
-    sender: &Sender,
-    datastream: i64,
-    time: i64,
-) -> Result<(), AppError> {
-    conn.transaction(|c| {
-        let streams = store::streams(c, &[datastream])?;
-        let s = streams.get(&datastream).ok_or(AppError::NotFound)?;
-        let t = store::thing(c, s.thing_id)?.ok_or(AppError::NotFound)?;
-        if !sender.may_write(c, &t)? {
-            return Err(AppError::Forbidden);
-        }
-        if store::delete_observation(c, s, time)? {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
-        }
     })
 }
 
