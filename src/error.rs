@@ -76,6 +76,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// The address takes no such method, saying why.
+    #[error("method not allowed: {0}")]
+    MethodNotAllowed(String),
     #[error("conflict: {0}")]
     Conflict(String),
     /// A lifecycle step that its table does not allow (for this user).
@@ -121,6 +124,7 @@ impl AppError {
             AppError::TooManyRequests { .. } => "error_too_many",
             AppError::PayloadTooLarge => "error_too_large",
             AppError::UnsupportedMediaType => "error_media_type",
+            AppError::MethodNotAllowed(_) => "error_method",
             AppError::Conflict(_) => "error_conflict",
             AppError::Transition { .. } => "error_transition",
             AppError::PreconditionFailed => "error_precondition",
@@ -173,6 +177,7 @@ impl ResponseError for AppError {
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) | AppError::Transition { .. } | AppError::Stale => {
                 StatusCode::CONFLICT
             }

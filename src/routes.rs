@@ -216,6 +216,17 @@ pub fn table(cfg: &mut ServiceConfig) {
                 .app_data(web::PayloadConfig::default().limit(BATCH_LIMIT))
                 .post(api_observations),
         );
+        use sensors::sta::{ROOT, routes as sta};
+        cfg.service(resource([ROOT.to_string(), format!("{ROOT}/")]).get(sta::root))
+            .service(
+                resource(format!("{ROOT}/{{tail:.+}}"))
+                    .app_data(web::PayloadConfig::default().limit(BATCH_LIMIT))
+                    .get(sta::get)
+                    .post(sta::post)
+                    .patch(sta::update)
+                    .put(sta::update)
+                    .delete(sta::delete),
+            );
     }
 
     // GIS: layer imports, and OGC API Features over the layers.

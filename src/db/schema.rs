@@ -390,6 +390,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    sensor_hour_counts (datastream, hour) {
+        datastream -> BigInt,
+        hour -> BigInt,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     gis_features (feature_set, fid) {
         feature_set -> Text,
         fid -> BigInt,
@@ -611,6 +619,7 @@ diesel::joinable!(status_reports -> reporting_periods (period_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    sensor_hour_counts,
     file_versions,
     data_tables,
     gis_layers,

@@ -79,7 +79,7 @@ fn time_of(text: &str, now: i64) -> Option<i64> {
         .then_some(t)
 }
 
-fn item(
+pub(crate) fn item(
     index: usize,
     ds: Option<i64>,
     time: Option<&str>,

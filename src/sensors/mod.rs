@@ -8,6 +8,7 @@ pub mod input;
 pub mod model;
 pub mod routes;
 pub mod service;
+pub mod sta;
 pub mod store;
 
 use crate::audit::registry::{ObjectKind, Publicity, Registry};

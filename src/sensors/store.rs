@@ -15,8 +15,8 @@ use super::model::{
 use crate::db::DbConnection;
 use crate::db::dialect::{self, Bind};
 use crate::db::schema::{
-    sensor_datastreams, sensor_latest, sensor_observations, sensor_rollups, sensor_things,
-    sensor_tokens,
+    sensor_datastreams, sensor_hour_counts, sensor_latest, sensor_observations, sensor_rollups,
+    sensor_things, sensor_tokens,
 };
 
 /// What a stored batch did, per observation and per station.
@@ -149,6 +149,7 @@ fn insert_tx(
     // Per station: accepted, duplicates, flagged.
     let mut per_thing: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
     let mut rolls: BTreeMap<(i64, i16, i64), Roll> = BTreeMap::new();
+    let mut counts: BTreeMap<(i64, i64), i64> = BTreeMap::new();
     let mut day_of: HashMap<i64, i64> = HashMap::new();
     for (i, o) in batch.iter().enumerate() {
         let first = firsts_iter.next_if(|&&f| f == i).is_some();
@@ -164,6 +165,7 @@ fn insert_tx(
         out.accepted += 1;
         counters.0 += 1;
         let q = quality(o);
+        *counts.entry((o.datastream, hour_of(o.time))).or_default() += 1;
         let s = per_stream
             .entry(o.datastream)
             .or_insert((0, o.time, o.time, *o, q));
@@ -193,6 +195,7 @@ fn insert_tx(
     }
 
     upsert_rollups(conn, &rolls)?;
+    upsert_counts(conn, &counts)?;
     for (ds, (n, first, last, latest, q)) in &per_stream {
         dialect::execute(
             conn,
@@ -268,6 +271,28 @@ fn upsert_rollups(
              min_value = {least}(sensor_rollups.min_value, excluded.min_value), \
              max_value = {greatest}(sensor_rollups.max_value, excluded.max_value)",
             vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+        );
+        dialect::execute(conn, &sql, &binds)?;
+    }
+    Ok(())
+}
+
+fn upsert_counts(conn: &mut DbConnection, counts: &BTreeMap<(i64, i64), i64>) -> QueryResult<()> {
+    const PER_ROW: usize = 3;
+    let rows: Vec<_> = counts.iter().collect();
+    for chunk in rows.chunks(dialect::MAX_BINDS / PER_ROW) {
+        let mut binds = Vec::with_capacity(chunk.len() * PER_ROW);
+        for ((ds, hour), n) in chunk {
+            binds.extend([
+                Bind::Int(Some(*ds)),
+                Bind::Int(Some(*hour)),
+                Bind::Int(Some(**n)),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO sensor_hour_counts (datastream, hour, n) VALUES {} \
+             ON CONFLICT (datastream, hour) DO UPDATE SET n = sensor_hour_counts.n + excluded.n",
+            vec!["(?, ?, ?)"; chunk.len()].join(", ")
         );
         dialect::execute(conn, &sql, &binds)?;
     }
@@ -482,6 +507,8 @@ pub fn delete_datastream(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
     diesel::delete(sensor_rollups::table.filter(sensor_rollups::datastream.eq(id)))
         .execute(conn)?;
     diesel::delete(sensor_latest::table.filter(sensor_latest::datastream.eq(id))).execute(conn)?;
+    diesel::delete(sensor_hour_counts::table.filter(sensor_hour_counts::datastream.eq(id)))
+        .execute(conn)?;
     diesel::delete(sensor_datastreams::table.find(id)).execute(conn)?;
     Ok(())
 }
@@ -558,4 +585,221 @@ pub fn thing_by_token(conn: &mut DbConnection, hash: &str) -> QueryResult<Option
             .execute(conn)?;
     }
     Ok(found)
+}
+
+// --- Reading and correcting observations ------------------------------------
+
+/// One stored observation of a datastream.
+#[derive(Debug, Clone, Copy, PartialEq, Queryable)]
+pub struct Row {
+    pub time: i64,
+    pub value: f64,
+    pub quality: i16,
+}
+
+/// Up to `limit` observations of `ds` with a time in `[lo, hi]`, in time
+/// order (`desc`: newest first), starting after `after` in that order:
+/// one read of the key's range, whatever page it is.
+#[expect(clippy::too_many_arguments, reason = "one key range's bounds")]
+pub fn observations(
+    conn: &mut DbConnection,
+    ds: i64,
+    lo: i64,
+    hi: i64,
+    after: Option<i64>,
+    desc: bool,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<Row>> {
+    use sensor_observations::dsl as o;
+    let mut q = o::sensor_observations
+        .filter(o::datastream.eq(ds))
+        .filter(o::time.ge(lo))
+        .filter(o::time.le(hi))
+        .select((o::time, o::value, o::quality))
+        .into_boxed();
+    if let Some(a) = after {
+        q = if desc {
+            q.filter(o::time.lt(a))
+        } else {
+            q.filter(o::time.gt(a))
+        };
+    }
+    q = if desc {
+        q.order(o::time.desc())
+    } else {
+        q.order(o::time.asc())
+    };
+    q.limit(limit).offset(offset).load(conn)
+}
+
+/// The observation of `ds` at `time`.
+pub fn observation(conn: &mut DbConnection, ds: i64, time: i64) -> QueryResult<Option<Row>> {
+    use sensor_observations::dsl as o;
+    o::sensor_observations
+        .filter(o::datastream.eq(ds))
+        .filter(o::time.eq(time))
+        .select((o::time, o::value, o::quality))
+        .first(conn)
+        .optional()
+}
+
+fn raw_count(conn: &mut DbConnection, ds: i64, lo: i64, hi: i64) -> QueryResult<i64> {
+    use sensor_observations::dsl as o;
+    if lo > hi {
+        return Ok(0);
+    }
+    o::sensor_observations
+        .filter(o::datastream.eq(ds))
+        .filter(o::time.ge(lo))
+        .filter(o::time.le(hi))
+        .count()
+        .get_result(conn)
+}
+
+/// How many observations of `ds` lie in `[lo, hi]`: the whole hours from
+/// the hourly counts, only the partial hours at the two ends counted in
+/// the raw table. So a month costs 720 small rows, not 43,200 raw ones.
+pub fn count_between(conn: &mut DbConnection, ds: i64, lo: i64, hi: i64) -> QueryResult<i64> {
+    use super::model::MICROS_PER_HOUR as H;
+    if lo > hi {
+        return Ok(0);
+    }
+    // The first whole hour starts at or after lo; the whole hours end
+    // (exclusive) at or before hi + 1.
+    let first = if hour_of(lo) == lo {
+        lo
+    } else {
+        hour_of(lo).saturating_add(H)
+    };
+    let end = hour_of(hi.saturating_add(1));
+    if first >= end {
+        return raw_count(conn, ds, lo, hi);
+    }
+    let whole = dialect::load_count(
+        conn,
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM sensor_hour_counts \
+         WHERE datastream = ? AND hour >= ? AND hour < ?",
+        &[
+            Bind::Int(Some(ds)),
+            Bind::Int(Some(first)),
+            Bind::Int(Some(end)),
+        ],
+    )?;
+    Ok(whole + raw_count(conn, ds, lo, first - 1)? + raw_count(conn, ds, end, hi)?)
+}
+
+/// Replaces (`Some`) or deletes (`None`) the observation of `stream` at
+/// `time`, and brings what is derived from it (its hour's and day's
+/// rollups, the hourly count, the datastream's count and span, the latest
+/// value) back in line with the raw rows, in one transaction. Answers
+/// whether there was one. Corrections are rare: recomputing one hour and
+/// one day from the raw table is cheap and cannot drift.
+pub fn correct(
+    conn: &mut DbConnection,
+    stream: &Stream,
+    time: i64,
+    new: Option<f64>,
+) -> QueryResult<bool> {
+    conn.transaction(|c| {
+        use sensor_observations::dsl as o;
+        let ds = stream.id;
+        let key = o::sensor_observations
+            .filter(o::datastream.eq(ds))
+            .filter(o::time.eq(time));
+        if observation(c, ds, time)?.is_none() {
+            return Ok(false);
+        }
+        let hour = hour_of(time);
+        match new {
+            Some(v) => {
+                diesel::update(key)
+                    .set((o::value.eq(v), o::quality.eq(stream.quality(v))))
+                    .execute(c)?;
+            }
+            None => {
+                diesel::delete(key).execute(c)?;
+                let n = raw_count(c, ds, hour, hour + super::model::MICROS_PER_HOUR - 1)?;
+                let counts = sensor_hour_counts::table
+                    .filter(sensor_hour_counts::datastream.eq(ds))
+                    .filter(sensor_hour_counts::hour.eq(hour));
+                if n == 0 {
+                    diesel::delete(counts).execute(c)?;
+                } else {
+                    diesel::update(counts)
+                        .set(sensor_hour_counts::n.eq(n))
+                        .execute(c)?;
+                }
+                let (first, last): (Option<i64>, Option<i64>) = o::sensor_observations
+                    .filter(o::datastream.eq(ds))
+                    .select((diesel::dsl::min(o::time), diesel::dsl::max(o::time)))
+                    .first(c)?;
+                diesel::update(sensor_datastreams::table.find(ds))
+                    .set((
+                        sensor_datastreams::observation_count
+                            .eq(sensor_datastreams::observation_count - 1),
+                        sensor_datastreams::first_time.eq(first),
+                        sensor_datastreams::last_time.eq(last),
+                    ))
+                    .execute(c)?;
+            }
+        }
+        let day = day_of_hour(hour);
+        let next_day = day_of_hour(hour_of(day + 25 * super::model::MICROS_PER_HOUR));
+        for (span, from, to) in [
+            (HOUR, hour, hour + super::model::MICROS_PER_HOUR),
+            (DAY, day, next_day),
+        ] {
+            rebuild_rollup(c, ds, span, from, to)?;
+        }
+        let newest: Option<Row> = o::sensor_observations
+            .filter(o::datastream.eq(ds))
+            .order(o::time.desc())
+            .select((o::time, o::value, o::quality))
+            .first(c)
+            .optional()?;
+        diesel::delete(sensor_latest::table.find(ds)).execute(c)?;
+        if let Some(r) = newest {
+            diesel::insert_into(sensor_latest::table)
+                .values((
+                    sensor_latest::datastream.eq(ds),
+                    sensor_latest::time.eq(r.time),
+                    sensor_latest::value.eq(r.value),
+                    sensor_latest::quality.eq(r.quality),
+                ))
+                .execute(c)?;
+        }
+        Ok(true)
+    })
+}
+
+/// One rollup bucket recomputed from the good raw rows of `[from, to)`.
+fn rebuild_rollup(
+    conn: &mut DbConnection,
+    ds: i64,
+    span: i16,
+    from: i64,
+    to: i64,
+) -> QueryResult<()> {
+    use sensor_observations::dsl as o;
+    let values: Vec<f64> = o::sensor_observations
+        .filter(o::datastream.eq(ds))
+        .filter(o::time.ge(from))
+        .filter(o::time.lt(to))
+        .filter(o::quality.eq(GOOD))
+        .select(o::value)
+        .load(conn)?;
+    diesel::delete(
+        sensor_rollups::table
+            .filter(sensor_rollups::datastream.eq(ds))
+            .filter(sensor_rollups::span.eq(span))
+            .filter(sensor_rollups::bucket.eq(from)),
+    )
+    .execute(conn)?;
+    let mut r = Roll::default();
+    values.iter().for_each(|v| r.add(*v));
+    if r.n > 0 {
+        upsert_rollups(conn, &BTreeMap::from([((ds, span, from), r)]))?;
+    }
+    Ok(())
 }

@@ -54,6 +54,7 @@ fn describe(res: &ServiceResponse<BoxBody>) -> Described {
                 d.allowed = Some(allowed.clone());
             }
             AppError::Conflict(detail)
+            | AppError::MethodNotAllowed(detail)
             | AppError::Missing(detail)
             | AppError::Gone(detail)
             | AppError::Unavailable(detail)

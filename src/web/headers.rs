@@ -64,7 +64,9 @@ pub fn open(mut res: actix_web::HttpResponse) -> actix_web::HttpResponse {
 pub fn open_api_reads(res: &mut actix_web::dev::ServiceResponse) {
     use actix_web::http::{Method, header};
     let req = res.request();
-    if req.path().starts_with("/api/v1/") && matches!(*req.method(), Method::GET | Method::HEAD) {
+    if (req.path().starts_with("/api/v1/") || req.path().starts_with("/sta/"))
+        && matches!(*req.method(), Method::GET | Method::HEAD)
+    {
         res.headers_mut().insert(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             header::HeaderValue::from_static("*"),

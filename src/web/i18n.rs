@@ -47,7 +47,7 @@ impl Lang {
         if let Some(lang) = req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
             return lang;
         }
-        if !req.path().starts_with("/api/") {
+        if !crate::web::is_api(req) {
             return Lang::Cs;
         }
         req.headers()

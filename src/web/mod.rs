@@ -401,7 +401,7 @@ pub fn local_time(t: &chrono::NaiveDateTime) -> String {
 
 /// Marks the request as an API call (JSON errors whatever the Accept says).
 pub fn is_api(req: &HttpRequest) -> bool {
-    req.path().starts_with("/api/")
+    req.path().starts_with("/api/") || req.path().starts_with("/sta/")
 }
 
 pub fn request_ip(req: &HttpRequest) -> String {

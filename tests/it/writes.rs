@@ -157,6 +157,9 @@ const DATASET_FIELDS: [(&str, &str); 4] = [
     ("keywords_cs", "k"),
 ];
 
+/// 2026-07-02T10:00:00Z, when the rows' stored observation was made.
+const OBSERVED: i64 = 1_782_986_400_000_000;
+
 /// The objects one sender's rows act on: each sender has their own, so
 /// that what an allowed sender publishes or deletes is still there for the
 /// next one to be refused on.
@@ -229,6 +232,20 @@ impl Objects {
             crate::files::stored_file(app, "parkoviste", "api.csv", b"a\n2\n"),
         ];
         let (_, datastream) = crate::sensors::station_of(app, HERE);
+        // An observation for the SensorThings DELETE row.
+        let mut conn = app.conn();
+        let streams = radnice::sensors::store::streams(&mut conn, &[datastream]).expect("q");
+        radnice::sensors::store::insert(
+            &mut conn,
+            &streams,
+            &[radnice::sensors::model::Observation {
+                datastream,
+                time: OBSERVED,
+                value: 1.0,
+            }],
+            &std::collections::HashMap::new(),
+        )
+        .expect("observation");
         Objects {
             datastream,
             doomed,
@@ -812,6 +829,33 @@ fn rows(o: &Objects) -> Vec<Row> {
                 ))),
             ),
             may: May::AnyCurator,
+            ok: 200,
+        },
+        Row {
+            route: "POST /sta/v1.1/{tail}",
+            path: format!("/sta/v1.1/Datastreams({})/Observations", o.datastream),
+            send: Send::Json(
+                Method::POST,
+                Some(json!({"phenomenonTime": "2026-07-03T10:00:00Z", "result": n})),
+            ),
+            may: May::Curators,
+            ok: 201,
+        },
+        Row {
+            route: "PUT /sta/v1.1/{tail}",
+            path: format!("/sta/v1.1/Datastreams({})", o.datastream),
+            send: Send::Json(
+                Method::PUT,
+                Some(json!({"description": format!("PM10 {n}")})),
+            ),
+            may: May::Curators,
+            ok: 200,
+        },
+        Row {
+            route: "DELETE /sta/v1.1/{tail}",
+            path: format!("/sta/v1.1/Observations('{}-{OBSERVED}')", o.datastream),
+            send: Send::Json(Method::DELETE, None),
+            may: May::Curators,
             ok: 200,
         },
         Row {

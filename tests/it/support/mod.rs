@@ -133,17 +133,30 @@ impl TestApp {
         Self::start_with(|_| {}).await
     }
 
+    /// Started with its own address as its public base: for a client that
+    /// follows the absolute links the app writes (next pages).
+    pub async fn start_here() -> TestApp {
+        Self::start_listening(|_| {}, true).await
+    }
+
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::start_listening(tweak, false).await
+    }
+
+    async fn start_listening(tweak: impl FnOnce(&mut Config), here: bool) -> TestApp {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
         let db = TestDb::new();
         let mut config = db.config();
+        if here {
+            config.base_url = format!("http://127.0.0.1:{port}/").parse().expect("url");
+        }
         tweak(&mut config);
         let state = AppState::new(config).expect("app state");
         state
             .seed_if_empty(&manifest_dir().join("catalog"))
             .expect("seed");
         let state = actix_web::web::Data::new(state);
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
         let s = state.clone();
         let server = actix_web::HttpServer::new(move || radnice::app(s.clone()))
             .workers(1)
