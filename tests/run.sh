@@ -31,11 +31,13 @@ fi
 # ../shared/standards/dcat-ap-cz-2024-05-28 or $RADNICE_DCAT_AP_CZ.
 # aiosmtpd is the SMTP sink the mail tests send to (a real SMTP server).
 # pyproj computes the reference coordinates the S-JTSK reprojection is
-# checked against; OWSLib is a real OGC API Features client.
-if ! command -v pyshacl >/dev/null || ! python3 -c "import jsonschema, referencing, aiosmtpd, pyproj, owslib" 2>/dev/null; then
-  echo "== installing pyshacl, jsonschema, aiosmtpd, pyproj and OWSLib (PyPI)"
+# checked against; OWSLib is a real OGC API Features client, and
+# frost-sta-client FROST's SensorThings client.
+if ! command -v pyshacl >/dev/null || ! python3 -c "import jsonschema, referencing, aiosmtpd, pyproj, owslib, frost_sta_client" 2>/dev/null; then
+  echo "== installing pyshacl, jsonschema, aiosmtpd, pyproj, OWSLib and frost-sta-client (PyPI)"
   if ! python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-      pyshacl==0.40.1 jsonschema==4.26.0 aiosmtpd==1.4.6 pyproj==3.7.1 OWSLib==0.32.0; then
+      pyshacl==0.40.1 jsonschema==4.26.0 aiosmtpd==1.4.6 pyproj==3.7.1 OWSLib==0.32.0 \
+      frost-sta-client==1.1.53; then
     # Under CI a missing tool fails the run here, not as a skipped test.
     [ "$ci" = true ] && { echo "!! a Python test tool could not be installed"; exit 1; }
     echo "!! a Python test tool could not be installed: its tests will say NOT RUN"
@@ -65,6 +67,7 @@ logged() {
 once=(browser:: dcat::the_seed_catalog_conforms_to_the_dcat_ap_shapes
       dcat::the_lkod_documents_pass_the_official_schemas
       gis::owslib_reads_the_layers_as_a_gis_client_does
+      sta::frost_sta_client_creates_reads_and_batch_creates
       gis::s_jtsk_is_turned_into_wgs84_as_pyproj_does_over_the_whole_republic)
 skip_once=()
 for t in "${once[@]}"; do skip_once+=(--skip "$t"); done

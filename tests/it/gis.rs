@@ -489,7 +489,7 @@ fn escaping_zip() -> Vec<u8> {
 
 /// Runs a Python snippet; `None` when Python or its module is missing
 /// (under CI that fails the test instead).
-fn python(module: &str, code: &str, args: &[&str]) -> Option<String> {
+pub fn python(module: &str, code: &str, args: &[&str]) -> Option<String> {
     let has = std::process::Command::new("python3")
         .args(["-c", &format!("import {module}")])
         .output()

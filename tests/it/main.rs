@@ -22,6 +22,7 @@ mod security;
 mod seed;
 mod sensors;
 mod snapshots;
+mod sta;
 mod strategy;
 mod web;
 mod writes;

@@ -300,7 +300,7 @@ async fn a_batch_over_http_stores_the_good_items_and_says_why_of_the_others() {
         .expect(400);
 }
 
-fn user_of(
+pub fn user_of(
     p: &crate::support::client::Person,
     roles: &[radnice::auth::Role],
 ) -> radnice::auth::CurrentUser {
