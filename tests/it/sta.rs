@@ -573,3 +573,124 @@ async fn frost_sta_client_creates_reads_and_batch_creates() {
         .expect("ds");
     assert_eq!((d.unit_ucum.as_str(), d.observation_count), ("cm", 9));
 }
+
+/// The hostile queries and bodies of the security issue's helpers: a
+/// `$filter` nested 10,000 deep, an `$expand` of everything on a large
+/// collection, a `CreateObservations` over the body limit, a deeply nested
+/// body. Each is refused with the reason; the server goes on answering.
+#[actix_web::test]
+async fn hostile_queries_and_bodies_are_refused_and_the_server_goes_on() {
+    use crate::support::attack::{self, nested};
+    let app = TestApp::start_with(attack::configure).await;
+    let (thing, ds) = pm10_station(&app);
+    let p = app.person(
+        "utok@chomutov.test",
+        &[radnice::auth::Role::Curator],
+        &["statutarni-mesto-chomutov"],
+    );
+    let curator = app.api_of(&p);
+    // 120 stations with a thousand observations each.
+    let mut all = vec![ds];
+    for _ in 0..119 {
+        all.push(pm10_station(&app).1);
+    }
+    let start = at("2026-07-01T00:00:00Z");
+    let batch: Vec<Observation> = all
+        .iter()
+        .flat_map(|&d| {
+            (0..1000).map(move |i| Observation {
+                datastream: d,
+                time: start + i * 60_000_000,
+                value: i as f64,
+            })
+        })
+        .collect();
+    let mut conn = app.conn();
+    let streams = store::streams(&mut conn, &all).expect("q");
+    store::insert(&mut conn, &streams, &batch, &Default::default()).expect("insert");
+    drop(conn);
+    let api = app.api();
+
+    for depth in [10_000, 4_000] {
+        let f = nested("(", "result gt 1", ")", depth);
+        let r = api
+            .get(&query("/sta/v1.1/Observations", &[("$filter", f)]))
+            .await
+            .expect(400)
+            .json();
+        assert!(r["detail"].is_string(), "{r}");
+    }
+    let deep_not = format!("{}result gt 1", "not ".repeat(1_500));
+    api.get(&query("/sta/v1.1/Observations", &[("$filter", deep_not)]))
+        .await
+        .expect(400);
+
+    let everything = "Locations,HistoricalLocations,Datastreams($top=10000;$expand=Sensor,\
+        ObservedProperty,Thing,Observations($top=10000;$expand=FeatureOfInterest,Datastream))";
+    let t0 = std::time::Instant::now();
+    let r = api
+        .get(&query(
+            "/sta/v1.1/Things",
+            &[("$top", "10000".into()), ("$expand", everything.into())],
+        ))
+        .await
+        .expect(400)
+        .json();
+    assert!(
+        r["detail"].as_str().expect("detail").contains("entities"),
+        "{r}"
+    );
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        t0.elapsed()
+    );
+    // What is asked of a bounded answer is answered.
+    let fine = read(
+        &api,
+        &query(
+            "/sta/v1.1/Things",
+            &[
+                ("$filter", format!("id eq {thing}")),
+                ("$expand", everything.into()),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(
+        fine["value"][0]["Datastreams"][0]["Observations"]
+            .as_array()
+            .expect("observations")
+            .len(),
+        1000
+    );
+
+    // Over the body limit: 413, nothing stored.
+    let row = "[\"2026-07-02T00:00:00Z\", 1.0],";
+    let huge = format!(
+        "[{{\"Datastream\": {{\"@iot.id\": {ds}}}, \"components\": [\"phenomenonTime\", \"result\"], \"dataArray\": [{}[\"2026-07-02T00:00:00Z\", 1.0]]}}]",
+        row.repeat(17 * 1024 * 1024 / row.len())
+    );
+    let got = curator
+        .request(reqwest::Method::POST, "/sta/v1.1/CreateObservations")
+        .body("application/json", huge)
+        .send()
+        .await;
+    assert_eq!(got.status, 413);
+    let deep = nested("[", "1", "]", 100_000);
+    curator
+        .request(reqwest::Method::POST, "/sta/v1.1/Observations")
+        .body("application/json", deep)
+        .send()
+        .await
+        .expect(400);
+    let d = store::datastream(&mut app.conn(), ds)
+        .expect("q")
+        .expect("ds");
+    assert_eq!(d.observation_count, 1000);
+    let target = attack::Target {
+        base: app.base.clone(),
+        app: None,
+    };
+    target.assert_alive().await;
+}
