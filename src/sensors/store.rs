@@ -612,19 +612,22 @@ pub fn observations(
     offset: i64,
 ) -> QueryResult<Vec<Row>> {
     use sensor_observations::dsl as o;
+    // One lower and one upper bound: given two, SQLite ranges over one
+    // and filters by the other, so a late page would read from the start.
+    let (mut lo, mut hi) = (lo, hi);
+    if let Some(a) = after {
+        if desc {
+            hi = hi.min(a.saturating_sub(1));
+        } else {
+            lo = lo.max(a.saturating_add(1));
+        }
+    }
     let mut q = o::sensor_observations
         .filter(o::datastream.eq(ds))
         .filter(o::time.ge(lo))
         .filter(o::time.le(hi))
         .select((o::time, o::value, o::quality))
         .into_boxed();
-    if let Some(a) = after {
-        q = if desc {
-            q.filter(o::time.lt(a))
-        } else {
-            q.filter(o::time.gt(a))
-        };
-    }
     q = if desc {
         q.order(o::time.desc())
     } else {

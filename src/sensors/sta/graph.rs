@@ -130,6 +130,15 @@ pub enum Id {
     Text(String),
 }
 
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Id::Num(n) => write!(f, "{n}"),
+            Id::Text(t) => write!(f, "'{t}'"),
+        }
+    }
+}
+
 impl Id {
     fn num(&self) -> Option<i64> {
         match self {

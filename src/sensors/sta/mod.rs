@@ -130,7 +130,7 @@ pub fn resolve<'g>(
         }
         Some(id) => Target::Entity(
             g.find(kind, id)
-                .ok_or_else(|| missing(format!("there is no {}({id:?})", first.name)))?,
+                .ok_or_else(|| missing(format!("there is no {}({id})", first.name)))?,
         ),
         None => Target::Collection(g.all(kind), first.name.clone()),
     };
