@@ -95,6 +95,16 @@ where
     }
 }
 
+/// A request's media type, lower case, without its parameters.
+pub fn media_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
 /// `POST /api/v1/observations`: a JSON array or a CSV body (by its
 /// `Content-Type`), sent with a station's device token or the API token
 /// of an admin or of a curator of the stations' publisher. Answers what
@@ -104,14 +114,7 @@ pub(crate) async fn api_observations(
     state: web::Data<AppState>,
     body: Sent<web::Bytes>,
 ) -> AppResult<HttpResponse> {
-    let media = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    let csv = match media.as_str() {
+    let csv = match media_type(&req).as_str() {
         "application/json" => false,
         "text/csv" => true,
         _ => return Err(AppError::UnsupportedMediaType),

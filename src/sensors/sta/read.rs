@@ -227,7 +227,7 @@ impl<'g> Reader<'g> {
     ) -> Result<Listed, AppError> {
         let plan = Plan::of(streams, o)?;
         let count = if o.count {
-            Some(self.count(conn, &plan, o)?)
+            Some(self.count(conn, &plan)?)
         } else {
             None
         };
@@ -421,12 +421,7 @@ impl<'g> Reader<'g> {
         Ok((page, next))
     }
 
-    fn count(
-        &self,
-        conn: &mut DbConnection,
-        plan: &Plan<'_, 'g>,
-        _o: &Options,
-    ) -> Result<i64, AppError> {
+    fn count(&self, conn: &mut DbConnection, plan: &Plan<'_, 'g>) -> Result<i64, AppError> {
         let mut total = 0i64;
         if plan.residual.is_none() {
             for &d in &plan.streams {

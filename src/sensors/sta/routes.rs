@@ -110,14 +110,7 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> AppResult<Http
 }
 
 fn body_json(req: &HttpRequest, bytes: &[u8]) -> Result<(Value, bool), AppError> {
-    let media = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    let patch = match media.as_str() {
+    let patch = match crate::sensors::routes::media_type(req).as_str() {
         "application/json" => false,
         "application/json-patch+json" => true,
         _ => return Err(AppError::UnsupportedMediaType),

@@ -49,6 +49,14 @@ fn text(m: &Map<String, Value>, key: &str) -> Result<Option<String>, AppError> {
     }
 }
 
+/// Sets `field` to the text at `key`, when the JSON has one.
+fn set_text(field: &mut String, m: &Map<String, Value>, key: &str) -> Result<(), AppError> {
+    if let Some(v) = text(m, key)? {
+        *field = v;
+    }
+    Ok(())
+}
+
 fn number(m: &Map<String, Value>, key: &str) -> Result<Option<f64>, AppError> {
     match m.get(key) {
         None | Some(Value::Null) => Ok(None),
@@ -107,9 +115,7 @@ fn locate(i: &mut StationInput, loc: &Value) -> Result<(), AppError> {
     let (x, y) = point(m.get("location").unwrap_or(&Value::Null))?;
     i.longitude = Some(x);
     i.latitude = Some(y);
-    if let Some(n) = text(m, "name")? {
-        i.location_name = n;
-    }
+    set_text(&mut i.location_name, m, "name")?;
     Ok(())
 }
 
@@ -120,12 +126,8 @@ fn thing_fields(
     i: &mut StationInput,
     m: &Map<String, Value>,
 ) -> Result<(), AppError> {
-    if let Some(n) = text(m, "name")? {
-        i.name = n;
-    }
-    if let Some(d) = text(m, "description")? {
-        i.description = d;
-    }
+    set_text(&mut i.name, m, "name")?;
+    set_text(&mut i.description, m, "description")?;
     if let Some(p) = m.get("properties") {
         let mut p = object(p, "properties")?.clone();
         // The publisher and the catalog dataset are the registry's own
@@ -200,9 +202,7 @@ fn ucum_of_symbol(symbol: &str) -> String {
 }
 
 fn sensor_fields(i: &mut DatastreamInput, m: &Map<String, Value>) -> Result<(), AppError> {
-    if let Some(n) = text(m, "name")? {
-        i.sensor_name = n;
-    }
+    set_text(&mut i.sensor_name, m, "name")?;
     match m.get("metadata") {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) => i.sensor_metadata = s.clone(),
@@ -218,12 +218,8 @@ fn datastream_fields(
     m: &Map<String, Value>,
 ) -> Result<(), AppError> {
     const MEASUREMENT: &str = "OM_Measurement";
-    if let Some(n) = text(m, "name")? {
-        i.name = n;
-    }
-    if let Some(d) = text(m, "description")? {
-        i.description = d;
-    }
+    set_text(&mut i.name, m, "name")?;
+    set_text(&mut i.description, m, "description")?;
     if let Some(t) = text(m, "observationType")?
         && !t.ends_with(MEASUREMENT)
     {
@@ -287,12 +283,8 @@ fn datastream_fields(
             }
             None => {
                 let p = object(p, "ObservedProperty")?;
-                if let Some(n) = text(p, "name")? {
-                    i.property_name = n;
-                }
-                if let Some(d) = text(p, "definition")? {
-                    i.property_uri = d;
-                }
+                set_text(&mut i.property_name, p, "name")?;
+                set_text(&mut i.property_uri, p, "definition")?;
             }
         }
     }
