@@ -121,6 +121,7 @@ impl AppState {
         // The example files are checked before anything is loaded.
         files::seed::check(dir, self.config.table_max_rows)?;
         gis::seed::check(dir)?;
+        sensors::seed::check(dir)?;
         let n = seed::run(&mut conn, dir, &self.config.base())?;
         let stored = files::seed::run(
             &mut conn,
@@ -138,7 +139,8 @@ impl AppState {
             dir,
             &self.config.base(),
         )?;
-        Ok(Some(n + stored + layers))
+        let stations = sensors::seed::run(&mut conn, dir)?;
+        Ok(Some(n + stored + layers + stations))
     }
 }
 

@@ -48,6 +48,12 @@ enum Command {
     },
     /// Rebuild the RDF projection from the database; running servers follow.
     Reindex,
+    /// Write example observations for the seed's example stations: the
+    /// last DAYS days up to now (times already stored are kept).
+    DemoSensors {
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+    },
     /// Harvest another DCAT catalog (URL or file) for one of our publishers.
     Harvest {
         /// The catalog: an http(s) URL or a file (Turtle, JSON-LD, RDF/XML, N-Triples).
@@ -173,6 +179,11 @@ fn open_db(cli: &Cli) -> anyhow::Result<db::DbConnection> {
     db::connect_one(&target)
 }
 
+/// How many days of example observations a freshly seeded server gets.
+const DEMO_DAYS: u32 = 30;
+/// Ten years of ten-minute values of the seed's stations: 8 million rows.
+const MAX_DEMO_DAYS: u32 = 3_660;
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Serve { bind } => {
@@ -184,6 +195,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     log::info!(
                         "seeded an empty database from {} ({n} objects)",
                         dir.display()
+                    );
+                    // The example stations' pages have something to show.
+                    let w = radnice::sensors::demo::run(
+                        &mut *state.pool.get()?,
+                        DEMO_DAYS,
+                        radnice::sensors::model::micros(chrono::Utc::now()),
+                    )?;
+                    log::info!(
+                        "wrote {} example observations to {} example datastreams",
+                        w.accepted,
+                        w.datastreams
                     );
                 }
             } else {
@@ -241,6 +263,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let dir = dir.clone().unwrap_or_else(radnice::default_seed_dir);
             radnice::files::seed::check(&dir, config.table_max_rows)?;
             radnice::gis::seed::check(&dir)?;
+            radnice::sensors::seed::check(&dir)?;
             let mut n = seed::run(&mut conn, &dir, &config.base())?;
             // A running server follows these writes through the audit log.
             n += radnice::files::seed::run(
@@ -258,7 +281,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &dir,
                 &config.base(),
             )?;
+            n += radnice::sensors::seed::run(&mut conn, &dir)?;
             println!("seed loaded from {}: {n} changes", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::DemoSensors { days } => {
+            let mut conn = open_db(&cli)?;
+            if *days > MAX_DEMO_DAYS {
+                anyhow::bail!("--days is at most {MAX_DEMO_DAYS}");
+            }
+            let w = radnice::sensors::demo::run(
+                &mut conn,
+                *days,
+                radnice::sensors::model::micros(chrono::Utc::now()),
+            )?;
+            println!(
+                "example observations: {} written, {} already stored, {} datastreams",
+                w.accepted, w.duplicates, w.datastreams
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Reindex => {

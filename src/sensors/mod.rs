@@ -3,10 +3,12 @@
 //! observations with their latest values and hourly and daily rollups,
 //! and the SensorThings API over them.
 
+pub mod demo;
 pub mod filter;
 pub mod input;
 pub mod model;
 pub mod routes;
+pub mod seed;
 pub mod service;
 pub mod sta;
 pub mod store;

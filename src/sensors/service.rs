@@ -189,7 +189,7 @@ fn resolve(
 
 /// Now, to the microsecond both databases keep (a version compared with
 /// the stored one must be the stored one).
-fn now() -> NaiveDateTime {
+pub(crate) fn now() -> NaiveDateTime {
     use chrono::SubsecRound;
     chrono::Utc::now().naive_utc().trunc_subsecs(6)
 }
@@ -204,7 +204,7 @@ pub fn create_thing(
     audit::write_tx(conn, |c| {
         let (publisher_id, dataset_id) = resolve(c, user, input)?;
         let at = now();
-        let mut t = Thing {
+        let t = Thing {
             id: 0,
             publisher_id,
             dataset_id,
@@ -223,18 +223,24 @@ pub fn create_thing(
             created_at: at,
             updated_at: at,
         };
-        t.id = store::add_thing(c, &t)?;
-        audit::store::record_change(
-            c,
-            &user.actor(),
-            THING,
-            &t.id.to_string(),
-            &thing_label(&t),
-            None,
-            Some(&t.record()),
-        )?;
-        Ok(t)
+        add_thing(c, &user.actor(), t)
     })
+}
+
+/// Stores a new station under the next id and audits it; `t.id` is
+/// ignored. The registry's one way in (forms, SensorThings, the seed).
+pub fn add_thing(conn: &mut DbConnection, actor: &Actor, mut t: Thing) -> Result<Thing, AppError> {
+    t.id = store::add_thing(conn, &t)?;
+    audit::store::record_change(
+        conn,
+        actor,
+        THING,
+        &t.id.to_string(),
+        &thing_label(&t),
+        None,
+        Some(&t.record()),
+    )?;
+    Ok(t)
 }
 
 /// Changes a station's registry fields. `version` is the `updated_at`
@@ -331,6 +337,37 @@ fn datastream_of(input: &DatastreamInput, base: Datastream) -> Datastream {
     }
 }
 
+/// A datastream of the station `thing_id` as `input` describes it, not
+/// yet stored and without observations.
+pub fn new_datastream(input: &DatastreamInput, thing_id: i64, at: NaiveDateTime) -> Datastream {
+    datastream_of(
+        input,
+        Datastream {
+            id: 0,
+            thing_id,
+            name: String::new(),
+            description: String::new(),
+            property_uri: String::new(),
+            property_name: String::new(),
+            unit_ucum: String::new(),
+            unit_symbol: String::new(),
+            unit_name: String::new(),
+            sensor_name: String::new(),
+            sensor_metadata: String::new(),
+            valid_min: None,
+            valid_max: None,
+            alert_above: None,
+            alert_below: None,
+            expected_interval_s: None,
+            observation_count: 0,
+            first_time: None,
+            last_time: None,
+            created_at: at,
+            updated_at: at,
+        },
+    )
+}
+
 /// Adds a datastream to a station. Audited.
 pub fn create_datastream(
     conn: &mut DbConnection,
@@ -341,45 +378,28 @@ pub fn create_datastream(
     super::input::datastream(input).map_err(invalid)?;
     audit::write_tx(conn, |c| {
         editable_thing(c, user, thing_id)?;
-        let at = now();
-        let mut d = datastream_of(
-            input,
-            Datastream {
-                id: 0,
-                thing_id,
-                name: String::new(),
-                description: String::new(),
-                property_uri: String::new(),
-                property_name: String::new(),
-                unit_ucum: String::new(),
-                unit_symbol: String::new(),
-                unit_name: String::new(),
-                sensor_name: String::new(),
-                sensor_metadata: String::new(),
-                valid_min: None,
-                valid_max: None,
-                alert_above: None,
-                alert_below: None,
-                expected_interval_s: None,
-                observation_count: 0,
-                first_time: None,
-                last_time: None,
-                created_at: at,
-                updated_at: at,
-            },
-        );
-        d.id = store::add_datastream(c, &d)?;
-        audit::store::record_change(
-            c,
-            &user.actor(),
-            DATASTREAM,
-            &d.id.to_string(),
-            &d.name,
-            None,
-            Some(&d.record()),
-        )?;
-        Ok(d)
+        let d = new_datastream(input, thing_id, now());
+        add_datastream(c, &user.actor(), d)
     })
+}
+
+/// Stores a new datastream under the next id and audits it.
+pub fn add_datastream(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    mut d: Datastream,
+) -> Result<Datastream, AppError> {
+    d.id = store::add_datastream(conn, &d)?;
+    audit::store::record_change(
+        conn,
+        actor,
+        DATASTREAM,
+        &d.id.to_string(),
+        &d.name,
+        None,
+        Some(&d.record()),
+    )?;
+    Ok(d)
 }
 
 /// The datastream `id` if `user` may change its station.
