@@ -140,6 +140,7 @@ impl AppState {
             &self.config.base(),
         )?;
         let stations = sensors::seed::run(&mut conn, dir)?;
+        sensors::open_data::ensure_all(&mut conn, &self.config.base())?;
         Ok(Some(n + stored + layers + stations))
     }
 }
@@ -233,6 +234,32 @@ fn schedule_harvests(state: aw::Data<AppState>) {
     });
 }
 
+/// Moves the sensor datasets' temporal coverage (and so their
+/// `dct:modified`) to the days the data has reached, every ten minutes:
+/// a write per dataset and new day, not per batch.
+fn schedule_sensor_coverage(state: aw::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        loop {
+            actix_web::rt::time::sleep(std::time::Duration::from_secs(600)).await;
+            let views = state.clone();
+            let base = state.config.base();
+            match db::run(&state.pool, move |c| {
+                let n = sensors::open_data::ensure_all(c, &base)?;
+                if n > 0 {
+                    views.views.after_commit(c, &["dataset"]);
+                }
+                Ok::<_, diesel::result::Error>(n)
+            })
+            .await
+            {
+                Ok(n) if n > 0 => log::info!("sensor datasets: coverage of {n} moved"),
+                Ok(_) => {}
+                Err(e) => log::warn!("sensor datasets: {}", error::AppError::from(e)),
+            }
+        }
+    });
+}
+
 /// Computes the KPIs the portal measures itself (`strategy::computed`)
 /// shortly after start and then every hour: a period's value lands within
 /// an hour of its end.
@@ -266,6 +293,7 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     let state = aw::Data::new(state);
     schedule_harvests(state.clone());
     schedule_computed_kpis(state.clone());
+    schedule_sensor_coverage(state.clone());
     log::info!("listening on http://{bind}");
     actix_web::HttpServer::new(move || app(state.clone()))
         // A client that closes its connection has gone: its request's work

@@ -227,6 +227,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // The strategies' open data links to this server's base, which
             // may have changed since they were made.
             radnice::strategy::open_data::ensure_all(&mut conn, &state.config.base())?;
+            radnice::sensors::open_data::ensure_all(&mut conn, &state.config.base())?;
             radnice::db::dialect::analyze(&mut conn)?;
             let report = state
                 .rdf
@@ -282,6 +283,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &config.base(),
             )?;
             n += radnice::sensors::seed::run(&mut conn, &dir)?;
+            n += radnice::sensors::open_data::ensure_all(&mut conn, &config.base())?;
             println!("seed loaded from {}: {n} changes", dir.display());
             Ok(ExitCode::SUCCESS)
         }

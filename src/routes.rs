@@ -215,7 +215,10 @@ pub fn table(cfg: &mut ServiceConfig) {
             resource("/api/v1/observations")
                 .app_data(web::PayloadConfig::default().limit(BATCH_LIMIT))
                 .post(api_observations),
-        );
+        )
+        .service(resource(dataset("/observations")).get(dataset_page))
+        .service(resource(dataset("/stations.geojson")).get(stations_geojson))
+        .service(resource(dataset("/observations.{ext:(csv|json)}")).get(download));
         use sensors::sta::{ROOT, routes as sta};
         cfg.service(resource([ROOT.to_string(), format!("{ROOT}/")]).get(sta::root))
             .service(

@@ -346,6 +346,10 @@ pub const EXAMPLE_FILE: &str = "file:example";
 /// How any feature marks what it manages as the seed's example.
 pub const EXAMPLE_SUFFIX: &str = ":example";
 
+/// OGC SensorThings API 1.1 (Part 1: Sensing), as a data service's
+/// `dct:conformsTo`: the dataset page offers its stations' data view.
+pub const SENSORTHINGS_STANDARD: &str = "https://docs.ogc.org/is/18-088/18-088.html";
+
 impl Distribution {
     pub fn is_managed(&self) -> bool {
         self.managed_by.is_some()

@@ -328,7 +328,24 @@ fn render_dataset(
         .map(|x| x.id.as_str())
         .collect();
     ctx.insert("stored_files", &stored);
-    let map = map_of(rec, &stored, &page.state.config.base(), page);
+    // A SensorThings service of this portal: the dataset's stations have
+    // their page (map, charts, downloads) under the dataset, and its map
+    // shows them with their latest values.
+    let base = page.state.config.base();
+    let sensors = rec.distributions.iter().any(|d| {
+        d.service_conforms_to.as_deref() == Some(super::model::SENSORTHINGS_STANDARD)
+            && d.access_url.starts_with(&format!("{base}/"))
+    });
+    ctx.insert("sensor_page", &sensors);
+    let map = if sensors {
+        Some(serde_json::json!({
+            "geojson": format!("/datasets/{}/stations.geojson", rec.dataset.slug),
+            "bbox": rec.dataset.bbox(),
+            "label": format!("{}: {}", page.t("map_label"), page.t("sensor_stations")),
+        }))
+    } else {
+        map_of(rec, &stored, &base, page)
+    };
     ctx.insert("map", &map);
     ctx.insert("tile_url", &page.state.config.tile_url);
     ctx.insert("tile_attribution", &page.state.config.tile_attribution);

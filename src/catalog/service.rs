@@ -19,6 +19,34 @@ use crate::lifecycle::{State, TransitionInput};
 pub struct Policy;
 
 impl Policy {
+    /// A dataset whose data `user` may read: a published one for
+    /// everyone, a draft or a withdrawn one for its publisher's curators;
+    /// a withdrawn one is gone (410, with the reason) for the rest, a
+    /// draft not found.
+    pub fn readable(
+        conn: &mut DbConnection,
+        user: Option<&CurrentUser>,
+        rec: DatasetRecord,
+    ) -> Result<DatasetRecord, AppError> {
+        if rec.dataset.status == DatasetStatus::Published {
+            return Ok(rec);
+        }
+        let curator = match user {
+            Some(u) => Self::may_act_for(conn, u, &rec.dataset.publisher_id)?,
+            None => false,
+        };
+        match rec.dataset.status {
+            _ if curator => Ok(rec),
+            DatasetStatus::Withdrawn => Err(AppError::Gone(
+                rec.dataset
+                    .withdrawn_reason
+                    .clone()
+                    .unwrap_or_else(|| rec.dataset.title_cs.clone()),
+            )),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
     /// Whether `user` may act for `publisher_id` (one query).
     pub fn may_act_for(
         conn: &mut DbConnection,

@@ -602,6 +602,21 @@ pub fn modified_of(
         .optional()
 }
 
+/// The datasets with a distribution that `feature` manages (or manages
+/// as the seed's example).
+pub fn datasets_with_managed(conn: &mut DbConnection, feature: &str) -> QueryResult<Vec<String>> {
+    let example = format!("{feature}{}", super::model::EXAMPLE_SUFFIX);
+    distributions::table
+        .filter(
+            distributions::managed_by
+                .eq(feature)
+                .or(distributions::managed_by.eq(example)),
+        )
+        .select(distributions::dataset_id)
+        .distinct()
+        .load(conn)
+}
+
 /// The id of the dataset a distribution belongs to.
 pub fn dataset_of_distribution(
     conn: &mut DbConnection,

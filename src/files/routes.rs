@@ -21,7 +21,7 @@ use super::store;
 use crate::AppState;
 use crate::auth::guard::{Authorized, EditCatalog};
 use crate::auth::{CurrentUser, Identity, Permission, authorize};
-use crate::catalog::model::{DatasetRecord, DatasetStatus, Distribution};
+use crate::catalog::model::{DatasetRecord, Distribution};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::web::Page;
 
@@ -255,19 +255,7 @@ fn visible(
         crate::catalog::service::Policy::may_act_for(conn, u, &rec.dataset.publisher_id)
             .unwrap_or(false)
     });
-    match rec.dataset.status {
-        DatasetStatus::Published => {}
-        _ if curator => {}
-        DatasetStatus::Withdrawn => {
-            return Err(AppError::Gone(
-                rec.dataset
-                    .withdrawn_reason
-                    .clone()
-                    .unwrap_or_else(|| rec.dataset.title_cs.clone()),
-            ));
-        }
-        DatasetStatus::Draft => return Err(AppError::NotFound),
-    }
+    let rec = crate::catalog::service::Policy::readable(conn, user, rec)?;
     let d = rec
         .distributions
         .iter()

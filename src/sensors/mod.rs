@@ -3,15 +3,19 @@
 //! observations with their latest values and hourly and daily rollups,
 //! and the SensorThings API over them.
 
+pub mod chart;
 pub mod demo;
+pub mod download;
 pub mod filter;
 pub mod input;
 pub mod model;
+pub mod open_data;
 pub mod routes;
 pub mod seed;
 pub mod service;
 pub mod sta;
 pub mod store;
+pub mod view;
 
 use crate::audit::registry::{ObjectKind, Publicity, Registry};
 

@@ -199,6 +199,7 @@ pub fn create_thing(
     conn: &mut DbConnection,
     user: &CurrentUser,
     input: &StationInput,
+    base: &str,
 ) -> Result<Thing, AppError> {
     super::input::station(input).map_err(invalid)?;
     audit::write_tx(conn, |c| {
@@ -223,8 +224,24 @@ pub fn create_thing(
             created_at: at,
             updated_at: at,
         };
-        add_thing(c, &user.actor(), t)
+        let t = add_thing(c, &user.actor(), t)?;
+        publish(c, &user.actor(), [&t.dataset_id], base)?;
+        Ok(t)
     })
+}
+
+/// Keeps the managed distributions of the datasets a station write
+/// touched (`open_data`), in the write's transaction.
+fn publish<'a>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    datasets: impl IntoIterator<Item = &'a Option<String>>,
+    base: &str,
+) -> Result<(), AppError> {
+    for id in datasets.into_iter().flatten() {
+        super::open_data::ensure(conn, actor, id, base)?;
+    }
+    Ok(())
 }
 
 /// Stores a new station under the next id and audits it; `t.id` is
@@ -251,6 +268,7 @@ pub fn update_thing(
     id: i64,
     input: &StationInput,
     version: Option<NaiveDateTime>,
+    base: &str,
 ) -> Result<Thing, AppError> {
     super::input::station(input).map_err(invalid)?;
     audit::write_tx(conn, |c| {
@@ -282,13 +300,24 @@ pub fn update_thing(
             Some(&before.record()),
             Some(&after.record()),
         )?;
+        publish(
+            c,
+            &user.actor(),
+            [&before.dataset_id, &after.dataset_id],
+            base,
+        )?;
         Ok(after)
     })
 }
 
 /// Deletes a station with its datastreams, their observations and its
 /// tokens. Audited, a row for each datastream and the station.
-pub fn delete_thing(conn: &mut DbConnection, user: &CurrentUser, id: i64) -> Result<(), AppError> {
+pub fn delete_thing(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: i64,
+    base: &str,
+) -> Result<(), AppError> {
     audit::write_tx(conn, |c| {
         let before = editable_thing(c, user, id)?;
         for d in store::datastreams_of(c, &[id])? {
@@ -313,6 +342,7 @@ pub fn delete_thing(conn: &mut DbConnection, user: &CurrentUser, id: i64) -> Res
             Some(&before.record()),
             None,
         )?;
+        publish(c, &user.actor(), [&before.dataset_id], base)?;
         Ok(())
     })
 }

@@ -10,6 +10,7 @@ use std::fmt::Write;
 use chrono::{Datelike, NaiveDate};
 
 use super::dashboard::KpiReport;
+use crate::web::chart::{Axis, esc, tick};
 
 const W: f64 = 640.0;
 const H: f64 = 300.0;
@@ -25,13 +26,6 @@ pub struct Labels<'a> {
     pub description: &'a str,
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 fn year_end(year: i32) -> f64 {
     f64::from(year + 1)
 }
@@ -43,15 +37,6 @@ fn at(d: NaiveDate) -> f64 {
         365.0
     };
     f64::from(d.year()) + f64::from(d.ordinal()) / len
-}
-
-/// A number for an axis: no more digits than it needs.
-fn tick(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 {
-        format!("{}", v.round() as i64)
-    } else {
-        format!("{v:.1}")
-    }
 }
 
 /// The KPI's chart: baseline, yearly targets, the expected path between
@@ -84,24 +69,16 @@ pub fn kpi(report: &KpiReport, labels: &Labels<'_>) -> String {
         .chain(&targets)
         .map(|(_, v)| *v)
         .chain(std::iter::once(report.baseline.value));
-    let (mut lo, mut hi) = all.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (mut lo, hi) = all.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if lo > 0.0 && lo < hi * 0.5 || lo == hi {
         lo = lo.min(0.0);
     }
-    if hi <= lo {
-        hi = lo + 1.0;
-    }
-    // Round ticks: four steps of 1, 2, 2.5 or 5 times a power of ten.
-    let raw = (hi - lo) / 4.0;
-    let power = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * power)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * power);
-    let y0 = (lo / step).floor() * step;
-    let y1 = ((hi / step).ceil() * step).max(y0 + step);
-    let ticks = ((y1 - y0) / step).round() as i32;
+    let Axis {
+        y0,
+        y1,
+        step,
+        ticks,
+    } = Axis::nice(lo, hi);
     let px = |x: f64| LEFT + (x - x0) / (x1 - x0) * (W - LEFT - RIGHT);
     let py = |y: f64| H - BOTTOM - (y - y0) / (y1 - y0) * (H - TOP - BOTTOM);
     let mut s = String::new();
@@ -219,10 +196,5 @@ mod tests {
         assert!(bar(1.7).contains(r#"width="100" height="8"/></svg>"#));
         assert!(bar(-1.0).contains(r#"class="bar__fill" width="0""#));
         assert!(bar(0.665).contains(r#"width="66.5""#));
-    }
-
-    #[test]
-    fn text_is_escaped() {
-        assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
     }
 }

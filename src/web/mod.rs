@@ -3,6 +3,7 @@
 //! table is `crate::routes`, the home page `crate::home`.
 
 pub mod assets;
+pub mod chart;
 pub mod errors;
 pub mod flash;
 pub mod forms;

@@ -342,7 +342,7 @@ async fn the_registry_is_audited_checked_and_the_curators_own() {
         location_name: "Most u Kamencového jezera".into(),
         ..StationInput::default()
     };
-    let t = service::create_thing(&mut conn, &user, &station).expect("station");
+    let t = service::create_thing(&mut conn, &user, &station, "http://localhost").expect("station");
     let level = DatastreamInput {
         name: "Výška hladiny".into(),
         property_uri: "http://vocabs.lter-europe.net/EnvThes/21341".into(),
@@ -366,7 +366,7 @@ async fn the_registry_is_audited_checked_and_the_curators_own() {
         latitude: None,
         ..station.clone()
     };
-    match service::create_thing(&mut conn, &user, &bad) {
+    match service::create_thing(&mut conn, &user, &bad, "http://localhost") {
         Err(AppError::Validation(errors)) => {
             let mut fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
             fields.sort_unstable();
@@ -393,7 +393,7 @@ async fn the_registry_is_audited_checked_and_the_curators_own() {
         ..station.clone()
     };
     assert!(matches!(
-        service::create_thing(&mut conn, &user, &other),
+        service::create_thing(&mut conn, &user, &other, "http://localhost"),
         Err(AppError::Forbidden)
     ));
     let (foreign, _) = {
@@ -403,7 +403,14 @@ async fn the_registry_is_audited_checked_and_the_curators_own() {
         s
     };
     assert!(matches!(
-        service::update_thing(&mut conn, &user, foreign, &station, None),
+        service::update_thing(
+            &mut conn,
+            &user,
+            foreign,
+            &station,
+            None,
+            "http://localhost"
+        ),
         Err(AppError::Forbidden)
     ));
 
@@ -414,11 +421,25 @@ async fn the_registry_is_audited_checked_and_the_curators_own() {
     };
     let stale = t.updated_at - chrono::Duration::seconds(1);
     assert!(matches!(
-        service::update_thing(&mut conn, &user, t.id, &moved, Some(stale)),
+        service::update_thing(
+            &mut conn,
+            &user,
+            t.id,
+            &moved,
+            Some(stale),
+            "http://localhost"
+        ),
         Err(AppError::Stale)
     ));
-    let t2 =
-        service::update_thing(&mut conn, &user, t.id, &moved, Some(t.updated_at)).expect("edit");
+    let t2 = service::update_thing(
+        &mut conn,
+        &user,
+        t.id,
+        &moved,
+        Some(t.updated_at),
+        "http://localhost",
+    )
+    .expect("edit");
     assert_eq!(t2.latitude, 50.4580);
 
     let rows: Vec<(String, String, Option<String>)> = audit_log::table
@@ -446,7 +467,7 @@ async fn the_registry_is_audited_checked_and_the_curators_own() {
         rows[2].2
     );
 
-    service::delete_thing(&mut conn, &user, t.id).expect("delete");
+    service::delete_thing(&mut conn, &user, t.id, "http://localhost").expect("delete");
     assert!(store::thing(&mut conn, t.id).expect("q").is_none());
     assert!(store::datastream(&mut conn, d.id).expect("q").is_none());
     let deletes: i64 = audit_log::table

@@ -158,16 +158,23 @@ pub async fn post(
     }
     let (v, _) = body_json(&req, &bytes)?;
     let base = base(&state);
+    let st = state.clone();
     let w = crate::db::run(&state.pool, move |c| {
         if batch {
             write::create_observations(c, &sender, &base, &v)
         } else {
-            write::create(c, &sender, &base, &segs, &v)
+            let w = write::create(c, &sender, &base, &segs, &v)?;
+            st.views.after_commit(c, REGISTRY_CHANGES);
+            Ok(w)
         }
     })
     .await?;
     Ok(written(w))
 }
+
+/// What a registry write may change besides the registry: a station's
+/// dataset gets or loses its managed distributions.
+const REGISTRY_CHANGES: &[&str] = &["dataset"];
 
 /// `PATCH` (JSON merge or JSON Patch) and `PUT` of one entity.
 pub async fn update(
@@ -185,8 +192,11 @@ pub async fn update(
     }
     let (v, patch) = body_json(&req, &bytes)?;
     let base = base(&state);
+    let st = state.clone();
     let w = crate::db::run(&state.pool, move |c| {
-        write::update(c, &sender, &base, &segs, &v, patch)
+        let w = write::update(c, &sender, &base, &segs, &v, patch)?;
+        st.views.after_commit(c, REGISTRY_CHANGES);
+        Ok::<_, AppError>(w)
     })
     .await?;
     Ok(written(w))
@@ -197,8 +207,11 @@ pub async fn delete(req: HttpRequest, state: web::Data<AppState>) -> AppResult<H
     let segs = segments(&tail(&req))?;
     let sender = crate::sensors::routes::sender_of(&req).await?;
     let base = base(&state);
+    let st = state.clone();
     crate::db::run(&state.pool, move |c| {
-        write::delete(c, &sender, &base, &segs)
+        write::delete(c, &sender, &base, &segs)?;
+        st.views.after_commit(c, REGISTRY_CHANGES);
+        Ok::<_, AppError>(())
     })
     .await?;
     Ok(HttpResponse::Ok().finish())

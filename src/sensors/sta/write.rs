@@ -352,7 +352,7 @@ pub fn create(
             let id = crate::audit::store::write_tx(conn, |c| -> Result<i64, AppError> {
                 let mut i = StationInput::default();
                 thing_fields(c, u, &mut i, m)?;
-                let t = service::create_thing(c, u, &i)?;
+                let t = service::create_thing(c, u, &i, site(base))?;
                 if let Some(list) = m.get("Datastreams") {
                     let list = list
                         .as_array()
@@ -417,7 +417,7 @@ pub fn create(
             let before = service::editable_thing(conn, u, thing)?;
             let mut i = station_of(conn, &before)?;
             locate(&mut i, body)?;
-            service::update_thing(conn, u, thing, &i, None)?;
+            service::update_thing(conn, u, thing, &i, None, site(base))?;
             let g = graph_of(conn, base, thing)?;
             let t = g.thing(thing).ok_or(AppError::NotFound)?;
             Ok(created(&g, Ent::Location(t)))
@@ -678,13 +678,13 @@ pub fn update(
             let u = user(sender)?;
             let mut i = station_of(conn, t)?;
             thing_fields(conn, u, &mut i, m)?;
-            service::update_thing(conn, u, t.id, &i, None)?;
+            service::update_thing(conn, u, t.id, &i, None, site(base))?;
         }
         Ent::Location(t) => {
             let u = user(sender)?;
             let mut i = station_of(conn, t)?;
             locate(&mut i, &merged)?;
-            service::update_thing(conn, u, t.id, &i, None)?;
+            service::update_thing(conn, u, t.id, &i, None, site(base))?;
         }
         Ent::Datastream(d) => {
             let u = user(sender)?;
@@ -763,6 +763,12 @@ fn correct(
     })
 }
 
+/// The portal's base URL of the API's `base` (the dataset links of a
+/// station write are the portal's).
+fn site(base: &str) -> &str {
+    base.strip_suffix(super::ROOT).unwrap_or(base)
+}
+
 /// `DELETE` of one entity.
 pub fn delete(
     conn: &mut DbConnection,
@@ -785,7 +791,7 @@ pub fn delete(
     };
     let u = user(sender)?;
     match e {
-        Ent::Thing(t) => service::delete_thing(conn, u, t.id),
+        Ent::Thing(t) => service::delete_thing(conn, u, t.id, site(base)),
         Ent::Datastream(d) => service::delete_datastream(conn, u, d.id),
         Ent::Observation(d, r) => correct(conn, u, d, r.time, None),
         _ => Err(bad(
