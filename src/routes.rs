@@ -15,6 +15,8 @@ pub mod paths {
     pub const SLUG: &str = "{slug:(?:new[a-z0-9-]+|ne[a-vx-z0-9-][a-z0-9-]*|n[a-df-z0-9-][a-z0-9-]*|ne|n|[a-mo-z0-9-][a-z0-9-]*)}";
     /// Ids are UUIDs: hexadecimal and hyphens, never a word like `new`.
     pub const ID: &str = "{id:[0-9a-f-]+}";
+    /// The sensor registry's ids are integers (SensorThings' `@iot.id`).
+    pub const NUM: &str = "{id:[0-9]{1,18}}";
     /// A project's or KPI's code: capitals, digits and hyphens.
     pub const CODE: &str = "{code:[A-Z0-9-]{2,40}}";
     /// A goal's chapter of its strategy document: `3.1.10`.
@@ -218,7 +220,33 @@ pub fn table(cfg: &mut ServiceConfig) {
         )
         .service(resource(dataset("/observations")).get(dataset_page))
         .service(resource(dataset("/stations.geojson")).get(stations_geojson))
-        .service(resource(dataset("/observations.{ext:(csv|json)}")).get(download));
+        .service(resource(dataset("/observations.{ext:(csv|json)}")).get(download))
+        .service(
+            resource("/sensors/stations")
+                .get(stations_page)
+                .post(create_station),
+        )
+        .service(resource("/sensors/stations/new").get(new_station_form))
+        .service(resource(format!("/sensors/stations/{NUM}")).get(station_page))
+        .service(
+            resource(format!("/sensors/stations/{NUM}/edit"))
+                .get(edit_station_form)
+                .post(update_station),
+        )
+        .service(resource(format!("/sensors/stations/{NUM}/delete")).post(delete_station))
+        .service(resource(format!("/sensors/stations/{NUM}/dataset")).post(create_dataset))
+        .service(resource(format!("/sensors/stations/{NUM}/datastreams/new")).get(new_datastream_form))
+        .service(resource(format!("/sensors/stations/{NUM}/datastreams")).post(create_datastream))
+        .service(resource(format!("/sensors/stations/{NUM}/tokens")).post(create_token))
+        .service(
+            resource(format!("/sensors/stations/{NUM}/tokens/{{token}}/revoke")).post(revoke_token),
+        )
+        .service(
+            resource(format!("/sensors/datastreams/{NUM}/edit"))
+                .get(edit_datastream_form)
+                .post(update_datastream),
+        )
+        .service(resource(format!("/sensors/datastreams/{NUM}/delete")).post(delete_datastream));
         use sensors::sta::{ROOT, routes as sta};
         cfg.service(resource([ROOT.to_string(), format!("{ROOT}/")]).get(sta::root))
             .service(

@@ -7,6 +7,7 @@ pub mod chart;
 pub mod demo;
 pub mod download;
 pub mod filter;
+pub mod forms;
 pub mod input;
 pub mod model;
 pub mod open_data;

@@ -397,3 +397,417 @@ pub(crate) async fn download(
             .streaming(body),
     ))
 }
+
+// --- The registry's pages -----------------------------------------------------
+
+use super::forms::{DatastreamForm, StationForm, TokenForm};
+use crate::auth::{CurrentUser, Permission, authorize};
+use crate::error::FieldError;
+use crate::web::forms::Form;
+
+fn errors_map(page: &Page, errors: &[FieldError]) -> std::collections::HashMap<String, String> {
+    errors
+        .iter()
+        .map(|e| (e.field.clone(), page.t(&e.message).to_string()))
+        .collect()
+}
+
+/// A station as its list and page show it.
+#[derive(serde::Serialize)]
+struct StationRow {
+    id: i64,
+    name: String,
+    location_name: String,
+    publisher: String,
+    dataset: Option<(String, String)>,
+    streams: usize,
+    example: bool,
+}
+
+/// `GET /sensors/stations`: every station, its publisher and dataset.
+pub(crate) async fn stations_page(page: Page) -> AppResult<HttpResponse> {
+    let rows = crate::db::run(&page.state.pool, |c| {
+        let things = store::things(c)?;
+        let ids: Vec<i64> = things.iter().map(|t| t.id).collect();
+        let streams = store::datastreams_of(c, &ids)?;
+        let publishers: std::collections::HashMap<String, String> =
+            crate::catalog::store::list_publishers(c)?
+                .into_iter()
+                .map(|p| (p.id, p.name_cs))
+                .collect();
+        let mut rows = Vec::with_capacity(things.len());
+        for t in things {
+            let dataset = match &t.dataset_id {
+                Some(id) => crate::catalog::store::record_by_id(c, id)?
+                    .filter(|(r, _)| r.dataset.status == crate::catalog::model::DatasetStatus::Published)
+                    .map(|(r, _)| (r.dataset.slug, r.dataset.title_cs)),
+                None => None,
+            };
+            rows.push(StationRow {
+                id: t.id,
+                streams: streams.iter().filter(|d| d.thing_id == t.id).count(),
+                publisher: publishers.get(&t.publisher_id).cloned().unwrap_or_default(),
+                name: t.name,
+                location_name: t.location_name,
+                dataset,
+                example: t.is_example,
+            });
+        }
+        Ok::<_, AppError>(rows)
+    })
+    .await?;
+    let mut ctx = page.context();
+    ctx.insert("stations", &rows);
+    ctx.insert(
+        "may_register",
+        &page
+            .identity
+            .user()
+            .is_some_and(|u| u.has(Role::Admin) || u.has(Role::Curator)),
+    );
+    page.render("sensors/stations.html", &ctx)
+}
+
+/// `GET /sensors/stations/{id}`: a station with its datastreams and their
+/// latest values; its curator also sees the ingestion counters, the
+/// device tokens and what may be changed.
+pub(crate) async fn station_page(page: Page, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let user = page.identity.user().cloned();
+    let (thing, view, publisher, dataset, curator, tokens) =
+        crate::db::run(&page.state.pool, move |c| {
+            let t = store::thing(c, id)?.ok_or(AppError::NotFound)?;
+            let publisher = crate::catalog::store::publisher_by_id(c, &t.publisher_id)?;
+            let curator = match &user {
+                Some(u) => crate::catalog::service::Policy::may_act_for(c, u, &t.publisher_id)?,
+                None => false,
+            };
+            let dataset = match &t.dataset_id {
+                Some(d) => crate::catalog::store::record_by_id(c, d)?
+                    .filter(|(r, _)| {
+                        curator || r.dataset.status == crate::catalog::model::DatasetStatus::Published
+                    })
+                    .map(|(r, _)| (r.dataset.slug, r.dataset.title_cs)),
+                None => None,
+            };
+            let tokens = if curator { store::tokens_of(c, id)? } else { Vec::new() };
+            let view = view::stations(c, vec![t.clone()])?.pop();
+            Ok::<_, AppError>((t, view, publisher, dataset, curator, tokens))
+        })
+        .await?;
+    let local = |t: &chrono::NaiveDateTime| crate::web::local_time(t);
+    let tokens: Vec<serde_json::Value> = tokens
+        .iter()
+        .map(|k| {
+            serde_json::json!({
+                "id": k.id,
+                "name": k.name,
+                "created_at": local(&k.created_at),
+                "last_used_at": k.last_used_at.as_ref().map(local),
+                "revoked_at": k.revoked_at.as_ref().map(local),
+            })
+        })
+        .collect();
+    let mut ctx = page.context();
+    ctx.insert("thing", &thing);
+    ctx.insert("station", &view);
+    ctx.insert("publisher", &publisher.name_cs);
+    ctx.insert("dataset", &dataset);
+    ctx.insert("curator", &curator);
+    ctx.insert("tokens", &tokens);
+    ctx.insert("map", &serde_json::json!({
+        "bbox": [thing.longitude - 0.004, thing.latitude - 0.0025, thing.longitude + 0.004, thing.latitude + 0.0025],
+        "label": format!("{}: {}", page.t("map_label"), thing.name),
+    }));
+    ctx.insert("tile_url", &page.state.config.tile_url);
+    ctx.insert("tile_attribution", &page.state.config.tile_attribution);
+    let mut res = page.render("sensors/station.html", &ctx)?;
+    if let Some(csp) = crate::web::headers::map_csp(page.state.config.tile_origin().as_deref())
+        && let Ok(v) = header::HeaderValue::from_str(&csp)
+    {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    Ok(res)
+}
+
+async fn render_station_form(
+    page: &Page,
+    user: &CurrentUser,
+    editing: Option<i64>,
+    form: &StationForm,
+    errors: &[FieldError],
+) -> AppResult<HttpResponse> {
+    let u = user.clone();
+    let publishers = crate::db::run(&page.state.pool, move |c| {
+        crate::catalog::store::publishers_for(c, &u)
+    })
+    .await?;
+    let mut ctx = page.context();
+    ctx.insert("publishers", &publishers);
+    ctx.insert("editing", &editing);
+    ctx.insert("form", form);
+    ctx.insert("errors", &errors_map(page, errors));
+    page.render_status(crate::web::form_status(errors), "sensors/station_form.html", &ctx)
+}
+
+fn registrar(page: &Page) -> AppResult<CurrentUser> {
+    Ok(authorize(&page.identity, Permission::EditCatalog)?.clone())
+}
+
+/// The field errors of a service's refusal, or the refusal itself.
+fn field_errors(e: AppError) -> Result<Vec<FieldError>, AppError> {
+    match e {
+        AppError::Validation(errors) => Ok(errors),
+        other => Err(other),
+    }
+}
+
+pub(crate) async fn new_station_form(page: Page) -> AppResult<HttpResponse> {
+    let user = registrar(&page)?;
+    render_station_form(&page, &user, None, &StationForm::default(), &[]).await
+}
+
+pub(crate) async fn create_station(page: Page, form: Form<StationForm>) -> AppResult<HttpResponse> {
+    let user = registrar(&page)?;
+    let form = form.into_inner();
+    let (input, _) = match form.input(Default::default()) {
+        Ok(x) => x,
+        Err(errors) => return render_station_form(&page, &user, None, &form, &errors).await,
+    };
+    let (u, st, base) = (user.clone(), page.state.clone(), page.state.config.base());
+    let done = crate::db::run(&page.state.pool, move |c| {
+        let r = service::create_thing(c, &u, &input, &base);
+        if r.is_ok() {
+            st.views.after_commit(c, &["dataset"]);
+        }
+        Ok::<_, AppError>(r)
+    })
+    .await?;
+    match done {
+        Ok(t) => Ok(page.see_other_saying(&format!("/sensors/stations/{}", t.id), "flash_saved")),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            render_station_form(&page, &user, None, &form, &errors).await
+        }
+    }
+}
+
+pub(crate) async fn edit_station_form(page: Page, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let user = registrar(&page)?;
+    let id = id.into_inner();
+    let u = user.clone();
+    let form = crate::db::run(&page.state.pool, move |c| {
+        let t = service::editable_thing(c, &u, id)?;
+        let i = service::station_input(c, &t)?;
+        Ok::<_, AppError>(StationForm::of(&t, &i.publisher, i.dataset.as_deref()))
+    })
+    .await?;
+    render_station_form(&page, &user, Some(id), &form, &[]).await
+}
+
+pub(crate) async fn update_station(
+    page: Page,
+    id: web::Path<i64>,
+    form: Form<StationForm>,
+) -> AppResult<HttpResponse> {
+    let user = registrar(&page)?;
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let (u, st, base, f) = (user.clone(), page.state.clone(), page.state.config.base(), form.clone());
+    let done = crate::db::run(&page.state.pool, move |c| {
+        let t = service::editable_thing(c, &u, id)?;
+        let props = serde_json::from_str(&t.properties).unwrap_or_default();
+        let (input, version) = match f.input(props) {
+            Ok(x) => x,
+            Err(errors) => return Ok(Err(AppError::Validation(errors))),
+        };
+        let r = service::update_thing(c, &u, id, &input, version, &base);
+        if r.is_ok() {
+            st.views.after_commit(c, &["dataset"]);
+        }
+        Ok::<_, AppError>(r.map(|_| ()))
+    })
+    .await?;
+    match done {
+        Ok(()) => Ok(page.see_other_saying(&format!("/sensors/stations/{id}"), "flash_saved")),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            render_station_form(&page, &user, Some(id), &form, &errors).await
+        }
+    }
+}
+
+pub(crate) async fn delete_station(page: Page, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let user = registrar(&page)?;
+    let id = id.into_inner();
+    let (st, base) = (page.state.clone(), page.state.config.base());
+    crate::db::run(&page.state.pool, move |c| {
+        service::delete_thing(c, &user, id, &base)?;
+        st.views.after_commit(c, &["dataset"]);
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    Ok(page.see_other_saying("/sensors/stations", "flash_sensor_deleted"))
+}
+
+async fn render_datastream_form(
+    page: &Page,
+    station: &super::model::Thing,
+    editing: Option<i64>,
+    form: &DatastreamForm,
+    errors: &[FieldError],
+) -> AppResult<HttpResponse> {
+    let mut ctx = page.context();
+    ctx.insert("station", station);
+    ctx.insert("editing", &editing);
+    ctx.insert("form", form);
+    ctx.insert("errors", &errors_map(page, errors));
+    page.render_status(crate::web::form_status(errors), "sensors/datastream_form.html", &ctx)
+}
+
+pub(crate) async fn new_datastream_form(page: Page, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let user = registrar(&page)?;
+    let id = id.into_inner();
+    let t = crate::db::run(&page.state.pool, move |c| service::editable_thing(c, &user, id)).await?;
+    render_datastream_form(&page, &t, None, &DatastreamForm::default(), &[]).await
+}
+
+pub(crate) async fn create_datastream(
+    page: Page,
+    id: web::Path<i64>,
+    form: Form<DatastreamForm>,
+) -> AppResult<HttpResponse> {
+    let user = registrar(&page)?;
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let f = form.clone();
+    let (t, done) = crate::db::run(&page.state.pool, move |c| {
+        let t = service::editable_thing(c, &user, id)?;
+        let r = match f.input() {
+            Ok((input, _)) => service::create_datastream(c, &user, id, &input).map(|_| ()),
+            Err(errors) => Err(AppError::Validation(errors)),
+        };
+        Ok::<_, AppError>((t, r))
+    })
+    .await?;
+    match done {
+        Ok(()) => Ok(page.see_other_saying(&format!("/sensors/stations/{id}"), "flash_saved")),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            render_datastream_form(&page, &t, None, &form, &errors).await
+        }
+    }
+}
+
+pub(crate) async fn edit_datastream_form(page: Page, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let user = registrar(&page)?;
+    let id = id.into_inner();
+    let (t, d) = crate::db::run(&page.state.pool, move |c| {
+        let d = service::editable_datastream(c, &user, id)?;
+        let t = store::thing(c, d.thing_id)?.ok_or(AppError::NotFound)?;
+        Ok::<_, AppError>((t, d))
+    })
+    .await?;
+    render_datastream_form(&page, &t, Some(id), &DatastreamForm::of(&d), &[]).await
+}
+
+pub(crate) async fn update_datastream(
+    page: Page,
+    id: web::Path<i64>,
+    form: Form<DatastreamForm>,
+) -> AppResult<HttpResponse> {
+    let user = registrar(&page)?;
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let f = form.clone();
+    let (t, done) = crate::db::run(&page.state.pool, move |c| {
+        let d = service::editable_datastream(c, &user, id)?;
+        let t = store::thing(c, d.thing_id)?.ok_or(AppError::NotFound)?;
+        let r = match f.input() {
+            Ok((input, version)) => {
+                service::update_datastream(c, &user, id, &input, version).map(|_| ())
+            }
+            Err(errors) => Err(AppError::Validation(errors)),
+        };
+        Ok::<_, AppError>((t, r))
+    })
+    .await?;
+    match done {
+        Ok(()) => Ok(page.see_other_saying(&format!("/sensors/stations/{}", t.id), "flash_saved")),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            render_datastream_form(&page, &t, Some(id), &form, &errors).await
+        }
+    }
+}
+
+pub(crate) async fn delete_datastream(page: Page, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let user = registrar(&page)?;
+    let id = id.into_inner();
+    let thing = crate::db::run(&page.state.pool, move |c| {
+        let d = service::editable_datastream(c, &user, id)?;
+        service::delete_datastream(c, &user, id)?;
+        Ok::<_, AppError>(d.thing_id)
+    })
+    .await?;
+    Ok(page.see_other_saying(&format!("/sensors/stations/{thing}"), "flash_sensor_deleted"))
+}
+
+/// `POST /sensors/stations/{id}/tokens`: a new device token, whose
+/// secret this answer shows once (never stored, never cached).
+pub(crate) async fn create_token(
+    page: Page,
+    id: web::Path<i64>,
+    form: Form<TokenForm>,
+) -> AppResult<HttpResponse> {
+    let user = registrar(&page)?;
+    let id = id.into_inner();
+    let name = form.into_inner().name;
+    let (t, made) = crate::db::run(&page.state.pool, move |c| {
+        let t = service::editable_thing(c, &user, id)?;
+        let made = service::create_token(c, &user, id, &name);
+        Ok::<_, AppError>((t, made))
+    })
+    .await?;
+    let (token, secret) = match made {
+        Ok(x) => x,
+        Err(e) => {
+            field_errors(e)?;
+            return Ok(page.see_other_saying(&format!("/sensors/stations/{id}"), "flash_sensor_token_name"));
+        }
+    };
+    let mut ctx = page.context();
+    ctx.insert("thing", &t);
+    ctx.insert("token", &token);
+    ctx.insert("secret", &secret);
+    ctx.insert("base_url", &page.state.config.base());
+    let mut res = page.render("sensors/token.html", &ctx)?;
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+pub(crate) async fn revoke_token(
+    page: Page,
+    path: web::Path<(i64, String)>,
+) -> AppResult<HttpResponse> {
+    let user = registrar(&page)?;
+    let (id, token) = path.into_inner();
+    crate::db::run(&page.state.pool, move |c| service::revoke_token(c, &user, id, &token)).await?;
+    Ok(page.see_other_saying(&format!("/sensors/stations/{id}"), "flash_sensor_token_revoked"))
+}
+
+/// `POST /sensors/stations/{id}/dataset`: a draft dataset for the station,
+/// its metadata filled from the registry.
+pub(crate) async fn create_dataset(page: Page, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let user = registrar(&page)?;
+    let id = id.into_inner();
+    let (st, base) = (page.state.clone(), page.state.config.base());
+    let slug = crate::db::run(&page.state.pool, move |c| {
+        service::create_dataset(c, &st.views, &user, id, &base)
+    })
+    .await?;
+    Ok(page.see_other_saying(&format!("/datasets/{slug}"), "flash_sensor_dataset_created"))
+}

@@ -572,3 +572,125 @@ pub fn revoke_token(
 pub const THING: &str = "sensor_thing";
 pub const DATASTREAM: &str = "sensor_datastream";
 pub const TOKEN: &str = "sensor_token";
+
+// --- A station's dataset ------------------------------------------------------
+
+/// Creates a draft dataset in the catalog for station `thing_id`, its
+/// DCAT-AP-CZ metadata filled from the registry (title, a description
+/// naming what is measured in which unit and how often, keywords, a
+/// frequency from the expected interval, the station's place as the
+/// bounding box, the publisher's contact), and links the station to it;
+/// the station's managed distributions follow. Answers the slug. The
+/// curator reviews the draft and publishes it.
+pub fn create_dataset(
+    conn: &mut DbConnection,
+    views: &crate::audit::follow::Views,
+    user: &CurrentUser,
+    thing_id: i64,
+    base: &str,
+) -> Result<String, AppError> {
+    let t = editable_thing(conn, user, thing_id)?;
+    if t.dataset_id.is_some() {
+        return Err(invalid(vec![FieldError::new("dataset", "sensor_has_dataset")]));
+    }
+    let publisher = crate::catalog::store::publisher_by_id(conn, &t.publisher_id)?;
+    let streams = store::datastreams_of(conn, &[t.id])?;
+    let describe = |every: &str| -> Vec<String> {
+        streams
+            .iter()
+            .map(|d| {
+                let unit = if d.unit_symbol.is_empty() { &d.unit_ucum } else { &d.unit_symbol };
+                match d.expected_interval_s {
+                    Some(s) => format!("{} ({unit}, {every} {} min)", d.property_name, (s + 59) / 60),
+                    None => format!("{} ({unit})", d.property_name),
+                }
+            })
+            .collect()
+    };
+    let (what, what_en) = (describe("každých"), describe("every"));
+    let interval = streams.iter().filter_map(|d| d.expected_interval_s).min();
+    let frequency = match interval {
+        Some(s) if s < 3_600 => "UPDATE_CONT",
+        Some(s) if s <= 3_600 => "HOURLY",
+        Some(s) if s <= 86_400 => "DAILY",
+        _ => "IRREG",
+    };
+    let place = if t.location_name.is_empty() {
+        t.name.clone()
+    } else {
+        format!("{}, {}", t.name, t.location_name)
+    };
+    let mut keywords_cs: Vec<String> = streams.iter().map(|d| d.property_name.clone()).collect();
+    keywords_cs.extend(["senzory".to_string(), "IoT".to_string()]);
+    let (lon, lat) = (t.longitude, t.latitude);
+    // A box of about 200 m around the station: DCAT-AP-CZ's bbox.
+    let d = 0.001;
+    let input = crate::catalog::input::DatasetInput {
+        slug: String::new(),
+        publisher: publisher.slug.clone(),
+        title_cs: format!("Měření ze stanice {}", t.name),
+        title_en: Some(format!("Observations of the station {}", t.name)),
+        description_cs: format!(
+            "Průběžná měření stanice {place}: {}. Hodnoty mimo platný rozsah jsou označené jako podezřelé.",
+            what.join("; ")
+        ),
+        description_en: Some(format!(
+            "Continuous observations of the station {place}: {}. Values outside the valid range are marked as suspect.",
+            what_en.join("; ")
+        )),
+        themes: vec!["http://publications.europa.eu/resource/authority/data-theme/ENVI".into()],
+        frequency: format!("http://publications.europa.eu/resource/authority/frequency/{frequency}"),
+        spatial: "https://linked.cuzk.cz/resource/ruian/stat/1".into(),
+        keywords_cs,
+        keywords_en: vec!["sensors".into(), "IoT".into()],
+        temporal_start: None,
+        temporal_end: None,
+        contact_name: Some(publisher.name_cs.clone()),
+        contact_email: publisher.email.clone(),
+        documentation_url: None,
+        eurovoc: Vec::new(),
+        conforms_to: None,
+        bbox: Some(crate::catalog::input::BboxInput {
+            west: lon - d,
+            south: lat - d,
+            east: lon + d,
+            north: lat + d,
+        }),
+        distributions: Vec::new(),
+        ..Default::default()
+    };
+    let saved = match crate::catalog::service::save(
+        conn,
+        views,
+        user,
+        &input,
+        crate::catalog::service::Mode::Create,
+    )? {
+        Ok(s) => s,
+        Err(errors) => return Err(invalid(errors)),
+    };
+    let mut station = station_input(conn, &t)?;
+    station.dataset = Some(saved.slug.clone());
+    update_thing(conn, user, t.id, &station, Some(t.updated_at), base)?;
+    views.after_commit(conn, &["dataset"]);
+    Ok(saved.slug)
+}
+
+/// A stored station as the registry's input (to change one field).
+pub fn station_input(conn: &mut DbConnection, t: &Thing) -> Result<StationInput, AppError> {
+    let publisher = crate::catalog::store::publisher_by_id(conn, &t.publisher_id)?;
+    let dataset = match &t.dataset_id {
+        Some(id) => crate::catalog::store::record_by_id(conn, id)?.map(|(r, _)| r.dataset.slug),
+        None => None,
+    };
+    Ok(StationInput {
+        publisher: publisher.slug,
+        name: t.name.clone(),
+        description: t.description.clone(),
+        properties: serde_json::from_str(&t.properties).unwrap_or_default(),
+        longitude: Some(t.longitude),
+        latitude: Some(t.latitude),
+        location_name: t.location_name.clone(),
+        dataset,
+    })
+}

@@ -92,21 +92,7 @@ fn point(v: &Value) -> Result<(f64, f64), AppError> {
 }
 
 fn station_of(conn: &mut DbConnection, t: &Thing) -> Result<StationInput, AppError> {
-    let publisher = crate::catalog::store::publisher_by_id(conn, &t.publisher_id)?.slug;
-    let dataset = match &t.dataset_id {
-        Some(id) => crate::catalog::store::record_by_id(conn, id)?.map(|(r, _)| r.dataset.slug),
-        None => None,
-    };
-    Ok(StationInput {
-        publisher,
-        name: t.name.clone(),
-        description: t.description.clone(),
-        properties: serde_json::from_str(&t.properties).unwrap_or_default(),
-        longitude: Some(t.longitude),
-        latitude: Some(t.latitude),
-        location_name: t.location_name.clone(),
-        dataset,
-    })
+    service::station_input(conn, t)
 }
 
 /// A Location's fields onto a station.
