@@ -235,7 +235,9 @@ pub fn table(cfg: &mut ServiceConfig) {
         )
         .service(resource(format!("/sensors/stations/{NUM}/delete")).post(delete_station))
         .service(resource(format!("/sensors/stations/{NUM}/dataset")).post(create_dataset))
-        .service(resource(format!("/sensors/stations/{NUM}/datastreams/new")).get(new_datastream_form))
+        .service(
+            resource(format!("/sensors/stations/{NUM}/datastreams/new")).get(new_datastream_form),
+        )
         .service(resource(format!("/sensors/stations/{NUM}/datastreams")).post(create_datastream))
         .service(resource(format!("/sensors/stations/{NUM}/tokens")).post(create_token))
         .service(

@@ -23,7 +23,11 @@ fn number(errors: &mut Vec<FieldError>, field: &str, text: &str) -> Option<f64> 
     if t.is_empty() {
         return None;
     }
-    match t.replace(',', ".").replace(['\u{a0}', ' '], "").parse::<f64>() {
+    match t
+        .replace(',', ".")
+        .replace(['\u{a0}', ' '], "")
+        .parse::<f64>()
+    {
         Ok(v) if v.is_finite() => Some(v),
         _ => {
             errors.push(FieldError::new(field, "field_number"));
@@ -133,7 +137,10 @@ impl DatastreamForm {
             valid_max: show(d.valid_max),
             alert_above: show(d.alert_above),
             alert_below: show(d.alert_below),
-            expected_interval_s: d.expected_interval_s.map(|s| s.to_string()).unwrap_or_default(),
+            expected_interval_s: d
+                .expected_interval_s
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
             version: version_text(&d.updated_at),
         }
     }
@@ -151,7 +158,10 @@ impl DatastreamForm {
             match interval.parse::<i64>() {
                 Ok(s) => Some(s),
                 Err(_) => {
-                    e.push(FieldError::new("expected_interval_s", "sensor_interval_range"));
+                    e.push(FieldError::new(
+                        "expected_interval_s",
+                        "sensor_interval_range",
+                    ));
                     None
                 }
             }
@@ -216,7 +226,10 @@ mod tests {
             ..f
         };
         let e = bad.input(Default::default()).unwrap_err();
-        assert_eq!(e.iter().map(|x| x.field.as_str()).collect::<Vec<_>>(), vec!["longitude"]);
+        assert_eq!(
+            e.iter().map(|x| x.field.as_str()).collect::<Vec<_>>(),
+            vec!["longitude"]
+        );
         let d = DatastreamForm {
             name: "PM10".into(),
             property_uri: "http://dd.eionet.europa.eu/vocabulary/aq/pollutant/5".into(),

@@ -439,7 +439,9 @@ pub(crate) async fn stations_page(page: Page) -> AppResult<HttpResponse> {
         for t in things {
             let dataset = match &t.dataset_id {
                 Some(id) => crate::catalog::store::record_by_id(c, id)?
-                    .filter(|(r, _)| r.dataset.status == crate::catalog::model::DatasetStatus::Published)
+                    .filter(|(r, _)| {
+                        r.dataset.status == crate::catalog::model::DatasetStatus::Published
+                    })
                     .map(|(r, _)| (r.dataset.slug, r.dataset.title_cs)),
                 None => None,
             };
@@ -485,12 +487,17 @@ pub(crate) async fn station_page(page: Page, id: web::Path<i64>) -> AppResult<Ht
             let dataset = match &t.dataset_id {
                 Some(d) => crate::catalog::store::record_by_id(c, d)?
                     .filter(|(r, _)| {
-                        curator || r.dataset.status == crate::catalog::model::DatasetStatus::Published
+                        curator
+                            || r.dataset.status == crate::catalog::model::DatasetStatus::Published
                     })
                     .map(|(r, _)| (r.dataset.slug, r.dataset.title_cs)),
                 None => None,
             };
-            let tokens = if curator { store::tokens_of(c, id)? } else { Vec::new() };
+            let tokens = if curator {
+                store::tokens_of(c, id)?
+            } else {
+                Vec::new()
+            };
             let view = view::stations(c, vec![t.clone()])?.pop();
             Ok::<_, AppError>((t, view, publisher, dataset, curator, tokens))
         })
@@ -547,7 +554,11 @@ async fn render_station_form(
     ctx.insert("editing", &editing);
     ctx.insert("form", form);
     ctx.insert("errors", &errors_map(page, errors));
-    page.render_status(crate::web::form_status(errors), "sensors/station_form.html", &ctx)
+    page.render_status(
+        crate::web::form_status(errors),
+        "sensors/station_form.html",
+        &ctx,
+    )
 }
 
 fn registrar(page: &Page) -> AppResult<CurrentUser> {
@@ -613,7 +624,12 @@ pub(crate) async fn update_station(
     let user = registrar(&page)?;
     let id = id.into_inner();
     let form = form.into_inner();
-    let (u, st, base, f) = (user.clone(), page.state.clone(), page.state.config.base(), form.clone());
+    let (u, st, base, f) = (
+        user.clone(),
+        page.state.clone(),
+        page.state.config.base(),
+        form.clone(),
+    );
     let done = crate::db::run(&page.state.pool, move |c| {
         let t = service::editable_thing(c, &u, id)?;
         let props = serde_json::from_str(&t.properties).unwrap_or_default();
@@ -662,13 +678,20 @@ async fn render_datastream_form(
     ctx.insert("editing", &editing);
     ctx.insert("form", form);
     ctx.insert("errors", &errors_map(page, errors));
-    page.render_status(crate::web::form_status(errors), "sensors/datastream_form.html", &ctx)
+    page.render_status(
+        crate::web::form_status(errors),
+        "sensors/datastream_form.html",
+        &ctx,
+    )
 }
 
 pub(crate) async fn new_datastream_form(page: Page, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let user = registrar(&page)?;
     let id = id.into_inner();
-    let t = crate::db::run(&page.state.pool, move |c| service::editable_thing(c, &user, id)).await?;
+    let t = crate::db::run(&page.state.pool, move |c| {
+        service::editable_thing(c, &user, id)
+    })
+    .await?;
     render_datastream_form(&page, &t, None, &DatastreamForm::default(), &[]).await
 }
 
@@ -699,7 +722,10 @@ pub(crate) async fn create_datastream(
     }
 }
 
-pub(crate) async fn edit_datastream_form(page: Page, id: web::Path<i64>) -> AppResult<HttpResponse> {
+pub(crate) async fn edit_datastream_form(
+    page: Page,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
     let user = registrar(&page)?;
     let id = id.into_inner();
     let (t, d) = crate::db::run(&page.state.pool, move |c| {
@@ -750,7 +776,10 @@ pub(crate) async fn delete_datastream(page: Page, id: web::Path<i64>) -> AppResu
         Ok::<_, AppError>(d.thing_id)
     })
     .await?;
-    Ok(page.see_other_saying(&format!("/sensors/stations/{thing}"), "flash_sensor_deleted"))
+    Ok(page.see_other_saying(
+        &format!("/sensors/stations/{thing}"),
+        "flash_sensor_deleted",
+    ))
 }
 
 /// `POST /sensors/stations/{id}/tokens`: a new device token, whose
@@ -773,7 +802,10 @@ pub(crate) async fn create_token(
         Ok(x) => x,
         Err(e) => {
             field_errors(e)?;
-            return Ok(page.see_other_saying(&format!("/sensors/stations/{id}"), "flash_sensor_token_name"));
+            return Ok(page.see_other_saying(
+                &format!("/sensors/stations/{id}"),
+                "flash_sensor_token_name",
+            ));
         }
     };
     let mut ctx = page.context();
@@ -795,8 +827,14 @@ pub(crate) async fn revoke_token(
 ) -> AppResult<HttpResponse> {
     let user = registrar(&page)?;
     let (id, token) = path.into_inner();
-    crate::db::run(&page.state.pool, move |c| service::revoke_token(c, &user, id, &token)).await?;
-    Ok(page.see_other_saying(&format!("/sensors/stations/{id}"), "flash_sensor_token_revoked"))
+    crate::db::run(&page.state.pool, move |c| {
+        service::revoke_token(c, &user, id, &token)
+    })
+    .await?;
+    Ok(page.see_other_saying(
+        &format!("/sensors/stations/{id}"),
+        "flash_sensor_token_revoked",
+    ))
 }
 
 /// `POST /sensors/stations/{id}/dataset`: a draft dataset for the station,

@@ -591,7 +591,10 @@ pub fn create_dataset(
 ) -> Result<String, AppError> {
     let t = editable_thing(conn, user, thing_id)?;
     if t.dataset_id.is_some() {
-        return Err(invalid(vec![FieldError::new("dataset", "sensor_has_dataset")]));
+        return Err(invalid(vec![FieldError::new(
+            "dataset",
+            "sensor_has_dataset",
+        )]));
     }
     let publisher = crate::catalog::store::publisher_by_id(conn, &t.publisher_id)?;
     let streams = store::datastreams_of(conn, &[t.id])?;
@@ -599,9 +602,17 @@ pub fn create_dataset(
         streams
             .iter()
             .map(|d| {
-                let unit = if d.unit_symbol.is_empty() { &d.unit_ucum } else { &d.unit_symbol };
+                let unit = if d.unit_symbol.is_empty() {
+                    &d.unit_ucum
+                } else {
+                    &d.unit_symbol
+                };
                 match d.expected_interval_s {
-                    Some(s) => format!("{} ({unit}, {every} {} min)", d.property_name, (s + 59) / 60),
+                    Some(s) => format!(
+                        "{} ({unit}, {every} {} min)",
+                        d.property_name,
+                        (s + 59) / 60
+                    ),
                     None => format!("{} ({unit})", d.property_name),
                 }
             })
@@ -639,7 +650,9 @@ pub fn create_dataset(
             what_en.join("; ")
         )),
         themes: vec!["http://publications.europa.eu/resource/authority/data-theme/ENVI".into()],
-        frequency: format!("http://publications.europa.eu/resource/authority/frequency/{frequency}"),
+        frequency: format!(
+            "http://publications.europa.eu/resource/authority/frequency/{frequency}"
+        ),
         spatial: "https://linked.cuzk.cz/resource/ruian/stat/1".into(),
         keywords_cs,
         keywords_en: vec!["sensors".into(), "IoT".into()],

@@ -69,8 +69,8 @@ mod tests {
         let a = Axis::nice(3.2, 87.0);
         assert_eq!((a.y0, a.y1, a.step), (0.0, 100.0, 25.0));
         let a = Axis::nice(-4.3, 6.1);
-        assert_eq!((a.y0, a.y1, a.step), (-5.0, 7.5, 2.5));
-        assert_eq!(a.values().count(), 6);
+        assert_eq!((a.y0, a.y1, a.step), (-5.0, 10.0, 5.0));
+        assert_eq!(a.values().count(), 4);
         let flat = Axis::nice(5.0, 5.0);
         assert!(flat.y0 <= 5.0 && flat.y1 > 5.0);
     }

@@ -237,7 +237,11 @@ async fn an_s_jtsk_csv_layer_is_published_as_geojson_csv_and_ogc_api_features() 
         .expect("the CSV export");
     let service = dists
         .iter()
-        .find(|x| x["service_endpoint_url"].is_string())
+        .find(|x| {
+            x["service_endpoint_url"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("/ogc"))
+        })
         .expect("the OGC API service");
     assert!(
         service["service_endpoint_url"]

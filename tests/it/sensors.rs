@@ -452,6 +452,8 @@ async fn the_registry_is_audited_checked_and_the_curators_own() {
         ))
         .load(&mut *conn)
         .expect("rows");
+    // The seed's example stations come first.
+    let rows: Vec<_> = rows.into_iter().rev().take(3).rev().collect();
     let kinds: Vec<(&str, &str)> = rows.iter().map(|r| (r.0.as_str(), r.1.as_str())).collect();
     assert_eq!(
         kinds,

@@ -182,6 +182,12 @@ struct Objects {
     doomed: [String; 2],
     /// A datastream of a station of `HERE`.
     datastream: i64,
+    /// A station of `HERE` to edit (and give a dataset), one to delete
+    /// with its datastream, and a device token of the first to revoke.
+    station: i64,
+    doomed_station: i64,
+    doomed_datastream: i64,
+    device_token: String,
 }
 
 impl Objects {
@@ -231,7 +237,18 @@ impl Objects {
             crate::files::stored_file(app, "parkoviste", "formular.csv", b"a\n1\n"),
             crate::files::stored_file(app, "parkoviste", "api.csv", b"a\n2\n"),
         ];
-        let (_, datastream) = crate::sensors::station_of(app, HERE);
+        let (station, datastream) = crate::sensors::station_of(app, HERE);
+        let (doomed_station, doomed_datastream) = crate::sensors::station_of(app, HERE);
+        let device_token = format!("wt-{n}");
+        radnice::sensors::store::add_token(
+            &mut app.conn(),
+            &device_token,
+            station,
+            "brána",
+            &format!("hash-{n}"),
+            chrono::Utc::now().naive_utc(),
+        )
+        .expect("token");
         // An observation for the SensorThings DELETE row.
         let mut conn = app.conn();
         let streams = radnice::sensors::store::streams(&mut conn, &[datastream]).expect("q");
@@ -248,6 +265,10 @@ impl Objects {
         .expect("observation");
         Objects {
             datastream,
+            station,
+            doomed_station,
+            doomed_datastream,
+            device_token,
             doomed,
             file,
             measure,
@@ -830,6 +851,98 @@ fn rows(o: &Objects) -> Vec<Row> {
             ),
             may: May::AnyCurator,
             ok: 200,
+        },
+        Row {
+            route: "POST /sensors/stations",
+            path: "/sensors/stations".into(),
+            send: form(&[
+                ("publisher", HERE),
+                ("name", &format!("Stanice {n}")),
+                ("latitude", "50,46"),
+                ("longitude", "13,41"),
+            ]),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "POST /sensors/stations/{id}/edit",
+            path: format!("/sensors/stations/{}/edit", o.station),
+            send: form(&[
+                ("publisher", HERE),
+                ("name", &format!("Stanice {n}")),
+                ("latitude", "50.461"),
+                ("longitude", "13.412"),
+            ]),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "POST /sensors/stations/{id}/delete",
+            path: format!("/sensors/stations/{}/delete", o.doomed_station),
+            send: form(&[]),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "POST /sensors/stations/{id}/dataset",
+            path: format!("/sensors/stations/{}/dataset", o.station),
+            send: form(&[]),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "POST /sensors/stations/{id}/datastreams",
+            path: format!("/sensors/stations/{}/datastreams", o.station),
+            send: form(&[
+                ("name", &format!("Teplota {n}")),
+                ("property_name", "Teplota vzduchu"),
+                (
+                    "property_uri",
+                    "http://vocab.nerc.ac.uk/standard_name/air_temperature/",
+                ),
+                ("unit_ucum", "Cel"),
+            ]),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "POST /sensors/stations/{id}/tokens",
+            path: format!("/sensors/stations/{}/tokens", o.station),
+            send: form(&[("name", "brána")]),
+            may: May::Curators,
+            ok: 200,
+        },
+        Row {
+            route: "POST /sensors/stations/{id}/tokens/{token}/revoke",
+            path: format!(
+                "/sensors/stations/{}/tokens/{}/revoke",
+                o.station, o.device_token
+            ),
+            send: form(&[]),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "POST /sensors/datastreams/{id}/edit",
+            path: format!("/sensors/datastreams/{}/edit", o.datastream),
+            send: form(&[
+                ("name", &format!("PM10 {n}")),
+                ("property_name", "PM10"),
+                (
+                    "property_uri",
+                    "http://dd.eionet.europa.eu/vocabulary/aq/pollutant/5",
+                ),
+                ("unit_ucum", "ug/m3"),
+            ]),
+            may: May::Curators,
+            ok: 303,
+        },
+        Row {
+            route: "POST /sensors/datastreams/{id}/delete",
+            path: format!("/sensors/datastreams/{}/delete", o.doomed_datastream),
+            send: form(&[]),
+            may: May::Curators,
+            ok: 303,
         },
         Row {
             route: "POST /sta/v1.1/{tail}",
