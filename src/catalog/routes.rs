@@ -357,12 +357,8 @@ fn render_dataset(
     ctx.insert("issued", &rec.dataset.published_at.as_ref().map(day));
     ctx.insert("modified", &modified.as_ref().map(day));
     let mut res = page.render("catalog/dataset.html", &ctx)?;
-    if map.is_some()
-        && let Some(csp) = crate::web::headers::map_csp(page.state.config.tile_origin().as_deref())
-        && let Ok(v) = actix_web::http::header::HeaderValue::from_str(&csp)
-    {
-        res.headers_mut()
-            .insert(actix_web::http::header::CONTENT_SECURITY_POLICY, v);
+    if map.is_some() {
+        crate::web::headers::allow_map(&mut res, page.state.config.tile_origin().as_deref());
     }
     Ok(crate::web::headers::open(res))
 }

@@ -190,29 +190,16 @@ mod tests {
     use super::*;
 
     fn ds(alert: Option<f64>, max: Option<f64>) -> super::super::model::Datastream {
-        let at = chrono::NaiveDateTime::default();
-        super::super::model::Datastream {
-            id: 7,
-            thing_id: 1,
-            name: String::new(),
-            description: String::new(),
-            property_uri: String::new(),
-            property_name: String::new(),
-            unit_ucum: String::new(),
-            unit_symbol: String::new(),
-            unit_name: String::new(),
-            sensor_name: String::new(),
-            sensor_metadata: String::new(),
+        let input = super::super::input::DatastreamInput {
             valid_min: Some(0.0),
             valid_max: max,
             alert_above: alert,
-            alert_below: None,
             expected_interval_s: Some(600),
-            observation_count: 0,
-            first_time: None,
-            last_time: None,
-            created_at: at,
-            updated_at: at,
+            ..Default::default()
+        };
+        super::super::model::Datastream {
+            id: 7,
+            ..super::super::service::new_datastream(&input, 1, chrono::NaiveDateTime::default())
         }
     }
 

@@ -298,11 +298,7 @@ pub(crate) async fn dataset_page(
         ctx.insert("rows", &rows);
     }
     let mut res = page.render("sensors/observations.html", &ctx)?;
-    if let Some(csp) = crate::web::headers::map_csp(page.state.config.tile_origin().as_deref())
-        && let Ok(v) = header::HeaderValue::from_str(&csp)
-    {
-        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-    }
+    crate::web::headers::allow_map(&mut res, page.state.config.tile_origin().as_deref());
     Ok(crate::web::headers::open(res))
 }
 
@@ -529,11 +525,7 @@ pub(crate) async fn station_page(page: Page, id: web::Path<i64>) -> AppResult<Ht
     ctx.insert("tile_url", &page.state.config.tile_url);
     ctx.insert("tile_attribution", &page.state.config.tile_attribution);
     let mut res = page.render("sensors/station.html", &ctx)?;
-    if let Some(csp) = crate::web::headers::map_csp(page.state.config.tile_origin().as_deref())
-        && let Ok(v) = header::HeaderValue::from_str(&csp)
-    {
-        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-    }
+    crate::web::headers::allow_map(&mut res, page.state.config.tile_origin().as_deref());
     Ok(res)
 }
 

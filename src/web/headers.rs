@@ -9,6 +9,17 @@ base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 /// The policy of a page with a map: `CSP`, with the base map's tile
 /// server allowed to send images. `None` when no tiles are configured
 /// (the layout's policy then holds).
+/// Lets a page's map load its base map's tiles: the response's CSP
+/// admits the tile origin (none configured: the default CSP stays).
+pub fn allow_map(res: &mut actix_web::HttpResponse, tile_origin: Option<&str>) {
+    if let Some(csp) = map_csp(tile_origin)
+        && let Ok(v) = actix_web::http::header::HeaderValue::from_str(&csp)
+    {
+        res.headers_mut()
+            .insert(actix_web::http::header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
 pub fn map_csp(tile_origin: Option<&str>) -> Option<String> {
     let origin = tile_origin?;
     Some(CSP.replace(
